@@ -1,0 +1,56 @@
+"""Command line: parse, dispatch, map errors to exit codes. No business logic.
+
+Exit codes: 0 no findings, 1 findings, 2 usage/input/config/rule error,
+3 internal error, 130 interrupted.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from leakguard import __version__
+from leakguard.commands import COMMANDS
+from leakguard.errors import LeakguardError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2 (argparse's own code)
+        self.exit(2, f"leakguard: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="leakguard", description="Find leaked secrets and move them into AWS Secrets Manager or SSM Parameter Store.")
+    p.add_argument("--version", action="version", version=f"leakguard {__version__}")
+    p.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module in COMMANDS:
+        module.register(sub)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.func(args))
+    except LeakguardError as e:
+        print(f"leakguard: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("leakguard: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # stdout closed early (| head): not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except Exception as e:  # noqa: BLE001 - the one place internal errors become exit 3
+        if args.debug:
+            raise
+        print(f"leakguard: internal error: {type(e).__name__}: {e} (run with --debug for a traceback)", file=sys.stderr)
+        return 3

@@ -1,0 +1,41 @@
+"""`leakguard scan [PATH ...]`: files, directories, or - for stdin."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from leakguard.commands._common import add_engine_args, add_output_args, build_engine, emit, parse_size, progress_display
+from leakguard.model import Origin
+from leakguard.scan import ScanOptions, scan_chunks, scan_paths
+from leakguard.sources.files import DEFAULT_MAX_FILE_SIZE, chunk_from_bytes
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("scan", help="scan files and directories (or - for stdin)",
+                       description="Scan files and directories for secrets. Inside a git work tree, "
+                                   "files ignored by .gitignore are skipped unless --all-files.")
+    p.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .); - reads stdin")
+    p.add_argument("--all-files", action="store_true", help="also scan files that .gitignore excludes")
+    p.add_argument("--max-file-size", type=parse_size, default=DEFAULT_MAX_FILE_SIZE, metavar="SIZE",
+                   help="skip files larger than this (default: 5MB; 0 = no limit)")
+    add_engine_args(p)
+    add_output_args(p)
+    p.set_defaults(func=cmd_scan)
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    engine = build_engine(args)
+    if args.paths == ["-"]:
+        raw = sys.stdin.buffer.read()
+        result = scan_chunks(engine, [chunk_from_bytes(raw, Origin("stdin", "-"))])
+    else:
+        if "-" in args.paths:
+            from leakguard.errors import UsageError
+
+            raise UsageError("'-' (stdin) cannot be combined with other paths")
+        opts = ScanOptions(jobs=args.jobs, max_file_size=args.max_file_size, all_files=args.all_files)
+        with progress_display(args, "scanning") as progress:
+            result = scan_paths(engine, args.paths, opts, progress)
+    emit(result, args)
+    return result.exit_code(args.fail_on)

@@ -1,0 +1,292 @@
+"""The detector: prefilter -> confirming regex -> secret group -> gates -> Finding.
+
+Work stays in byte offsets on the chunk's UTF-8 data; only candidate lines
+are decoded, and line/column are computed only for findings.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import regex
+
+from leakguard import filters
+from leakguard.entropy import shannon
+from leakguard.model import Chunk, Finding, Location
+from leakguard.prefilter import Prefilter, make_prefilter
+from leakguard.ruleset import Rule, Ruleset
+
+ALLOW_MARKER = "leakguard:allow"
+_COMMENT_LEADERS = (b"#", b"//", b"--", b";", b"<!--", b"/*", b"*", b"%", b"REM ", b"rem ", b"'", b"{{/*", b"{#")
+_LONG_LINE = 4096  # on longer lines (minified code) confirm on a window around the hit
+_WINDOW = 1024
+_REGEX_TIMEOUT = 2.0
+
+
+def secret_hash(rule_id: str, secret: str) -> str:
+    return hashlib.sha256(f"{rule_id}\0{secret}".encode()).hexdigest()
+
+
+def fingerprint(secret_hash_: str, path: str) -> str:
+    return hashlib.sha256(f"{secret_hash_}\0{path}".encode()).hexdigest()
+
+
+@dataclass(slots=True)
+class Detection:
+    """Findings of one chunk plus what the gates dropped (for stats)."""
+
+    findings: list[Finding] = field(default_factory=list)
+    allowed_inline: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Match:
+    rule: Rule
+    start: int  # byte offsets of the secret in the chunk
+    end: int
+    secret: str
+    key: str | None
+    line_text: str
+    entropy: float
+
+
+class Engine:
+    """A compiled rule set plus its prefilter. Build once, scan many chunks."""
+
+    def __init__(self, ruleset: Ruleset, *, backend: str = "auto") -> None:
+        self.ruleset = ruleset
+        self.rules = ruleset.rules
+        self.prefilter: Prefilter = make_prefilter(self.rules, ruleset.digest, backend)
+
+    def scan(self, chunk: Chunk) -> Detection:
+        det = Detection()
+        data = chunk.data
+        if not data:
+            return det
+        hits = self.prefilter.hits(data)
+        if not hits:
+            return det
+        path = chunk.origin.path
+        by_rule: dict[int, set[int]] = defaultdict(set)
+        for idx, pos in hits:
+            by_rule[idx].add(pos)
+        matches: list[_Match] = []
+        for idx, positions in by_rule.items():
+            rule = self.rules[idx]
+            if not rule.applies_to(path):
+                continue
+            if rule.multiline:
+                matches.extend(self._confirm_windows(rule, data, positions, det))
+            else:
+                matches.extend(self._confirm_lines(rule, data, positions, det))
+        if not matches:
+            return det
+        for m in _resolve_overlaps(matches):
+            f = self._finding(m, chunk, data)
+            if f is None:
+                continue
+            if chunk.lines is not None and f.location.line not in chunk.lines:
+                continue
+            if _allowed_inline(data, m.start):
+                det.allowed_inline += 1
+                continue
+            det.findings.append(f)
+        det.findings.sort(key=lambda f: (f.location.start_offset, f.rule_id))
+        return det
+
+    # -- confirmation -------------------------------------------------------
+
+    def _confirm_lines(self, rule: Rule, data: bytes, positions: Iterable[int], det: Detection) -> list[_Match]:
+        out: list[_Match] = []
+        done: set[tuple[int, int]] = set()
+        for pos in sorted(positions):
+            ls = data.rfind(b"\n", 0, pos) + 1
+            le = data.find(b"\n", pos)
+            if le < 0:
+                le = len(data)
+            if le - ls > _LONG_LINE:
+                ws, we = _snap(data, max(ls, pos - _WINDOW), min(le, pos + _WINDOW))
+            else:
+                ws, we = ls, le
+            if any(a <= ws and we <= b for a, b in done):
+                continue
+            done.add((ws, we))
+            raw = data[ws:we]
+            if raw.endswith(b"\r"):
+                raw = raw[:-1]
+            text = raw.decode("utf-8", "replace")
+            if rule.keywords and not _has_keyword(text, rule.keywords):
+                continue
+            out.extend(self._matches(rule, data, text, ws, det))
+        return out
+
+    def _confirm_windows(self, rule: Rule, data: bytes, positions: Iterable[int], det: Detection) -> list[_Match]:
+        spans: list[tuple[int, int]] = []
+        for pos in sorted(positions):
+            ws = pos
+            for _ in range(rule.multiline + 1):
+                ws = data.rfind(b"\n", 0, max(ws - 1, 0)) + 1 if ws > 0 else 0
+                if ws == 0:
+                    break
+            we = pos
+            for _ in range(rule.multiline + 1):
+                nxt = data.find(b"\n", we + 1)
+                if nxt < 0:
+                    we = len(data)
+                    break
+                we = nxt
+            if spans and ws <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(we, spans[-1][1]))
+            else:
+                spans.append((ws, we))
+        out: list[_Match] = []
+        for ws, we in spans:
+            text = data[ws:we].decode("utf-8", "replace")
+            for m in self._matches(rule, data, text, ws, det):
+                if rule.keywords:
+                    ls = data.rfind(b"\n", 0, m.start) + 1
+                    le = data.find(b"\n", m.end)
+                    touched = data[ls:le if le >= 0 else len(data)].decode("utf-8", "replace")
+                    if not _has_keyword(touched, rule.keywords):
+                        continue
+                out.append(m)
+        return out
+
+    def _matches(self, rule: Rule, data: bytes, text: str, base: int, det: Detection) -> list[_Match]:
+        out: list[_Match] = []
+        try:
+            it = list(rule.pattern.finditer(text, timeout=_REGEX_TIMEOUT))
+        except TimeoutError:
+            _drop(det, "regex timeout")
+            return out
+        for m in it:
+            secret = m.group(rule.secret_group)
+            if not secret:
+                continue
+            s_start, s_end = m.span(rule.secret_group)
+            key = m.group("key") if rule.has_key_group else None
+            reason = self._gate(rule, secret, key, text)
+            if reason:
+                _drop(det, reason)
+                continue
+            start = base + len(text[:s_start].encode("utf-8"))
+            end = start + len(secret.encode("utf-8"))
+            if rule.near is not None and not _near(rule, data, start):
+                _drop(det, "no companion nearby")
+                continue
+            out.append(_Match(rule, start, end, secret, key, text, shannon(secret)))
+        return out
+
+    def _gate(self, rule: Rule, secret: str, key: str | None, text: str) -> str | None:
+        if secret in rule.allow_secrets:
+            return "allowlisted secret"
+        if any(p.search(secret) for p in rule.allow_patterns):
+            return "allowlisted pattern"
+        low = secret.lower()
+        if any(w in low for w in rule.allow_stopwords):
+            return "stopword"
+        if rule.min_entropy and shannon(secret) < rule.min_entropy:
+            return "low entropy"
+        if rule.filters:
+            reason = filters.placeholder_reason(secret)
+            if reason:
+                return reason
+        if rule.generic:
+            return filters.generic_reason(secret, key, text)
+        return None
+
+    def _finding(self, m: _Match, chunk: Chunk, data: bytes) -> Finding | None:
+        loc = _location(data, m.start, m.end)
+        sh = secret_hash(m.rule.id, m.secret)
+        ls = data.rfind(b"\n", 0, m.start) + 1
+        le = data.find(b"\n", m.end)
+        line_text = data[ls:le if le >= 0 else len(data)].decode("utf-8", "replace")
+        return Finding(
+            rule_id=m.rule.id,
+            description=m.rule.description,
+            severity=m.rule.severity,
+            origins=chunk.origins,
+            location=loc,
+            secret=m.secret,
+            secret_hash=sh,
+            fingerprint=fingerprint(sh, chunk.origin.path),
+            entropy=round(m.entropy, 3),
+            line_text=line_text[:2000],
+            key=m.key,
+            tags=m.rule.tags,
+        )
+
+
+def _drop(det: Detection, reason: str) -> None:
+    det.dropped[reason] = det.dropped.get(reason, 0) + 1
+
+
+def _has_keyword(text: str, keywords: tuple[str, ...]) -> bool:
+    low = text.lower()
+    return any(k in low for k in keywords)
+
+
+def _snap(data: bytes, ws: int, we: int) -> tuple[int, int]:
+    """Move window edges to a nearby separator so a token is not cut in two."""
+    for i in range(ws, max(ws - 256, -1), -1):
+        if data[i:i + 1] in b" \t,;\"'<>(){}[]":
+            ws = i
+            break
+    for i in range(we, min(we + 256, len(data))):
+        if data[i:i + 1] in b" \t,;\"'<>(){}[]":
+            we = i
+            break
+    return ws, we
+
+
+def _near(rule: Rule, data: bytes, pos: int) -> bool:
+    ws = pos
+    for _ in range(rule.near_lines + 1):
+        ws = data.rfind(b"\n", 0, max(ws - 1, 0)) + 1 if ws > 0 else 0
+    we = pos
+    for _ in range(rule.near_lines + 1):
+        nxt = data.find(b"\n", we + 1)
+        we = len(data) if nxt < 0 else nxt
+    return bool(rule.near.search(data[ws:we].decode("utf-8", "replace")))
+
+
+def _allowed_inline(data: bytes, pos: int) -> bool:
+    ls = data.rfind(b"\n", 0, pos) + 1
+    le = data.find(b"\n", pos)
+    line = data[ls:le if le >= 0 else len(data)]
+    if ALLOW_MARKER.encode() in line:
+        return True
+    if ls > 0:
+        pls = data.rfind(b"\n", 0, ls - 1) + 1
+        prev = data[pls:ls - 1].strip()
+        # a comment line of its own just above, for languages where a trailing comment is awkward
+        if ALLOW_MARKER.encode() in prev and prev.startswith(_COMMENT_LEADERS):
+            return True
+    return False
+
+
+def _location(data: bytes, start: int, end: int) -> Location:
+    line = data.count(b"\n", 0, start) + 1
+    ls = data.rfind(b"\n", 0, start) + 1
+    col = len(data[ls:start].decode("utf-8", "replace")) + 1
+    end_line = line + data.count(b"\n", start, end)
+    els = data.rfind(b"\n", 0, end) + 1
+    end_col = len(data[els:end].decode("utf-8", "replace")) + 1
+    return Location(line, col, end_line, end_col, start, end)
+
+
+def _resolve_overlaps(matches: list[_Match]) -> list[_Match]:
+    """One finding per secret span: provider rules beat generic ones, then the
+    higher severity, then the longer secret. Also one per (line, secret, rule)."""
+    sev = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+    ranked = sorted(matches, key=lambda m: (m.rule.generic, -sev[m.rule.severity], -(m.end - m.start), m.start))
+    kept: list[_Match] = []
+    for m in ranked:
+        if any(m.start < k.end and k.start < m.end for k in kept):
+            continue
+        kept.append(m)
+    kept.sort(key=lambda m: m.start)
+    return kept

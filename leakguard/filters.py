@@ -1,0 +1,193 @@
+"""Small pure predicates that drop false positives.
+
+``placeholder_reason`` applies to every rule (unless the rule says
+``filters: false``); ``generic_reason`` adds the heuristics for keyword/value
+rules (``generic: true``), where most matches in real code are not secrets.
+Each returns ``None`` to keep the match or a short reason to drop it.
+"""
+from __future__ import annotations
+
+import regex
+
+from leakguard.entropy import shannon
+
+# Vendors' documented example credentials.
+VENDOR_EXAMPLES = frozenset({
+    "AKIAIOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "AKIAI44QH8DHBEXAMPLE",
+    "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+    "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+    "sk_test_BQokikJOvBiI2HlWgH4olfQ2",
+    "pk_test_TYooMQauvdEDq54NiTphI7jx",
+    "xoxb-not-a-real-token-this-will-not-work",
+})
+
+_TEMPLATE = regex.compile(
+    r"""(?x)
+      \$\{ [^}]* \}?            # ${VAR} ${VAR:-x}
+    | \$\( [^)]* \)?            # $(VAR) $(command)
+    | \{\{ .*? (?:\}\}|$)       # {{ var }}  {{resolve:...}}
+    | \{% .*? %\}
+    | <%=? .*? %>
+    | %\( \w+ \)[sdr]           # %(name)s
+    | %\{ \w+ \}                # %{name}
+    | \#\{ [^}]* \}?            # #{ruby} #{spel}
+    | @\{ [^}]* \}?
+    | (?<![\w%])%[A-Za-z_][\w]*%(?!\w)   # %VAR%
+    | ^\$[A-Za-z_]\w*$          # $VAR
+    | ^\$\{?\d\}?$
+    | ^<[^<>]{1,60}>$           # <your-key>
+    | ^\[[^\[\]]{1,60}\]$       # [YOUR KEY]
+    | ^\{[A-Za-z0-9_.\s-]{1,60}\}$   # {password} {0}
+    | ENC\[ | \$ANSIBLE_VAULT | ^vault: | ^!(?:Ref|Sub|GetAtt|ImportValue|FindInMap)\b
+    | ^arn:aws:(?:secretsmanager|ssm): | \{\{resolve: | ^ssm:/ | \$\{ssm: | ^sops: | ^AQICAH
+    """,
+)
+_PLACEHOLDER_WORDS = regex.compile(
+    r"""(?ix)
+    (?:^|[^a-z])(?:
+        example|sample|dummy|placeholder|redacted|censored|replace[_-]?me|change[_-]?me|changeit
+      | your[_\-\s]?(?:own[_\-\s]?)?(?:api[_-]?)?(?:key|token|secret|password|pass|pwd)
+      | (?:insert|enter|put|add)[_\-\s]?(?:your|here|key|token|secret|password)
+      | (?:key|token|secret|password)[_\-\s]?here
+      | not[_-]?a[_-]?real | fake | lorem | todo | fixme | tbd
+      | x{4,} | \*{3,} | \.{3,} | •{3,} | _{4,}
+    )""",
+)
+_ALL_SAME = regex.compile(r"^(.)\1+$")
+
+
+def is_template(value: str) -> bool:
+    return bool(_TEMPLATE.search(value))
+
+
+def is_sequential(value: str) -> bool:
+    """'abcdef', '123456', 'ABCDEFGH...', '0123456789abcdef' and friends."""
+    low = value.lower()
+    if len(low) < 4:
+        return False
+    for alphabet in ("abcdefghijklmnopqrstuvwxyz", "0123456789abcdef", "0123456789",
+                     "1234567890", "qwertyuiop", "asdfghjkl", "zyxwvutsrqponmlkjihgfedcba",
+                     "9876543210"):
+        if low in alphabet or alphabet.startswith(low):
+            return True
+    stripped = regex.sub(r"[^a-z0-9]", "", low)
+    return len(stripped) >= 8 and any(
+        stripped in a * 3 for a in ("abcdefghijklmnopqrstuvwxyz0123456789", "0123456789abcdef")
+    )
+
+
+def is_low_variety(value: str) -> bool:
+    """One or two characters repeated: 'xxxxxxxx', '00000000', 'abababab'."""
+    return len(value) >= 4 and (bool(_ALL_SAME.match(value)) or len(set(value)) <= 2 and len(value) >= 6)
+
+
+def placeholder_reason(secret: str) -> str | None:
+    if not secret.strip():
+        return "empty"
+    if secret in VENDOR_EXAMPLES:
+        return "vendor example"
+    if is_template(secret):
+        return "template or reference"
+    if _PLACEHOLDER_WORDS.search(secret):
+        return "placeholder"
+    if is_low_variety(secret):
+        return "repeated characters"
+    if is_sequential(secret):
+        return "sequential"
+    return None
+
+
+# ---------------------------------------------------------------- generic rules
+
+_UUID = regex.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_HASH_PREFIX = regex.compile(
+    r"^(?:\$2[abxy]?\$\d\d\$|\$argon2(?:id|i|d)\$|\$[156]\$|\$apr1\$|\{(?:SSHA|SHA|MD5|CRYPT|SSHA256|SSHA512)\}"
+    r"|pbkdf2_sha\d+\$|sha\d+\$|bcrypt\$|md5\$|scrypt:|sha(?:1|256|384|512)-[A-Za-z0-9+/=]{20,}$)"
+)
+_HEX_DIGEST = regex.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{56}|[0-9a-f]{64}|[0-9a-f]{96}|[0-9a-f]{128})$")
+_CODE_REFERENCE = regex.compile(
+    r"""(?x)
+      ^(?:os\.)?(?:environ|getenv|env)\b | process\.env | import\.meta\.env | \bENV\[ | \bSystem\.getenv
+    | Environment\.GetEnvironmentVariable | \bgetenv\( | \bsettings\. | \bconfig\.|\bconf\. | \bsecrets\.
+    | \bvars\. | \bparams\. | \bargs\. | \bopts\. | \boptions\. | \bself\. | \bthis\. | \brequest\.
+    | \bctx\. | \bcontext\. | ^[\w.]+\( | \)$ | ^[A-Za-z_]+(?:\.[A-Za-z_][A-Za-z0-9_]*)+$ | ^\w+\[
+    """,
+)
+_LITERAL_WORDS = frozenset({
+    "none", "null", "nil", "undefined", "true", "false", "yes", "no", "on", "off", "empty",
+    "required", "optional", "string", "str", "int", "bool", "object", "any", "text", "varchar",
+    "password", "passwd", "pass", "pwd", "secret", "token", "key", "apikey", "api_key", "auth",
+    "credential", "credentials", "private", "public", "hidden", "masked", "unset", "default",
+    "value", "values", "env", "environment", "config", "test", "testing", "demo", "admin", "root",
+    "user", "username", "guest", "bearer", "basic", "oauth", "oauth2", "jwt", "sha256", "md5",
+    "secretkey", "secret_key", "access_token", "refresh_token", "client_secret", "id_token",
+    "password1", "password123", "qwerty", "letmein", "welcome", "secret123", "mypassword",
+    "mysecret", "supersecret", "topsecret", "s3cr3t", "p@ssw0rd", "passw0rd", "foobar", "foo",
+    "bar", "baz", "abc", "string", "changeit", "hunter2",
+})
+_SECRET_WORDS = regex.compile(r"(?i)pass(?:word|wd)?|pwd|secret|token|api[_-]?key|credential|private[_-]?key")
+_ENV_NAME = regex.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+_PATHLIKE = regex.compile(r"^(?:~?/|\./|\.\./|[A-Za-z]:\\|file:)|\.(?:pem|key|crt|cer|p12|pfx|json|ya?ml|txt|env|cfg|conf|ini|der|jks|keystore|gpg|asc)$")
+_URL_NO_CREDS = regex.compile(r"^[a-z][a-z0-9+.-]*://[^\s:@/]+(?:[:/][^\s@]*)?$", regex.I)
+_IDENT_WORDS = regex.compile(r"^[a-z]+(?:[_-][a-z]+)+$|^[a-z]+(?:[A-Z][a-z]+)+$")
+_FORMAT = regex.compile(r"%[-#0 +]*\d*[sdifx]|\{\d*\}|\{[a-z_]+\}|\?\?\?")
+_PROSE = regex.compile(r"\s\S+\s")
+_MASK = regex.compile(r"^[*•●xX#]+$|^\*+[^*]{0,4}$")
+
+
+_NOT_SECRET_KEY = regex.compile(
+    r"(?i)(?:by|com|sur|tres|over|under|mid)pass$|(?:page|next|continuation|pagination|csrf|xsrf|cursor|sync|cancel(?:lation)?|request|verify|verification|reset|confirm(?:ation)?)[_.-]?token$"
+    r"|(?:public|publishable|pub|site|recaptcha[_.-]?site)[_.-]?key$|^(?:sort|primary|foreign|cache|partition|hash|map|dict|lookup|unique|index)[_.-]?key$"
+)
+
+
+def generic_reason(secret: str, key: str | None, line: str) -> str | None:
+    """Why a keyword=value match is not a secret, or None to report it."""
+    if key and _NOT_SECRET_KEY.search(key):
+        return "not a secret name"
+    s = secret.strip()
+    low = s.lower()
+    if len(s) < 4:
+        return "too short"
+    if low in _LITERAL_WORDS or low.strip("'\"") in _LITERAL_WORDS:
+        return "literal word"
+    if _MASK.match(s):
+        return "masked"
+    if _UUID.match(s):
+        return "uuid"
+    if _HASH_PREFIX.match(s) or _HEX_DIGEST.match(s) and key and regex.search(r"(?i)hash|digest|sum|sha|md5|checksum|fingerprint", key):
+        return "hash"
+    if _CODE_REFERENCE.search(s):
+        return "code reference"
+    if _ENV_NAME.match(s):
+        return "environment variable name"
+    if _PATHLIKE.search(s):
+        return "file path"
+    if _URL_NO_CREDS.match(s):
+        return "url"
+    if _FORMAT.search(s):
+        return "format string"
+    if _PROSE.search(s) and len(s.split()) >= 3:
+        return "prose"
+    if key and low.replace("-", "_") == key.lower().replace("-", "_"):
+        return "value equals its name"
+    if _IDENT_WORDS.match(s) and _SECRET_WORDS.search(s):
+        return "field name"
+    if s.isdigit() and len(s) < 8:
+        return "number"
+    if regex.fullmatch(r"[\d.,:_-]+", s) and not s.isdigit():
+        return "number"
+    if key and _is_token_key(key):
+        # API keys and tokens are machine-made: long and varied.
+        if len(s) < 8 or shannon(s) < 2.5:
+            return "not token-like"
+        if s.isalpha() and s.islower() and len(s) < 24:
+            return "word"
+    return None
+
+
+def _is_token_key(key: str) -> bool:
+    k = key.lower()
+    return not regex.search(r"pass|pwd", k) and bool(regex.search(r"token|api.?key|key$|secret", k))

@@ -1,0 +1,172 @@
+"""Multi-pattern prefilter: which rules may match, and where.
+
+Two backends with one contract: ``hits(data) -> list[(rule_index, offset)]``
+where ``offset`` is a byte position on a line that a match of that rule may
+touch. The engine confirms each candidate line (or window, for multi-line
+rules) with the rule's own regex, so the backend only has to be a superset:
+
+* ``HyperscanPrefilter``: every rule's pattern compiled into one Hyperscan
+  database in prefilter mode (a rule whose pattern Hyperscan cannot take is
+  entered by its keywords instead). The compiled database is cached on disk,
+  keyed by the rule set's digest.
+* ``KeywordPrefilter``: pure Python; one ``regex`` alternation of all keywords
+  over the lower-cased bytes. Used where the hyperscan wheel is missing, or
+  with ``LEAKGUARD_PREFILTER=regex``.
+
+The engine also requires a rule's keyword on a line the match touches, which
+makes the two backends give identical findings.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import regex
+
+from leakguard.ruleset import Rule
+
+try:  # pragma: no cover - depends on the platform's wheel
+    import hyperscan as _hs
+except ImportError:  # pragma: no cover
+    _hs = None
+
+Hit = tuple[int, int]
+
+
+class Prefilter(Protocol):
+    name: str
+
+    def hits(self, data: bytes) -> list[Hit]: ...
+
+
+def hyperscan_available() -> bool:
+    return _hs is not None
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("LEAKGUARD_CACHE_DIR")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return Path(xdg) if xdg else Path.home() / ".cache" / "leakguard"
+
+
+class KeywordPrefilter:
+    name = "regex"
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self._always = [i for i, r in enumerate(rules) if not r.keywords]
+        by_kw: dict[str, set[int]] = {}
+        for i, r in enumerate(rules):
+            for k in r.keywords:
+                by_kw.setdefault(k, set()).add(i)
+        kws = sorted(by_kw, key=lambda k: (-len(k), k))
+        # At one position the alternation takes the longest keyword; every
+        # keyword that is a prefix of it starts there too, so it inherits
+        # their rules.
+        self._rules_for: dict[bytes, tuple[int, ...]] = {}
+        for k in kws:
+            ids: set[int] = set()
+            for other, rs in by_kw.items():
+                if k.startswith(other):
+                    ids |= rs
+            self._rules_for[k.encode()] = tuple(sorted(ids))
+        alt = b"|".join(regex.escape(k.encode()) for k in kws) or b"(?!)"
+        self._re = regex.compile(b"(?=(" + alt + b"))")
+
+    def hits(self, data: bytes) -> list[Hit]:
+        out: list[Hit] = []
+        low = data.lower()
+        rules_for = self._rules_for
+        for m in self._re.finditer(low):
+            pos = m.start()
+            for i in rules_for[m.group(1)]:
+                out.append((i, pos))
+        if self._always and data:
+            out.extend((i, 0) for i in self._always)
+        return out
+
+
+class HyperscanPrefilter:
+    name = "hyperscan"
+
+    def __init__(self, rules: Sequence[Rule], digest: str) -> None:
+        assert _hs is not None
+        self._db = _load_or_build(rules, digest)
+
+    def hits(self, data: bytes) -> list[Hit]:
+        out: list[Hit] = []
+        append = out.append
+
+        def on_match(id_: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
+            append((id_ >> 8, to - 1 if to else 0))
+
+        if data:
+            self._db.scan(data, match_event_handler=on_match)  # type: ignore[attr-defined]
+        return out
+
+
+def _hs_expressions(rules: Sequence[Rule]) -> tuple[list[bytes], list[int], list[int]]:
+    """One expression per rule, or one per keyword where Hyperscan refuses the pattern.
+
+    Expression ids carry the rule index in the high bits.
+    """
+    assert _hs is not None
+    exprs: list[bytes] = []
+    ids: list[int] = []
+    flags: list[int] = []
+    pflags = _hs.HS_FLAG_PREFILTER | _hs.HS_FLAG_MULTILINE | _hs.HS_FLAG_ALLOWEMPTY
+    for i, r in enumerate(rules):
+        pat = r.pattern_source.encode("utf-8")
+        ok = True
+        try:
+            db = _hs.Database()
+            db.compile(expressions=[pat], ids=[0], elements=1, flags=[pflags])
+        except Exception:  # hyperscan.error: unsupported construct
+            ok = False
+        if ok:
+            exprs.append(pat)
+            ids.append(i << 8)
+            flags.append(pflags)
+        else:
+            for j, k in enumerate(r.keywords[:255]):
+                exprs.append(regex.escape(k.encode()))
+                ids.append((i << 8) | j)
+                flags.append(_hs.HS_FLAG_CASELESS)
+    return exprs, ids, flags
+
+
+def _load_or_build(rules: Sequence[Rule], digest: str) -> object:
+    assert _hs is not None
+    version = getattr(_hs, "__version__", "")
+    key = hashlib.sha256(f"{digest}|{version}".encode()).hexdigest()[:32]
+    path = cache_dir() / f"hs-{key}.db"
+    try:
+        db = _hs.loadb(path.read_bytes(), _hs.HS_MODE_BLOCK)
+        db.scratch = _hs.Scratch(db)  # a loaded database comes without scratch space
+        return db
+    except Exception:  # missing, unreadable or stale cache: rebuild
+        pass
+    exprs, ids, flags = _hs_expressions(rules)
+    db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+    db.compile(expressions=exprs, ids=ids, elements=len(exprs), flags=flags)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".hs-")
+        with os.fdopen(fd, "wb") as f:
+            f.write(_hs.dumpb(db))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only cache dir only costs the next run a compile
+    return db
+
+
+def make_prefilter(rules: Sequence[Rule], digest: str, backend: str = "auto") -> Prefilter:
+    backend = os.environ.get("LEAKGUARD_PREFILTER", backend)
+    if backend in ("auto", "hyperscan") and _hs is not None:
+        return HyperscanPrefilter(rules, digest)
+    return KeywordPrefilter(rules)

@@ -1,0 +1,99 @@
+"""Human report with rich: findings grouped by file, then a one-line summary.
+
+Colour only when the stream is a terminal (rich decides; NO_COLOR is honoured).
+"""
+from __future__ import annotations
+
+from itertools import groupby
+from typing import IO, Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
+
+from leakguard.model import Finding, ScanResult
+from leakguard.redact import redact
+
+_SEV_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
+_SERVICE = {"secretsmanager": "Secrets Manager", "ssm": "Parameter Store", "none": "no stored secret"}
+
+
+def _human_bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+def summary_line(result: ScanResult) -> str:
+    st = result.stats
+    parts = [
+        f"{st.files} {'file' if st.files == 1 else 'files'} scanned",
+        _human_bytes(st.bytes),
+        f"{st.seconds:.2f}s",
+        f"{len(result.findings)} {'finding' if len(result.findings) == 1 else 'findings'}",
+    ]
+    if st.skipped:
+        parts.append("skipped: " + ", ".join(f"{v} {k}" for k, v in sorted(st.skipped.items())))
+    if st.allowed_inline:
+        parts.append(f"{st.allowed_inline} allowed inline")
+    if st.suppressed_baseline:
+        parts.append(f"{st.suppressed_baseline} in baseline")
+    if st.managed_references:
+        parts.append(f"{st.managed_references} already in AWS (managed references)")
+    for note, n in sorted(st.notes.items()):
+        parts.append(f"{n} {note}")
+    return " · ".join(parts)
+
+
+def _finding_lines(f: Finding, reveal: bool, remediation: bool) -> list[Text]:
+    loc = f.location
+    head = Text("  ")
+    head.append(f"{f.severity.upper():8}", style=_SEV_STYLE.get(f.severity, ""))
+    head.append(f" {f.description}", style="bold")
+    head.append(f"  [{f.rule_id}]", style="dim")
+    out = [head]
+    where = Text(f"    {f.path}:{loc.line}:{loc.column}  ")
+    where.append(redact(f.secret, reveal=reveal), style="magenta")
+    if f.key:
+        where.append(f"  ({f.key})", style="dim")
+    if f.status:
+        where.append(f"  [{f.status}]", style="dim")
+    out.append(where)
+    o = f.origin
+    if o.kind == "commit" and o.commit:
+        line = f"    introduced in {o.commit[:12]} by {o.author or '?'} <{o.email or '?'}> on {o.date or '?'}"
+        if f.present_at_head is not None:
+            line += "; still at HEAD" if f.present_at_head else "; removed since (still in history)"
+        if f.occurrences > 1:
+            line += f"; {f.occurrences} occurrences"
+        out.append(Text(line, style="dim"))
+    r = f.remediation
+    if remediation and r is not None:
+        target = _SERVICE.get(r.service, r.service)
+        first = f"    fix: {r.rotate_first}" if r.rotate_first else ""
+        if first:
+            out.append(Text(first, style="yellow"))
+        if r.action == "do-not-store":
+            out.append(Text(f"    → {r.rationale}", style="green"))
+        else:
+            out.append(Text(f"    → {target} {r.name}: {r.rationale}", style="green"))
+            if r.reference:
+                out.append(Text(f"      replace with: {r.reference.splitlines()[0]}", style="green"))
+    return out
+
+
+def write(result: ScanResult, stream: IO[str], *, reveal: bool = False, remediation: bool = True, **_: Any) -> None:
+    console = Console(file=stream, highlight=False, soft_wrap=True)
+    for path, group in groupby(result.findings, key=lambda f: f.path):
+        console.print(Text(path, style="bold underline"))
+        for f in group:
+            for line in _finding_lines(f, reveal, remediation):
+                console.print(line)
+        console.print()
+    for w in result.warnings:
+        console.print(f"[yellow]warning:[/] {escape(w)}")
+    style = "bold red" if result.findings else "bold green"
+    console.print(Text(summary_line(result), style=style))

@@ -1,0 +1,83 @@
+"""`leakguard rules check`: the self-test every rule must pass, run through
+the real engine (prefilter, regex, entropy, filters, allowlists), never the
+bare regex. The test suite calls :func:`check_ruleset` on ``rules/``.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from leakguard.engine import Engine
+from leakguard.model import Chunk, Finding, Origin
+from leakguard.ruleset import Example, Rule, Ruleset, _digest
+
+_ADVERSARIAL = ("a" * 20000, "=" * 20000, "/" * 20000, "+" * 20000, " " * 20000, "A1" * 10000,
+                "'" * 20000, ":" * 20000, "-" * 20000, "\\" * 20000, "0" * 20000, "aA0-_." * 4000)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    level: str  # error | warning
+    source: str
+    rule_id: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.rule_id}: {self.level}: {self.message}"
+
+
+def run_example(engine: Engine, ex: Example) -> list[Finding]:
+    chunk = Chunk(ex.text.encode("utf-8"), (Origin("file", ex.path),))
+    return engine.scan(chunk).findings
+
+
+def one_rule_engine(rule: Rule, backend: str = "regex") -> Engine:
+    return Engine(Ruleset((rule,), _digest((rule,))), backend=backend)
+
+
+def check_rule(rule: Rule, full: Engine | None = None, backend: str = "regex") -> Iterator[Problem]:
+    def p(level: str, msg: str) -> Problem:
+        return Problem(level, rule.source, rule.id, msg)
+
+    engine = one_rule_engine(rule, backend)
+    if not rule.examples:
+        yield p("error", "no positive examples")
+    if not rule.negative_examples:
+        yield p("warning", "no negative examples")
+    for i, ex in enumerate(rule.examples):
+        tag = f"examples[{i}]"
+        low = ex.text.lower()
+        if rule.keywords and not any(k in low for k in rule.keywords):
+            yield p("error", f"{tag}: contains none of the keywords {list(rule.keywords)}: the prefilter would hide it")
+            continue
+        found = [f for f in run_example(engine, ex) if f.rule_id == rule.id]
+        if len(found) != 1:
+            yield p("error", f"{tag}: expected exactly one finding, got {len(found)}")
+            continue
+        if ex.secret is not None and found[0].secret != ex.secret:
+            yield p("error", f"{tag}: extracted a different secret than the example's 'secret' ({len(found[0].secret)} chars vs {len(ex.secret)})")
+        if ex.secret is None and found[0].secret not in ex.text:
+            yield p("error", f"{tag}: extracted secret does not occur in the text")
+        if full is not None and not any(f.rule_id == rule.id for f in run_example(full, ex)):
+            others = sorted({f.rule_id for f in run_example(full, ex)})
+            yield p("error", f"{tag}: shadowed in the full rule set by {others or 'nothing (filtered)'}")
+    for i, ex in enumerate(rule.negative_examples):
+        found = [f for f in run_example(engine, ex) if f.rule_id == rule.id]
+        if found:
+            yield p("error", f"negative_examples[{i}]: must not match, got {len(found)} finding(s)")
+    for s in _ADVERSARIAL:
+        text = (rule.keywords[0] if rule.keywords else "") + " = " + s
+        try:
+            rule.pattern.search(text, timeout=1.0)
+            rule.pattern.search(s + text, timeout=1.0)
+        except TimeoutError:
+            yield p("error", "pattern takes over a second on a 20 kB adversarial line (catastrophic backtracking)")
+            break
+
+
+def check_ruleset(ruleset: Ruleset, backend: str = "regex") -> list[Problem]:
+    full = Engine(ruleset, backend=backend)
+    out: list[Problem] = []
+    for rule in ruleset.rules:
+        out.extend(check_rule(rule, full, backend))
+    return out

@@ -1,0 +1,303 @@
+"""Rules as data: load ``rules/*.yaml`` (and user rule files), validate, compile.
+
+Syntax and compiled form are separate: YAML is parsed into plain dicts, each
+dict is checked against the schema (unknown keys are errors that name the file
+and rule), then compiled into a frozen :class:`Rule`.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import regex
+import yaml
+
+from leakguard.errors import RuleError
+
+SEVERITIES = ("low", "medium", "high", "critical")
+REMEDIATION_KINDS = (
+    "aws-credentials", "database", "private-key", "api-key", "token", "password",
+    "webhook", "certificate", "other",
+)
+_RULE_KEYS = {
+    "id", "description", "severity", "keywords", "pattern", "entropy", "multiline",
+    "generic", "near", "paths", "allow", "filters", "remediation", "references",
+    "tags", "examples", "negative_examples",
+}
+_REQUIRED = ("id", "description", "severity", "keywords", "pattern")
+_ID_RE = regex.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_FLAGS = regex.VERSION0
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    text: str
+    secret: str | None = None
+    path: str = "example.txt"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    description: str
+    severity: str
+    keywords: tuple[str, ...]
+    pattern_source: str
+    pattern: Any = field(repr=False, compare=False)  # regex.Pattern[str]
+    secret_group: str | int = "secret"
+    has_key_group: bool = False
+    min_entropy: float = 0.0
+    multiline: int = 0
+    generic: bool = False
+    near: Any = field(default=None, repr=False, compare=False)
+    near_lines: int = 0
+    paths_only: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+    paths_skip: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+    allow_secrets: frozenset[str] = frozenset()
+    allow_patterns: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+    allow_stopwords: tuple[str, ...] = ()
+    filters: bool = True
+    remediation: tuple[tuple[str, str], ...] = ()
+    references: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    examples: tuple[Example, ...] = ()
+    negative_examples: tuple[Example, ...] = ()
+    source: str = ""
+
+    @property
+    def hint(self) -> dict[str, str]:
+        return dict(self.remediation)
+
+    def applies_to(self, path: str) -> bool:
+        if self.paths_only and not any(p.search(path) for p in self.paths_only):
+            return False
+        return not any(p.search(path) for p in self.paths_skip)
+
+
+@dataclass(frozen=True, slots=True)
+class Ruleset:
+    rules: tuple[Rule, ...]
+    digest: str
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def by_id(self) -> dict[str, Rule]:
+        return {r.id: r for r in self.rules}
+
+    def select(self, *, enable: Iterable[str] = (), disable: Iterable[str] = ()) -> Ruleset:
+        en, dis = set(enable), set(disable)
+        known = {r.id for r in self.rules}
+        unknown = (en | dis) - known
+        if unknown:
+            raise RuleError(f"unknown rule id(s): {', '.join(sorted(unknown))}")
+        rules = tuple(r for r in self.rules if (not en or r.id in en) and r.id not in dis)
+        return Ruleset(rules, _digest(rules))
+
+
+def default_rules_dir() -> Path:
+    """The packaged rules (wheel) or the checkout's ``rules/`` (editable/dev)."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "_rules"
+    if packaged.is_dir():
+        return packaged
+    return here.parent / "rules"
+
+
+def rule_files(paths: Sequence[Path]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted(x for x in p.iterdir() if x.suffix in (".yaml", ".yml")))
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise RuleError(f"{p}: rule file or directory not found")
+    return out
+
+
+def load_ruleset(paths: Sequence[Path | str] | None = None, *, include_default: bool = True) -> Ruleset:
+    """Load, validate and compile rule files. Raises RuleError on the first bad rule."""
+    dirs: list[Path] = [default_rules_dir()] if include_default else []
+    dirs.extend(Path(p) for p in (paths or ()))
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for f in rule_files(dirs):
+        for rule in load_file(f):
+            if rule.id in seen:
+                raise RuleError(f"{f}: rule {rule.id!r}: duplicate id (also in {seen[rule.id]})")
+            seen[rule.id] = str(f)
+            rules.append(rule)
+    if not rules:
+        raise RuleError(f"no rules found in {', '.join(map(str, dirs))}")
+    return Ruleset(tuple(rules), _digest(rules))
+
+
+def _digest(rules: Iterable[Rule]) -> str:
+    h = hashlib.sha256()
+    for r in rules:
+        h.update(repr((r.id, r.pattern_source, r.keywords, r.min_entropy, r.multiline, r.generic,
+                       r.near.pattern if r.near else None, r.near_lines,
+                       [p.pattern for p in r.paths_only], [p.pattern for p in r.paths_skip],
+                       sorted(r.allow_secrets), [p.pattern for p in r.allow_patterns],
+                       r.allow_stopwords, r.filters, r.severity)).encode())
+    return h.hexdigest()
+
+
+def load_file(path: Path) -> list[Rule]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise RuleError(f"{path}: cannot read rule file: {e}") from None
+    try:
+        doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise RuleError(f"{path}:{where}: invalid YAML: {getattr(e, 'problem', e)}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("rules"), list):
+        raise RuleError(f"{path}: expected a mapping with a 'rules:' list")
+    if set(doc) - {"rules"}:
+        raise RuleError(f"{path}: unknown top-level key(s): {', '.join(sorted(set(doc) - {'rules'}))}")
+    return [compile_rule(raw, str(path), i) for i, raw in enumerate(doc["rules"])]
+
+
+def _fail(source: str, rid: object, msg: str) -> RuleError:
+    return RuleError(f"{source}: rule {rid!r}: {msg}")
+
+
+def _strs(source: str, rid: object, name: str, v: object) -> tuple[str, ...]:
+    if v is None:
+        return ()
+    if isinstance(v, str):
+        v = [v]
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise _fail(source, rid, f"'{name}' must be a list of strings")
+    return tuple(v)
+
+
+def _regexes(source: str, rid: object, name: str, v: object) -> tuple[Any, ...]:
+    out = []
+    for s in _strs(source, rid, name, v):
+        try:
+            out.append(regex.compile(s, _FLAGS))
+        except regex.error as e:
+            raise _fail(source, rid, f"bad regex in '{name}': {e}") from None
+    return tuple(out)
+
+
+def _examples(source: str, rid: object, name: str, v: object) -> tuple[Example, ...]:
+    if v is None:
+        return ()
+    if not isinstance(v, list):
+        raise _fail(source, rid, f"'{name}' must be a list")
+    out = []
+    for i, ex in enumerate(v):
+        if isinstance(ex, str):
+            out.append(Example(ex))
+        elif isinstance(ex, dict) and isinstance(ex.get("text"), str) and not set(ex) - {"text", "secret", "path"}:
+            sec = ex.get("secret")
+            path = ex.get("path", "example.txt")
+            if sec is not None and not isinstance(sec, str) or not isinstance(path, str):
+                raise _fail(source, rid, f"{name}[{i}]: 'secret' and 'path' must be strings")
+            out.append(Example(ex["text"], sec, path))
+        else:
+            raise _fail(source, rid, f"{name}[{i}]: expected a string or {{text, secret, path}}")
+    return tuple(out)
+
+
+def compile_rule(raw: object, source: str, index: int) -> Rule:
+    if not isinstance(raw, dict):
+        raise RuleError(f"{source}: rule #{index + 1}: expected a mapping")
+    rid = raw.get("id", f"#{index + 1}")
+    unknown = set(raw) - _RULE_KEYS
+    if unknown:
+        raise _fail(source, rid, f"unknown key(s): {', '.join(sorted(map(str, unknown)))}")
+    for k in _REQUIRED:
+        if k not in raw or raw[k] in (None, "", []):
+            raise _fail(source, rid, f"missing '{k}'")
+    if not isinstance(rid, str) or not _ID_RE.match(rid):
+        raise _fail(source, rid, "id must be kebab-case (a-z, 0-9, '-')")
+    if not isinstance(raw["description"], str):
+        raise _fail(source, rid, "'description' must be a string")
+    sev = raw["severity"]
+    if sev not in SEVERITIES:
+        raise _fail(source, rid, f"severity must be one of {', '.join(SEVERITIES)}")
+    keywords = tuple(k.lower() for k in _strs(source, rid, "keywords", raw["keywords"]))
+    if any(len(k) < 3 for k in keywords):
+        raise _fail(source, rid, "keywords must be at least 3 characters long")
+    if not isinstance(raw["pattern"], str):
+        raise _fail(source, rid, "'pattern' must be a string")
+    try:
+        pattern = regex.compile(raw["pattern"], _FLAGS)
+    except regex.error as e:
+        raise _fail(source, rid, f"bad regex: {e}") from None
+    names = pattern.groupindex
+    if "secret" in names:
+        group: str | int = "secret"
+    elif pattern.groups == 1:
+        group = 1
+    else:
+        raise _fail(source, rid, "pattern needs a group named 'secret' (or exactly one group)")
+    entropy = raw.get("entropy", 0.0)
+    if not isinstance(entropy, (int, float)) or not 0 <= entropy <= 8:
+        raise _fail(source, rid, "'entropy' must be a number between 0 and 8")
+    multiline = raw.get("multiline", 0)
+    if not isinstance(multiline, int) or multiline < 0 or multiline > 500:
+        raise _fail(source, rid, "'multiline' must be a whole number from 0 to 500")
+    for flag in ("generic", "filters"):
+        if flag in raw and not isinstance(raw[flag], bool):
+            raise _fail(source, rid, f"'{flag}' must be true or false")
+    near, near_lines = None, 0
+    if raw.get("near") is not None:
+        n = raw["near"]
+        if not isinstance(n, dict) or set(n) - {"pattern", "lines"} or not isinstance(n.get("pattern"), str):
+            raise _fail(source, rid, "'near' must be {pattern: REGEX, lines: N}")
+        near = _regexes(source, rid, "near.pattern", n["pattern"])[0]
+        near_lines = n.get("lines", 3)
+        if not isinstance(near_lines, int) or not 0 <= near_lines <= 100:
+            raise _fail(source, rid, "'near.lines' must be a whole number from 0 to 100")
+    paths = raw.get("paths") or {}
+    if not isinstance(paths, dict) or set(paths) - {"only", "skip"}:
+        raise _fail(source, rid, "'paths' must be {only: [...], skip: [...]}")
+    allow = raw.get("allow") or {}
+    if not isinstance(allow, dict) or set(allow) - {"secrets", "patterns", "stopwords"}:
+        raise _fail(source, rid, "'allow' must be {secrets, patterns, stopwords}")
+    rem = raw.get("remediation") or {}
+    if not isinstance(rem, dict) or not all(isinstance(v, str) for v in rem.values()):
+        raise _fail(source, rid, "'remediation' must be a mapping of strings")
+    if set(rem) - {"kind", "provider", "revoke"}:
+        raise _fail(source, rid, f"unknown remediation key(s): {', '.join(sorted(set(rem) - {'kind', 'provider', 'revoke'}))}")
+    if "kind" in rem and rem["kind"] not in REMEDIATION_KINDS:
+        raise _fail(source, rid, f"remediation.kind must be one of {', '.join(REMEDIATION_KINDS)}")
+    return Rule(
+        id=rid,
+        description=raw["description"].strip(),
+        severity=sev,
+        keywords=keywords,
+        pattern_source=raw["pattern"],
+        pattern=pattern,
+        secret_group=group,
+        has_key_group="key" in names,
+        min_entropy=float(entropy),
+        multiline=multiline,
+        generic=bool(raw.get("generic", False)),
+        near=near,
+        near_lines=near_lines,
+        paths_only=_regexes(source, rid, "paths.only", paths.get("only")),
+        paths_skip=_regexes(source, rid, "paths.skip", paths.get("skip")),
+        allow_secrets=frozenset(_strs(source, rid, "allow.secrets", allow.get("secrets"))),
+        allow_patterns=_regexes(source, rid, "allow.patterns", allow.get("patterns")),
+        allow_stopwords=tuple(s.lower() for s in _strs(source, rid, "allow.stopwords", allow.get("stopwords"))),
+        filters=bool(raw.get("filters", True)),
+        remediation=tuple(sorted(rem.items())),
+        references=_strs(source, rid, "references", raw.get("references")),
+        tags=_strs(source, rid, "tags", raw.get("tags")),
+        examples=_examples(source, rid, "examples", raw.get("examples")),
+        negative_examples=_examples(source, rid, "negative_examples", raw.get("negative_examples")),
+        source=os.path.basename(source),
+    )

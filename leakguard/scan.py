@@ -1,0 +1,142 @@
+"""The pipeline: sources -> engine -> ScanResult, in parallel across cores.
+
+This is the one module that wires stages together. Workers are forked after
+the engine is built, so the compiled rule set and the Hyperscan database are
+shared copy-on-write instead of rebuilt per process.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from leakguard.engine import Detection, Engine
+from leakguard.model import Chunk, Finding, ScanResult, Skipped, Stats
+from leakguard.sources.files import DEFAULT_MAX_FILE_SIZE, Entry, iter_entries, read_entry
+
+Progress = Callable[[int, int], None]  # (items done, bytes done)
+
+_ENGINE: Engine | None = None  # set in the parent before forking workers
+_MAX_SIZE = DEFAULT_MAX_FILE_SIZE
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    jobs: int = 0  # 0: all cores
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    all_files: bool = False
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS
+        return os.cpu_count() or 1
+
+
+def scan_chunk(engine: Engine, chunk: Chunk, stats: Stats) -> list[Finding]:
+    det: Detection = engine.scan(chunk)
+    stats.files += 1
+    stats.bytes += len(chunk.data)
+    stats.allowed_inline += det.allowed_inline
+    for note in chunk.notes:
+        stats.notes[note] = stats.notes.get(note, 0) + 1
+    return det.findings
+
+
+def _work(batch: list[Entry]) -> tuple[list[Finding], list[Skipped], Stats]:
+    assert _ENGINE is not None
+    stats = Stats()
+    findings: list[Finding] = []
+    skipped: list[Skipped] = []
+    for entry in batch:
+        item = read_entry(entry, _MAX_SIZE)
+        if isinstance(item, Skipped):
+            skipped.append(item)
+            continue
+        findings.extend(scan_chunk(_ENGINE, item, stats))
+    return findings, skipped, stats
+
+
+def _batches(entries: Iterable[Entry], size: int = 32) -> Iterator[list[Entry]]:
+    batch: list[Entry] = []
+    for e in entries:
+        batch.append(e)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def scan_paths(
+    engine: Engine,
+    targets: Sequence[str],
+    options: ScanOptions = ScanOptions(),
+    progress: Progress | None = None,
+) -> ScanResult:
+    global _ENGINE, _MAX_SIZE
+    t0 = time.perf_counter()
+    entries: list[Entry] = []
+    skipped: list[Skipped] = []
+    for item in iter_entries(targets, all_files=options.all_files):
+        (skipped if isinstance(item, Skipped) else entries).append(item)  # type: ignore[arg-type]
+    stats = Stats()
+    findings: list[Finding] = []
+    jobs = options.jobs or default_jobs()
+    _ENGINE, _MAX_SIZE = engine, options.max_file_size
+    try:
+        if jobs <= 1 or len(entries) < 64 or sys.platform == "win32":
+            results: Iterable[tuple[list[Finding], list[Skipped], Stats]] = map(_work, _batches(entries))
+            _collect(results, findings, skipped, stats, progress)
+        else:
+            ctx = multiprocessing.get_context("fork")
+            with ctx.Pool(jobs) as pool:
+                _collect(pool.imap_unordered(_work, _batches(entries)), findings, skipped, stats, progress)
+    finally:
+        _ENGINE = None
+    stats.seconds = time.perf_counter() - t0
+    return finish(findings, skipped, stats, engine)
+
+
+def scan_chunks(engine: Engine, chunks: Iterable[Chunk | Skipped], progress: Progress | None = None) -> ScanResult:
+    """In-process scan of ready-made chunks (stdin, staged blobs, tests)."""
+    t0 = time.perf_counter()
+    stats = Stats()
+    findings: list[Finding] = []
+    skipped: list[Skipped] = []
+    for c in chunks:
+        if isinstance(c, Skipped):
+            skipped.append(c)
+            continue
+        findings.extend(scan_chunk(engine, c, stats))
+        if progress:
+            progress(stats.files, stats.bytes)
+    stats.seconds = time.perf_counter() - t0
+    return finish(findings, skipped, stats, engine)
+
+
+def _collect(
+    results: Iterable[tuple[list[Finding], list[Skipped], Stats]],
+    findings: list[Finding],
+    skipped: list[Skipped],
+    stats: Stats,
+    progress: Progress | None,
+) -> None:
+    for f, s, st in results:
+        findings.extend(f)
+        skipped.extend(s)
+        stats.add(st)
+        if progress:
+            progress(stats.files + len(skipped), stats.bytes)
+
+
+def finish(findings: list[Finding], skipped: list[Skipped], stats: Stats, engine: Engine) -> ScanResult:
+    for s in skipped:
+        stats.skipped[s.reason] = stats.skipped.get(s.reason, 0) + 1
+    findings.sort(key=lambda f: (f.path, f.location.line, f.location.column, f.rule_id))
+    skipped.sort(key=lambda s: s.origin.path)
+    return ScanResult(findings, stats, skipped, engine.ruleset.digest)
