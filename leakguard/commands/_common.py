@@ -106,6 +106,12 @@ def write_atomic(path: str, text: str) -> None:
         raise UsageError(f"{path}: cannot write: {e.strerror or e}") from None
 
 
+def postprocess(result: ScanResult, args: argparse.Namespace) -> ScanResult:
+    """The stages after detection, in this order: config allowlists, the
+    baseline (accepted findings), then remediation (what to do about each)."""
+    return result
+
+
 def emit(result: ScanResult, args: argparse.Namespace, **options: object) -> None:
     reporter = REPORTERS[args.format]
     if args.output:

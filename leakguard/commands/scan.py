@@ -5,7 +5,7 @@ import argparse
 import sys
 from typing import Any
 
-from leakguard.commands._common import add_engine_args, add_output_args, build_engine, emit, parse_size, progress_display
+from leakguard.commands._common import add_engine_args, add_output_args, build_engine, emit, parse_size, postprocess, progress_display
 from leakguard.model import Origin
 from leakguard.scan import ScanOptions, scan_chunks, scan_paths
 from leakguard.sources.files import DEFAULT_MAX_FILE_SIZE, chunk_from_bytes
@@ -37,5 +37,6 @@ def cmd_scan(args: argparse.Namespace) -> int:
         opts = ScanOptions(jobs=args.jobs, max_file_size=args.max_file_size, all_files=args.all_files)
         with progress_display(args, "scanning") as progress:
             result = scan_paths(engine, args.paths, opts, progress)
+    result = postprocess(result, args)
     emit(result, args)
     return result.exit_code(args.fail_on)
