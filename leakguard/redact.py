@@ -3,18 +3,17 @@ from __future__ import annotations
 
 
 def redact(secret: str, *, reveal: bool = False) -> str:
-    """First few characters (at most a quarter of the secret, never more than 4) and a mask.
+    """A few leading characters and a mask of fixed length.
 
-    Long tokens keep their recognisable prefix (`ghp_****…`); short human
-    passwords show at most one character.
+    Long tokens keep their recognisable prefix (``ghp_****``: 4 characters
+    from 24 up); mid-length secrets show 2; short ones (most human passwords)
+    show nothing. The mask never tells the length of the secret.
     """
     if reveal:
         return secret
     n = len(secret)
-    if n <= 4:
-        return "*" * n
-    shown = min(4, n // 4)
-    return secret[:shown] + "*" * min(n - shown, 12)
+    shown = 4 if n >= 24 else 2 if n >= 12 else 0
+    return secret[:shown] + "*" * 8
 
 
 def redact_line(line: str, secret: str, *, reveal: bool = False) -> str:
