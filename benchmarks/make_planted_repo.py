@@ -272,13 +272,15 @@ def build(out: Path, n_commits: int, seed: int) -> dict:
                         lines[i] = nz.line(p)
                     else:
                         del lines[i]
-        verb = rng.choice(VERBS)
+        verb = rng.choice([v for v in VERBS if v not in ("merge", "start")])
         return f"{verb.capitalize()} {rng.choice(WORDS)} in {touched[0].rsplit('/', 1)[-1]}"
 
     extra_paths: dict[str, set[str]] = {b: set() for b in layout}
 
     def insert_line(tree, path, text, at=None) -> int:
-        lines = tree.setdefault(path, [])
+        if path not in tree:
+            tree[path] = nz.file(path, rng.randint(4, 12))
+        lines = tree[path]
         i = rng.randint(1, max(1, len(lines))) if at is None else at
         i = min(i, len(lines))
         lines.insert(i, text)
@@ -475,9 +477,11 @@ def build(out: Path, n_commits: int, seed: int) -> dict:
     def run_events(branch: str, t: int, tree) -> str | None:
         msgs = []
         holder: list = []
-        for key in sorted(k for k in events if k[0] == branch and k[1] <= t and k not in fired):
-            fired.add(key)
-            for fn in events[key]:
+        due = sorted((k for k in events if k[0] == branch and k[1] <= t and k not in fired),
+                     key=lambda k: k[1])
+        if due:  # one scheduled event per commit, so "add" and "delete" never share a commit
+            fired.add(due[0])
+            for fn in events[due[0]]:
                 msgs.append(fn(tree, holder))
         if not msgs:
             return None
