@@ -234,6 +234,8 @@ def leakguard_tool(mode: str, extra_args: list[str]) -> Tool:
 
 # --------------------------------------------------------------------------- reports
 SECRET_KEYS = {"secret", "match", "value", "full", "snippet"}
+# every string below these keys is a reported secret (kingfisher: AWS secret key of a pair)
+SECRET_CONTAINERS = {"dependent_captures", "captures", "named_captures"}
 PATH_KEYS = ("File", "file", "path")
 LINE_KEYS = ("StartLine", "start_line", "line")
 COMMIT_KEYS = ("Commit", "commit", "id")
@@ -258,17 +260,17 @@ def load_findings(path: str) -> list[dict] | None:
     return data if isinstance(data, list) else None
 
 
-def _walk(o, key=None, texts=None, meta=None):
+def _walk(o, key=None, texts=None, meta=None, captured=False):
     if texts is None:
         texts, meta = [], {}
     if isinstance(o, dict):
         for k, v in o.items():
-            _walk(v, k, texts, meta)
+            _walk(v, k, texts, meta, captured or k in SECRET_CONTAINERS)
     elif isinstance(o, list):
         for v in o:
-            _walk(v, key, texts, meta)
+            _walk(v, key, texts, meta, captured)
     elif isinstance(o, str):
-        if key and key.lower() in SECRET_KEYS:
+        if captured or (key and key.lower() in SECRET_KEYS):
             texts.append(o)
         if key in PATH_KEYS and "path" not in meta:
             meta["path"] = o
