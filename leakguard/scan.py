@@ -28,6 +28,8 @@ class ScanOptions:
     jobs: int = 0  # 0: all cores
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     all_files: bool = False
+    # abspath -> True to not read the file at all (config path allowlists, our own baseline)
+    exclude: Callable[[str], bool] | None = None
 
 
 def default_jobs() -> int:
@@ -82,9 +84,14 @@ def scan_paths(
     t0 = time.perf_counter()
     entries: list[Entry] = []
     skipped: list[Skipped] = []
-    for item in iter_entries(targets, all_files=options.all_files):
-        (skipped if isinstance(item, Skipped) else entries).append(item)  # type: ignore[arg-type]
     stats = Stats()
+    for item in iter_entries(targets, all_files=options.all_files):
+        if isinstance(item, Skipped):
+            skipped.append(item)
+        elif options.exclude is not None and options.exclude(os.path.abspath(item.abspath)):
+            stats.skipped["allowlisted"] = stats.skipped.get("allowlisted", 0) + 1
+        else:
+            entries.append(item)
     findings: list[Finding] = []
     jobs = options.jobs or default_jobs()
     _ENGINE, _MAX_SIZE = engine, options.max_file_size

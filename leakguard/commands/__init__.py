@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from leakguard.commands import rules, scan
+from leakguard.commands import baseline, init, rules, scan
 
-COMMANDS: list[ModuleType] = [scan, rules]
+COMMANDS: list[ModuleType] = [scan, rules, baseline, init]

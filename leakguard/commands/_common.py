@@ -3,16 +3,20 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
+import hashlib
 import io
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
+from leakguard import baseline as baseline_mod
+from leakguard.config import Settings, apply_allowlists, check_exit_code, load_settings
 from leakguard.engine import Engine
-from leakguard.errors import UsageError
+from leakguard.errors import ConfigError, UsageError
 from leakguard.model import SEVERITIES, ScanResult
 from leakguard.reporters import REPORTERS
 from leakguard.ruleset import Ruleset, load_ruleset
@@ -42,6 +46,10 @@ def add_engine_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-default-rules", action="store_true", help="use only the --rules given")
     g.add_argument("--enable-rule", action="append", default=[], metavar="ID", help="scan with only these rules (repeatable)")
     g.add_argument("--disable-rule", action="append", default=[], metavar="ID", help="skip this rule (repeatable)")
+    c = p.add_argument_group("configuration")
+    c.add_argument("--config", metavar="FILE", help="config file applied after (and over) the discovered ones")
+    c.add_argument("--no-repo-config", action="store_true",
+                   help="ignore .leakguard.toml / [tool.leakguard] found in the scanned repository (CI safety)")
 
 
 def add_output_args(p: argparse.ArgumentParser) -> None:
@@ -51,16 +59,94 @@ def add_output_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-redact", "--reveal", dest="reveal", action="store_true",
                    help="show secrets in clear (default: redacted everywhere)")
     g.add_argument("--no-progress", action="store_true", help="no progress display on stderr")
-    g.add_argument("--fail-on", choices=SEVERITIES, default="low",
-                   help="exit 1 only for findings at or above this severity (default: low)")
+    g.add_argument("--fail-on", choices=SEVERITIES, default=None,
+                   help="exit 1 only for findings at or above this severity (default: config, else low)")
+    g.add_argument("--exit-code", type=int, default=None, metavar="N",
+                   help="exit code when findings fail the gate (default: config, else 1)")
+    g.add_argument("--baseline", metavar="FILE", help="report only findings not in this baseline file")
+    g.add_argument("--show-baselined", action="store_true",
+                   help="also report baselined findings, labelled with their status (they never fail the gate)")
     g.add_argument("-j", "--jobs", type=int, default=0, metavar="N", help="worker processes (default: all cores)")
 
 
+def scan_base(args: argparse.Namespace) -> str:
+    """The directory finding paths are relative to (a single directory target, else the cwd)."""
+    paths = [p for p in getattr(args, "paths", None) or [] if p != "-"]
+    if len(paths) == 1 and os.path.isdir(paths[0]):
+        return os.path.abspath(paths[0])
+    return os.getcwd()
+
+
+def settings_for(args: argparse.Namespace) -> Settings:
+    """Load the config once per invocation, keep it on ``args.settings`` and
+    resolve fail_on / exit_code / max_file_size (command line > config > default)."""
+    settings: Settings | None = getattr(args, "settings", None)
+    if settings is not None:
+        return settings
+    settings = load_settings(scan_base(args), config_file=getattr(args, "config", None),
+                             repo_config=not getattr(args, "no_repo_config", False))
+    args.settings = settings
+    if getattr(args, "fail_on", None) is None:
+        args.fail_on = settings.fail_on or "low"
+    if getattr(args, "exit_code", None) is None:
+        args.exit_code = settings.exit_code if settings.exit_code is not None else 1
+    else:
+        try:
+            check_exit_code("--exit-code", args.exit_code)
+        except ConfigError as e:
+            raise UsageError(str(e)) from None
+    if getattr(args, "max_file_size", 0) is None:
+        from leakguard.sources.files import DEFAULT_MAX_FILE_SIZE
+
+        args.max_file_size = settings.max_file_size if settings.max_file_size is not None else DEFAULT_MAX_FILE_SIZE
+    return settings
+
+
 def build_engine(args: argparse.Namespace) -> Engine:
-    ruleset: Ruleset = load_ruleset([Path(p) for p in args.rules], include_default=not args.no_default_rules)
-    if args.enable_rule or args.disable_rule:
-        ruleset = ruleset.select(enable=args.enable_rule, disable=args.disable_rule)
+    st = settings_for(args)
+    paths = [Path(p) for p in (*st.rule_paths, *args.rules)]
+    ruleset: Ruleset = load_ruleset(paths, include_default=st.default_rules and not args.no_default_rules)
+    known, refs = {r.id for r in ruleset.rules}, dict(st.rule_refs)
+    for rid in (*st.enable, *st.disable, *dict(st.severity)):
+        if rid not in known:
+            raise ConfigError(f"{refs.get(rid, 'config')}: unknown rule id {rid!r}")
+    enable, disable = [*st.enable, *args.enable_rule], [*st.disable, *args.disable_rule]
+    if args.enable_rule:  # the command line's --enable-rule replaces the config's list
+        enable = list(args.enable_rule)
+    if enable or disable:
+        ruleset = ruleset.select(enable=enable, disable=disable)
+    if st.severity:
+        sev = dict(st.severity)
+        rules = tuple(dataclasses.replace(r, severity=sev.get(r.id, r.severity)) for r in ruleset.rules)
+        digest = hashlib.sha256(f"{ruleset.digest}\0{sorted(sev.items())}".encode()).hexdigest()
+        ruleset = Ruleset(rules, digest)
+    args.rule_metadata = ruleset.rules  # for reporters that describe rules (SARIF)
     return Engine(ruleset)
+
+
+def baseline_path(args: argparse.Namespace) -> str | None:
+    return getattr(args, "baseline", None) or settings_for(args).baseline
+
+
+def excluded_path(args: argparse.Namespace) -> Callable[[str], bool]:
+    """Files never read: config path-glob allowlists and leakguard's own baseline."""
+    st = settings_for(args)
+    own = baseline_path(args)
+    own_abs = os.path.abspath(own) if own else None
+
+    def excluded(abspath: str) -> bool:
+        if os.path.basename(abspath) == baseline_mod.DEFAULT_NAME or abspath == own_abs:
+            return True
+        return st.path_allowed(abspath)
+
+    return excluded
+
+
+def exit_status(result: ScanResult, args: argparse.Namespace) -> int:
+    """The gate: findings at or above --fail-on, not baselined, exit with --exit-code."""
+    gate = ScanResult([f for f in result.findings if f.status is None], result.stats)
+    code = getattr(args, "exit_code", None)
+    return gate.exit_code(getattr(args, "fail_on", None) or "low", 1 if code is None else code)
 
 
 @contextlib.contextmanager
@@ -109,11 +195,22 @@ def write_atomic(path: str, text: str) -> None:
 def postprocess(result: ScanResult, args: argparse.Namespace) -> ScanResult:
     """The stages after detection, in this order: config allowlists, the
     baseline (accepted findings), then remediation (what to do about each)."""
+    settings = settings_for(args)
+    result = apply_allowlists(result, settings, scan_base(args))
+    bl = baseline_path(args)
+    if bl:
+        result = baseline_mod.apply(result, baseline_mod.load(bl), show=getattr(args, "show_baselined", False))
+    for w in settings.warnings:  # the terminal report shows warnings; other formats get them on stderr too
+        if w not in result.warnings:
+            result.warnings.append(w)
+            if getattr(args, "format", "terminal") != "terminal" or getattr(args, "output", None):
+                print(f"leakguard: warning: {w}", file=sys.stderr)
     return result
 
 
 def emit(result: ScanResult, args: argparse.Namespace, **options: object) -> None:
     reporter = REPORTERS[args.format]
+    options.setdefault("rules", getattr(args, "rule_metadata", ()))
     if args.output:
         buf = io.StringIO()
         reporter(result, buf, reveal=args.reveal, **options)

@@ -5,7 +5,8 @@ import argparse
 import sys
 from typing import Any
 
-from leakguard.commands._common import add_engine_args, add_output_args, build_engine, emit, parse_size, postprocess, progress_display
+from leakguard.commands._common import (add_engine_args, add_output_args, build_engine, emit, excluded_path, exit_status,
+                                        parse_size, postprocess, progress_display)
 from leakguard.model import Origin
 from leakguard.scan import ScanOptions, scan_chunks, scan_paths
 from leakguard.sources.files import DEFAULT_MAX_FILE_SIZE, chunk_from_bytes
@@ -17,8 +18,8 @@ def register(sub: Any) -> None:
                                    "files ignored by .gitignore are skipped unless --all-files.")
     p.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .); - reads stdin")
     p.add_argument("--all-files", action="store_true", help="also scan files that .gitignore excludes")
-    p.add_argument("--max-file-size", type=parse_size, default=DEFAULT_MAX_FILE_SIZE, metavar="SIZE",
-                   help="skip files larger than this (default: 5MB; 0 = no limit)")
+    p.add_argument("--max-file-size", type=parse_size, default=None, metavar="SIZE",
+                   help=f"skip files larger than this (default: config, else {DEFAULT_MAX_FILE_SIZE // 2**20}MB; 0 = no limit)")
     add_engine_args(p)
     add_output_args(p)
     p.set_defaults(func=cmd_scan)
@@ -34,9 +35,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
             from leakguard.errors import UsageError
 
             raise UsageError("'-' (stdin) cannot be combined with other paths")
-        opts = ScanOptions(jobs=args.jobs, max_file_size=args.max_file_size, all_files=args.all_files)
+        opts = ScanOptions(jobs=args.jobs, max_file_size=args.max_file_size, all_files=args.all_files,
+                           exclude=excluded_path(args))
         with progress_display(args, "scanning") as progress:
             result = scan_paths(engine, args.paths, opts, progress)
     result = postprocess(result, args)
     emit(result, args)
-    return result.exit_code(args.fail_on)
+    return exit_status(result, args)

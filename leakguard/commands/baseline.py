@@ -1,0 +1,142 @@
+"""`leakguard baseline create|update|prune|audit [PATH]`: the accepted-findings file.
+
+create  scan PATH and write every finding (refuses to overwrite without --force)
+update  scan PATH and add new findings; existing entries and labels stay
+prune   scan PATH and drop entries that are no longer found
+audit   label each entry true-positive / false-positive / accepted (with a reason)
+
+The file is ``PATH/.leakguard-baseline.json`` unless ``--baseline FILE`` or the
+config's ``baseline`` key says otherwise. Finding paths in the baseline are
+relative to PATH, so scan the same PATH with ``--baseline``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from leakguard import baseline as bl
+from leakguard.commands._common import add_engine_args, build_engine, excluded_path, parse_size, settings_for
+from leakguard.config import apply_allowlists
+from leakguard.errors import UsageError
+from leakguard.model import Finding
+from leakguard.redact import redact_line
+from leakguard.scan import ScanOptions, scan_paths
+
+_CHOICES = {"t": "true-positive", "f": "false-positive", "a": "accepted"}
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("baseline", help="create, update, prune or audit the baseline of accepted findings",
+                       description=__doc__.split("\n\n")[0] if __doc__ else None)
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for name, text in (("create", "scan PATH and write a new baseline"),
+                       ("update", "scan PATH and add new findings (labels are kept)"),
+                       ("prune", "scan PATH and drop entries no longer found"),
+                       ("audit", "label each entry interactively (true secret, false positive, accepted)")):
+        a = actions.add_parser(name, help=text, description=text)
+        a.add_argument("path", nargs="?", default=".", metavar="PATH", help="directory to scan (default: .)")
+        a.add_argument("-b", "--baseline", metavar="FILE",
+                       help=f"baseline file (default: PATH/{bl.DEFAULT_NAME}, or the config's 'baseline')")
+        if name == "create":
+            a.add_argument("--force", action="store_true", help="overwrite an existing baseline")
+        if name == "audit":
+            a.add_argument("--all", action="store_true", help="also revisit entries that already have a label")
+            a.add_argument("--no-scan", action="store_true", help="do not rescan PATH to show where each entry is")
+        a.add_argument("--all-files", action="store_true", help="also scan files that .gitignore excludes")
+        a.add_argument("--max-file-size", type=parse_size, default=None, metavar="SIZE", help="skip larger files")
+        a.add_argument("-j", "--jobs", type=int, default=0, metavar="N", help="worker processes (default: all cores)")
+        add_engine_args(a)
+        a.set_defaults(func=cmd_baseline)
+
+
+def _target(args: argparse.Namespace) -> str:
+    if args.baseline:
+        return str(args.baseline)
+    configured = settings_for(args).baseline
+    if configured:
+        return configured
+    base = args.path if os.path.isdir(args.path) else os.path.dirname(args.path) or "."
+    return os.path.join(base, bl.DEFAULT_NAME)
+
+
+def _scan(args: argparse.Namespace) -> list[Finding]:
+    engine = build_engine(args)
+    opts = ScanOptions(jobs=args.jobs, max_file_size=args.max_file_size, all_files=args.all_files,
+                       exclude=excluded_path(args))
+    result = scan_paths(engine, [args.path], opts)
+    base = os.path.abspath(args.path) if os.path.isdir(args.path) else os.getcwd()
+    return apply_allowlists(result, settings_for(args), base).findings
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    args.paths = [args.path]  # where config discovery starts
+    for w in settings_for(args).warnings:
+        print(f"leakguard: warning: {w}", file=sys.stderr)
+    target = _target(args)
+    if args.action == "audit":
+        return audit(args, target)
+    if args.action == "create":
+        if os.path.exists(target) and not args.force:
+            raise UsageError(f"{target}: baseline exists; use 'leakguard baseline update' or --force")
+        new = bl.from_findings(_scan(args))
+        bl.save(target, new)
+        print(f"leakguard: wrote {len(new)} entries to {target}", file=sys.stderr)
+    elif args.action == "update":
+        old = bl.load(target)
+        new = bl.update(old, _scan(args))
+        bl.save(target, new)
+        print(f"leakguard: {target}: {len(new) - len(old)} new, {len(new)} entries", file=sys.stderr)
+    else:
+        old = bl.load(target)
+        new, gone = bl.prune(old, _scan(args))
+        bl.save(target, new)
+        print(f"leakguard: {target}: pruned {gone}, {len(new)} entries left", file=sys.stderr)
+    return 0
+
+
+def audit(args: argparse.Namespace, target: str) -> int:
+    """Interactive triage; the baseline is saved after every answer."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.prompt import Prompt
+
+    current = bl.load(target)
+    where: dict[str, Finding] = {} if args.no_scan else {f.fingerprint: f for f in _scan(args)}
+    todo = [e for e in current.entries if args.all or e.status is None]
+    console = Console(highlight=False)
+    if not todo:
+        console.print(f"Nothing to audit in {escape(target)} ({len(current)} entries, all labelled).")
+        return 0
+    console.print(f"Auditing {len(todo)} of {len(current)} entries in {escape(target)}. "
+                  "t = true secret, f = false positive, a = accepted (with a reason), s = skip, q = quit")
+    done = 0
+    for i, entry in enumerate(todo, 1):
+        console.print()
+        console.print(f"[bold]\\[{i}/{len(todo)}] {escape(entry.rule_id)}[/]  {escape(entry.path)}  "
+                      f"[magenta]{escape(entry.secret)}[/]" + (f"  (now: {entry.status})" if entry.status else ""))
+        f = where.get(entry.fingerprint)
+        if f is not None:
+            console.print(f"  line {f.location.line}: [dim]{escape(redact_line(f.line_text, f.secret).strip()[:200])}[/]")
+        elif not args.no_scan:
+            console.print("  [yellow]no longer found[/] ('leakguard baseline prune' removes it)")
+        try:
+            choice = Prompt.ask("  label", choices=["t", "f", "a", "s", "q"], console=console)
+            if choice == "q":
+                break
+            if choice == "s":
+                continue
+            reason = Prompt.ask("  reason" + (" (required)" if choice == "a" else " (optional)"),
+                                default="", show_default=False, console=console).strip()
+            while choice == "a" and not reason:
+                reason = Prompt.ask("  an accepted entry needs a reason", console=console).strip()
+        except EOFError:
+            break
+        current = bl.label(current, entry.fingerprint, _CHOICES[choice], reason or None)
+        bl.save(target, current)
+        done += 1
+    c = bl.counts(current)
+    console.print()
+    console.print(f"Labelled {done}. {target}: " + ", ".join(f"{n} {k}" for k, n in c.items()))
+    return 0
