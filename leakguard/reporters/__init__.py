@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import IO, Any, Protocol
 
 from leakguard.model import ScanResult
+from leakguard.reporters import csv as csv_reporter
+from leakguard.reporters import gitlab, jsonl, junit, markdown, sarif, terminal
 from leakguard.reporters import json as json_reporter
-from leakguard.reporters import terminal
 
 
 class Reporter(Protocol):
@@ -17,4 +18,10 @@ class Reporter(Protocol):
 REPORTERS: dict[str, Reporter] = {
     "terminal": terminal.write,
     "json": json_reporter.write,
+    "jsonl": jsonl.write,
+    "sarif": sarif.write,
+    "csv": csv_reporter.write,
+    "junit": junit.write,
+    "gitlab": gitlab.write,
+    "markdown": markdown.write,
 }

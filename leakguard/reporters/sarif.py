@@ -1,0 +1,148 @@
+"""SARIF 2.1.0 for GitHub code scanning (and any SARIF viewer).
+
+Rule metadata comes from the ``rules`` option (the command passes the rule set
+it scanned with); without it, rules are described from the findings alone.
+Results carry a redacted message only, never the secret, and our stable
+fingerprint as ``partialFingerprints["leakguard/v1"]`` so alerts survive line moves.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import IO, Any
+
+from leakguard import __version__
+from leakguard.model import Finding, ScanResult
+from leakguard.redact import redact
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFO_URI = "https://github.com/leakguard/leakguard"
+LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
+FINGERPRINT_KEY = "leakguard/v1"
+
+
+def rule_name(rule_id: str) -> str:
+    return "".join(p.capitalize() for p in re.split(r"[^A-Za-z0-9]+", rule_id) if p)
+
+
+def help_text(rule: Any) -> str:
+    hint = dict(getattr(rule, "remediation", ()) or ())
+    where = hint.get("provider") or "its issuer"
+    lines = [
+        f"{rule.description}.",
+        "",
+        f"Treat the secret as leaked: rotate or revoke it at {where} first "
+        "(removing it from the code or from history does not un-leak it).",
+    ]
+    if hint.get("revoke"):
+        lines.append(f"How to revoke: {hint['revoke']}")
+    lines.append("Then load it at run time from a secret store (AWS Secrets Manager or SSM Parameter Store) "
+                 "instead of the literal; `leakguard scan` prints the replacement for each finding.")
+    lines.append("If it is not a secret, add `leakguard:allow` in a comment on the line, or baseline it "
+                 "(`leakguard baseline update`).")
+    refs = list(getattr(rule, "references", ()) or ())
+    if refs:
+        lines += ["", "References:", *(f"- {r}" for r in refs)]
+    return "\n".join(lines)
+
+
+def _rule(rule: Any) -> dict[str, Any]:
+    text = help_text(rule)
+    tags = ["security", "secret", *[t for t in getattr(rule, "tags", ()) if t not in ("security", "secret")]]
+    d: dict[str, Any] = {
+        "id": rule.id,
+        "name": rule_name(rule.id),
+        "shortDescription": {"text": rule.description[:1000]},
+        "fullDescription": {"text": f"{rule.description}. Severity: {rule.severity}."},
+        "help": {"text": text, "markdown": text},
+        "defaultConfiguration": {"level": LEVEL.get(rule.severity, "warning")},
+        "properties": {"tags": tags, "security-severity": SECURITY_SEVERITY.get(rule.severity, "5.5"),
+                       "precision": "medium" if getattr(rule, "generic", False) else "high"},
+    }
+    refs = getattr(rule, "references", ())
+    if refs:
+        d["helpUri"] = refs[0]
+    return d
+
+
+class _FindingRule:
+    """Rule metadata recovered from a finding when no rule set was passed."""
+
+    def __init__(self, f: Finding) -> None:
+        self.id, self.description, self.severity, self.tags = f.rule_id, f.description, f.severity, f.tags
+
+
+def _message(f: Finding, reveal: bool) -> str:
+    msg = f"{f.description}: {redact(f.secret, reveal=reveal)}"
+    if f.key:
+        msg += f" (assigned to {f.key})"
+    r = f.remediation
+    if r is not None:
+        if r.rotate_first:
+            msg += f". First: {r.rotate_first}"
+        if r.action == "store" and r.name:
+            msg += f". Store it in {r.service} as {r.name}"
+        if r.reference:
+            msg += f" and replace the literal with: {r.reference.splitlines()[0]}"
+    return msg
+
+
+def _result(f: Finding, index: int, reveal: bool) -> dict[str, Any]:
+    loc = f.location
+    uri = "stdin" if f.path == "-" else f.path.replace("\\", "/").lstrip("/")
+    res: dict[str, Any] = {
+        "ruleId": f.rule_id,
+        "ruleIndex": index,
+        "level": LEVEL.get(f.severity, "warning"),
+        "message": {"text": _message(f, reveal)},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": loc.line, "startColumn": loc.column,
+                       "endLine": loc.end_line, "endColumn": max(loc.end_column, 1)},
+        }}],
+        "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
+        "properties": {"severity": f.severity, "tags": list(f.tags)},
+    }
+    o = f.origin
+    if o.kind == "commit" and o.commit:
+        res["properties"].update(commit=o.commit, author=o.author, date=o.date)
+    if f.status:
+        res["suppressions"] = [{"kind": "external", "status": "accepted",
+                                "justification": f"in the leakguard baseline ({f.status})"}]
+        res["baselineState"] = "unchanged"
+    return res
+
+
+def to_sarif(result: ScanResult, *, reveal: bool = False, rules: Sequence[Any] = ()) -> dict[str, Any]:
+    described: list[Any] = list(rules)
+    known = {r.id for r in described}
+    for f in result.findings:
+        if f.rule_id not in known:
+            described.append(_FindingRule(f))
+            known.add(f.rule_id)
+    index = {r.id: i for i, r in enumerate(described)}
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "leakguard",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": INFO_URI,
+                "rules": [_rule(r) for r in described],
+            }},
+            "invocations": [{"executionSuccessful": True,
+                             "toolExecutionNotifications": [{"message": {"text": w}, "level": "warning"}
+                                                            for w in result.warnings]}],
+            "columnKind": "unicodeCodePoints",
+            "results": [_result(f, index[f.rule_id], reveal) for f in result.findings],
+        }],
+    }
+
+
+def write(result: ScanResult, stream: IO[str], *, reveal: bool = False, rules: Sequence[Any] = (), **_: Any) -> None:
+    json.dump(to_sarif(result, reveal=reveal, rules=rules), stream, indent=2, ensure_ascii=False)
+    stream.write("\n")
