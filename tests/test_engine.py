@@ -1,0 +1,201 @@
+"""The engine on small hand-made rule sets, independent of the rule pack."""
+from __future__ import annotations
+
+import random
+import string
+from pathlib import Path
+
+import pytest
+
+from leakguard.engine import Engine
+from leakguard.model import Chunk, Origin
+from leakguard.prefilter import hyperscan_available
+from leakguard.ruleset import load_ruleset
+
+BACKENDS = ["regex", "hyperscan"] if hyperscan_available() else ["regex"]
+
+RULES = r"""
+rules:
+  - id: tok
+    description: a prefixed token
+    severity: high
+    keywords: [tok_]
+    pattern: '\b(?P<secret>tok_[A-Za-z0-9]{20})\b'
+    entropy: 3.0
+    examples: ['tok_a8Fq2LmXk9RvTz4WbN8s']
+    negative_examples: ['tok_short']
+  - id: pw
+    description: a generic password
+    severity: medium
+    generic: true
+    keywords: [password]
+    pattern: '(?i)(?P<key>\w*password)\s*=\s*"(?P<secret>[^"]{4,})"'
+    examples: ['password = "Hk7mZq2xVb9L"']
+    negative_examples: ['password = "changeme"']
+  - id: pem
+    description: a private key
+    severity: critical
+    keywords: ['private key-----']
+    multiline: 50
+    pattern: '(?s)-----BEGIN PRIVATE KEY-----\n(?P<secret>[A-Za-z0-9+/=\n]{40,}?)\n-----END PRIVATE KEY-----'
+    examples: []
+  - id: paired
+    description: a secret that needs a companion id nearby
+    severity: high
+    keywords: [sec_]
+    pattern: '\b(?P<secret>sec_[a-z0-9]{16})\b'
+    near: {pattern: 'ID_[A-Z0-9]{8}', lines: 2}
+  - id: scoped
+    description: only in .cfg files
+    severity: low
+    keywords: [cfgsecret]
+    pattern: 'cfgsecret=(?P<secret>\S{6,})'
+    paths: {only: ['\.cfg$'], skip: ['^vendor/']}
+"""
+
+
+def _rand(n: int, alphabet: str = string.ascii_letters + string.digits, seed: int = 0) -> str:
+    rng = random.Random(seed)
+    return "".join(rng.choice(alphabet) for _ in range(n))
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def eng(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    d = tmp_path_factory.mktemp("rules")
+    (d / "r.yaml").write_text(RULES)
+    return Engine(load_ruleset([d], include_default=False), backend=request.param)
+
+
+def scan(eng: Engine, text: str, path: str = "f.py", lines: frozenset[int] | None = None) -> list:
+    return eng.scan(Chunk(text.encode(), (Origin("file", path),), lines=lines)).findings
+
+
+def test_finds_token_with_byte_and_char_offsets(eng: Engine) -> None:
+    tok = "tok_" + _rand(20)
+    text = f"# héllo wörld\nx = 1\nkey = 'ünï {tok}'\n"
+    (f,) = scan(eng, text)
+    assert f.secret == tok
+    assert (f.location.line, f.location.column) == (3, 12)
+    assert f.location.end_column == 12 + len(tok)
+    assert text.encode()[f.location.start_offset:f.location.end_offset].decode() == tok
+
+
+def test_token_inside_longer_word_is_not_reported(eng: Engine) -> None:
+    assert scan(eng, "xtok_" + _rand(20) + "\n") == []
+    assert scan(eng, "tok_" + _rand(21) + "\n") == []
+
+
+def test_entropy_gate(eng: Engine) -> None:
+    assert scan(eng, "t = tok_aaaaaaaaaabbbbbbbbbb\n") == []
+
+
+def test_generic_filters_apply(eng: Engine) -> None:
+    assert scan(eng, 'password = "changeme"\n') == []
+    assert scan(eng, 'password = "${DB_PASSWORD}"\n') == []
+    (f,) = scan(eng, 'db_password = "Hk7mZq2xVb9L"\n')
+    assert f.key == "db_password"
+
+
+def test_provider_rule_wins_over_generic_on_the_same_span(eng: Engine) -> None:
+    tok = "tok_" + _rand(20, seed=3)
+    (f,) = scan(eng, f'password = "{tok}"\n')
+    assert f.rule_id == "tok"
+
+
+def test_same_secret_twice_on_a_line_overlapping_rules_one_finding(eng: Engine) -> None:
+    tok = "tok_" + _rand(20, seed=4)
+    found = scan(eng, f"a = '{tok}'\n")
+    assert len(found) == 1
+
+
+def test_multiline_private_key_reported_once(eng: Engine) -> None:
+    body = "\n".join(_rand(64, string.ascii_letters + string.digits + "+/", seed=i) for i in range(12))
+    text = f"x = 1\nkey = '''\n-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n'''\n"
+    (f,) = scan(eng, text)
+    assert f.rule_id == "pem"
+    assert (f.location.line, f.location.end_line) == (4, 15)
+
+
+def test_near_requires_companion(eng: Engine) -> None:
+    sec = "sec_" + _rand(16, string.ascii_lowercase + string.digits, seed=5)
+    assert scan(eng, f"s = {sec}\n") == []
+    assert len(scan(eng, f"id = ID_AB12CD34\n\ns = {sec}\n")) == 1
+    assert scan(eng, f"id = ID_AB12CD34\n\n\n\n\ns = {sec}\n") == []
+
+
+def test_path_scoping(eng: Engine) -> None:
+    assert len(scan(eng, "cfgsecret=Qw9rT5yU\n", "app.cfg")) == 1
+    assert scan(eng, "cfgsecret=Qw9rT5yU\n", "app.py") == []
+    assert scan(eng, "cfgsecret=Qw9rT5yU\n", "vendor/app.cfg") == []
+
+
+def test_keyword_must_be_on_the_match_line(eng: Engine) -> None:
+    # the pattern matches case-insensitively but the keyword check is too
+    assert len(scan(eng, 'PASSWORD = "Hk7mZq2xVb9L"\n')) == 1
+
+
+@pytest.mark.parametrize("text", [
+    'password = "Hk7mZq2xVb9L"  # leakguard:allow\n',
+    '# leakguard:allow\npassword = "Hk7mZq2xVb9L"\n',
+    '// leakguard:allow\npassword = "Hk7mZq2xVb9L"\n',
+])
+def test_inline_allow(eng: Engine, text: str) -> None:
+    det = eng.scan(Chunk(text.encode(), (Origin("file", "f.py"),)))
+    assert det.findings == [] and det.allowed_inline == 1
+
+
+def test_allow_marker_on_a_code_line_above_does_not_cover_the_next(eng: Engine) -> None:
+    text = 'a = "x"  # leakguard:allow\npassword = "Hk7mZq2xVb9L"\n'
+    assert len(scan(eng, text)) == 1
+
+
+def test_chunk_lines_restricts_findings(eng: Engine) -> None:
+    text = 'password = "Hk7mZq2xVb9L"\nx = 1\npassword = "Zr4kPq8sWn2T"\n'
+    found = scan(eng, text, lines=frozenset({3}))
+    assert [f.location.line for f in found] == [3]
+
+
+def test_crlf_and_no_trailing_newline(eng: Engine) -> None:
+    found = scan(eng, 'x = 1\r\npassword = "Hk7mZq2xVb9L"\r\ny')
+    assert [(f.secret, f.location.line) for f in found] == [("Hk7mZq2xVb9L", 2)]
+    assert scan(eng, 'password = "Hk7mZq2xVb9L"')[0].secret == "Hk7mZq2xVb9L"
+
+
+def test_very_long_line_still_finds_token(eng: Engine) -> None:
+    tok = "tok_" + _rand(20, seed=9)
+    text = "var a=" + ",".join(["1"] * 50000) + f",k='{tok}'," + ",".join(["2"] * 50000) + "\n"
+    (f,) = scan(eng, text)
+    assert f.secret == tok and f.location.line == 1
+
+
+def test_fingerprint_ignores_line_and_depends_on_path(eng: Engine) -> None:
+    tok = "tok_" + _rand(20, seed=11)
+    a = scan(eng, f"t = '{tok}'\n")[0]
+    b = scan(eng, f"\n\n\n    t = '{tok}'\n")[0]
+    c = scan(eng, f"t = '{tok}'\n", path="other.py")[0]
+    assert a.fingerprint == b.fingerprint != c.fingerprint
+    assert a.secret_hash == c.secret_hash
+
+
+def test_secret_not_in_repr(eng: Engine) -> None:
+    tok = "tok_" + _rand(20, seed=12)
+    f = scan(eng, f"t = '{tok}'\n")[0]
+    assert tok not in repr(f)
+
+
+def test_backends_agree_on_generated_corpus(tmp_path: Path) -> None:
+    if len(BACKENDS) < 2:
+        pytest.skip("hyperscan not installed")
+    (tmp_path / "r.yaml").write_text(RULES)
+    rs = load_ruleset([tmp_path], include_default=False)
+    rx, hs = Engine(rs, backend="regex"), Engine(rs, backend="hyperscan")
+    rng = random.Random(42)
+    pieces = [lambda: f'password = "{_rand(12, seed=rng.random())}"', lambda: "tok_" + _rand(20, seed=rng.random()),
+              lambda: "x = tok_short", lambda: "ID_AB12CD34", lambda: "sec_" + _rand(16, string.ascii_lowercase, seed=rng.random()),
+              lambda: "cfgsecret=" + _rand(8, seed=rng.random()), lambda: "plain text line", lambda: "PASSWORD=" + _rand(6)]
+    for n in range(30):
+        text = "\n".join(rng.choice(pieces)() for _ in range(40))
+        for path in ("a.py", "b.cfg"):
+            c = Chunk(text.encode(), (Origin("file", path),))
+            key = lambda d: sorted((f.rule_id, f.secret, f.location.line) for f in d.findings)  # noqa: E731
+            assert key(rx.scan(c)) == key(hs.scan(c)), f"sample {n}"

@@ -1,0 +1,117 @@
+"""Tables for the false-positive predicates, and generic detection end to end."""
+from __future__ import annotations
+
+import pytest
+
+from leakguard.engine import Engine
+from leakguard.filters import generic_reason, is_sequential, is_template, placeholder_reason
+from leakguard.model import Chunk, Origin
+
+
+@pytest.mark.parametrize("value", [
+    "${DB_PASSWORD}", "${DB_PASSWORD:-x}", "$(cat /run/secrets/pw)", "{{ vault_pw }}", "{{resolve:secretsmanager:prod/db}}",
+    "%(password)s", "#{password}", "%DB_PASS%", "$PASSWORD", "<your-api-key>", "[YOUR KEY]", "{password}",
+    "ENC[AES256_GCM,data:abc]", "$ANSIBLE_VAULT;1.1;AES256", "arn:aws:secretsmanager:us-east-1:111122223333:secret:db",
+    "<%= ENV['X'] %>", "!Ref DbPassword",
+])
+def test_templates_and_references(value: str) -> None:
+    assert is_template(value) or placeholder_reason(value)
+
+
+@pytest.mark.parametrize("value", [
+    "changeme", "your_password", "YOUR-API-KEY-HERE", "xxxxxxxx", "********", "AKIAIOSFODNN7EXAMPLE",
+    "example-secret", "dummy", "placeholder", "REDACTED", "abcdefgh", "12345678", "aaaaaaaa", "insert-key-here", "TODO",
+])
+def test_placeholders(value: str) -> None:
+    assert placeholder_reason(value)
+
+
+@pytest.mark.parametrize("value", ["abcdef", "123456", "0123456789abcdef", "qwertyuiop"])
+def test_sequential(value: str) -> None:
+    assert is_sequential(value)
+
+
+@pytest.mark.parametrize("value", ["Hk7mZq2xVb9L", "Tr0ub4dor&3", "pR7#vKq29!xLm", "Wint3r-Harb0r-88", "hunter22x"])
+def test_real_values_pass_placeholder_filter(value: str) -> None:
+    assert placeholder_reason(value) is None
+
+
+@pytest.mark.parametrize(("value", "key"), [
+    ("password", "password"), ("null", "password"), ("None", "secret"), ("os.environ['X']", "password"),
+    ("process.env.API_KEY", "api_key"), ("settings.DB_PASSWORD", "password"), ("get_secret('db')", "password"),
+    ("DB_PASSWORD", "password"), ("/etc/ssl/private/key.pem", "private_key"), ("https://auth.example.com/token", "token"),
+    ("550e8400-e29b-41d4-a716-446655440000", "api_key"), ("$2b$12$KIXQJb2n8R0x1oZmQv6yUeWl3k9cV7dB4nM2sT5fH8jP1qA6rE0gW", "password"),
+    ("sha512-Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFy", "integrity_token"), ("Please enter your password", "password"),
+    ("****", "password"), ("8", "password"), ("bearer", "token_type"), ("production", "token"), ("user_password", "password_field"),
+    ("abc", "password"), ("next-page-cursor-value", "next_token"), ("%s", "password"), ("{0}", "password"),
+])
+def test_generic_drops(value: str, key: str) -> None:
+    assert generic_reason(value, key, "") or placeholder_reason(value), (value, key)
+
+
+@pytest.mark.parametrize(("value", "key"), [
+    ("Tr0ub4dor&3", "password"), ("Lisbon!2019stars", "DB_PASSWORD"), ("q8Lk2vT9xNp4Rw7ZmB3cYh6J", "api_key"),
+    ("e3Rk9LmQ2xVb7NpZ4sWt8Hc", "authToken"), ("m0nkeyWrench!2", "db_pass"), ("Pa55.w0rd", "password"),
+    ("s3cr3tP4ss!", "SMTP_PASSWORD"), ("correct-horse-battery-staple-9", "passphrase"),
+])
+def test_generic_keeps_real_secrets(value: str, key: str) -> None:
+    assert generic_reason(value, key, "") is None and placeholder_reason(value) is None
+
+
+# End to end through the real rule pack: real passwords in many syntaxes are
+# reported, references and placeholders in the same syntaxes are not.
+REAL = [
+    ('settings.py', 'DATABASE_PASSWORD = "Vq8#nR2kLw!73"'),
+    ('config.js', "const dbPassword = 'Gr33n-Kayak-41';"),
+    ('app.ts', 'export const apiKey: string = "q8Lk2vT9xNp4Rw7ZmB3cYh6J";'),
+    ('main.go', 'var dbPassword = "Tigerlily-55x"'),
+    ('App.java', 'private static final String DB_PASSWORD = "Orchid2023blue";'),
+    ('Program.cs', 'var password = "Falc0nRidge77";'),
+    ('config.rb', "config.smtp_password = 'Lisbon!2019stars'"),
+    ('index.php', "$db_pass = 'm0nkeyWrench!2';"),
+    ('.env', 'DB_PASSWORD=Vq8#nR2kLw!73'),
+    ('.env.production', 'export JWT_SECRET=h7Tq2LmX9vRk4WzP8sNb'),
+    ('application.properties', 'spring.datasource.password=Orchid2023blue'),
+    ('config.yml', '  password: Tigerlily-55'),
+    ('config.ini', 'password = c4ctus.Juice9'),
+    ('settings.toml', 'api_key = "f83KdLq29XmVz7TnRb4W"'),
+    ('client.py', 'client = Client(api_key="f83KdLq29XmVz7TnRb4W")'),
+    ('data.json', '{"client_secret": "9vJm2QfXo4LrT7wZpK1eHs3B"}'),
+    ('restore.sh', 'mysql -u admin -pK9v!mQ2zLx4 shop'),
+    ('Web.config', '<add key="PaymentApiKey" value="f83KdLq29XmVz7TnRb4W" />'),
+    ('settings.xml', '<password>Qu4ntum-Leap-19</password>'),
+]
+DECOY = [
+    ('settings.py', 'DATABASE_PASSWORD = os.environ["DATABASE_PASSWORD"]'),
+    ('settings.py', 'PASSWORD_MIN_LENGTH = 8'),
+    ('forms.py', 'password_field = "password"'),
+    ('config.js', 'const dbPassword = process.env.DB_PASSWORD;'),
+    ('.env.example', 'DB_PASSWORD=changeme'),
+    ('.env', 'DB_PASSWORD='),
+    ('.env', 'API_KEY=<your-api-key>'),
+    ('values.yaml', 'password: "{{ .Values.db.password }}"'),
+    ('template.yaml', "MasterUserPassword: '{{resolve:secretsmanager:prod/db:SecretString:password}}'"),
+    ('playbook.yml', 'db_password: "{{ vault_db_password }}"'),
+    ('secrets.enc.yaml', 'password: ENC[AES256_GCM,data:8fE=,iv:abc=,tag:x==,type:str]'),
+    ('models.py', 'token_type = "bearer"'),
+    ('auth.py', 'if not password: raise ValueError("password is required")'),
+    ('cli.py', 'parser.add_argument("--password", help="database password")'),
+    ('users.py', 'password_hash = "pbkdf2_sha256$260000$abc$def"'),
+    ('package-lock.json', '"integrity": "sha512-Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4"'),
+    ('ids.py', 'api_key_id = "550e8400-e29b-41d4-a716-446655440000"'),
+    ('docs.md', 'Set `password = "<password>"` in your config.'),
+    ('test.py', 'password = "%s" % pw'),
+    ('i18n.py', 'PASSWORD_PROMPT = "Enter your password: "'),
+]
+
+
+@pytest.mark.parametrize(("path", "line"), REAL, ids=[p for p, _ in REAL])
+def test_real_passwords_found(engine: Engine, path: str, line: str) -> None:
+    found = engine.scan(Chunk(line.encode(), (Origin("file", path),))).findings
+    assert len(found) == 1, found
+
+
+@pytest.mark.parametrize(("path", "line"), DECOY, ids=[p for p, _ in DECOY])
+def test_decoys_not_found(engine: Engine, path: str, line: str) -> None:
+    found = engine.scan(Chunk(line.encode(), (Origin("file", path),))).findings
+    assert found == [], [(f.rule_id, f.key) for f in found]
