@@ -51,6 +51,8 @@ class _Match:
     key: str | None
     line_text: str
     entropy: float
+    match_start: int = 0  # byte offsets of the whole match
+    match_end: int = 0
 
 
 class Engine:
@@ -147,8 +149,8 @@ class Engine:
             text = data[ws:we].decode("utf-8", "replace")
             for m in self._matches(rule, data, text, ws, det):
                 if rule.keywords:
-                    ls = data.rfind(b"\n", 0, m.start) + 1
-                    le = data.find(b"\n", m.end)
+                    ls = data.rfind(b"\n", 0, m.match_start) + 1
+                    le = data.find(b"\n", m.match_end)
                     touched = data[ls:le if le >= 0 else len(data)].decode("utf-8", "replace")
                     if not _has_keyword(touched, rule.keywords):
                         continue
@@ -174,10 +176,12 @@ class Engine:
                 continue
             start = base + len(text[:s_start].encode("utf-8"))
             end = start + len(secret.encode("utf-8"))
+            m_start = base + len(text[:m.start()].encode("utf-8"))
+            m_end = m_start + len(m.group(0).encode("utf-8"))
             if rule.near is not None and not _near(rule, data, start):
                 _drop(det, "no companion nearby")
                 continue
-            out.append(_Match(rule, start, end, secret, key, text, shannon(secret)))
+            out.append(_Match(rule, start, end, secret, key, text, shannon(secret), m_start, m_end))
         return out
 
     def _gate(self, rule: Rule, secret: str, key: str | None, text: str) -> str | None:

@@ -110,26 +110,105 @@ class HyperscanPrefilter:
         return out
 
 
+_MAX_COUNT = 24  # larger counted repeats explode Hyperscan's compile; the prefilter copy relaxes them
+
+
+def hs_pattern(src: str) -> str:
+    """A superset of ``src`` that Hyperscan compiles quickly.
+
+    Only the prefilter uses it; the rule's exact regex confirms every hit.
+    Named groups become non-capturing, backreferences match anything, atomic
+    groups become plain groups, and counted repeats ``{m,n}`` / ``{m}`` with a
+    large bound become ``{min(m, 24),}``.
+    """
+    out: list[str] = []
+    i, n = 0, len(src)
+    in_class = False
+    while i < n:
+        c = src[i]
+        if c == "\\" and i + 1 < n:
+            out.append(src[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            if c == "]":
+                in_class = False
+            out.append(c)
+            i += 1
+            continue
+        if c == "[":
+            in_class = True
+            out.append(c)
+            # a ']' right after '[' or '[^' is a literal
+            j = i + 1
+            if j < n and src[j] == "^":
+                out.append("^")
+                j += 1
+            if j < n and src[j] == "]":
+                out.append("]")
+                j += 1
+            i = j
+            continue
+        if src.startswith("(?P<", i):
+            end = src.index(">", i)
+            out.append("(?:")
+            i = end + 1
+            continue
+        if src.startswith("(?P=", i):
+            end = src.index(")", i)
+            out.append("(?:[\\s\\S]*)")
+            i = end + 1
+            continue
+        if src.startswith("(?>", i):
+            out.append("(?:")
+            i += 3
+            continue
+        if c == "{":
+            m = regex.match(r"\{(\d+)(?:(,)(\d*))?\}", src[i:])
+            if m:
+                lo = int(m.group(1))
+                hi = m.group(3)
+                big = lo > _MAX_COUNT or (m.group(2) and hi and int(hi) > _MAX_COUNT)
+                if big:
+                    out.append("{%d,}" % min(lo, _MAX_COUNT))
+                else:
+                    out.append(m.group(0))
+                i += len(m.group(0))
+                if i < n and src[i] == "+":  # possessive: drop (superset)
+                    i += 1
+                continue
+        if c in "*+?" and i + 1 < n and src[i + 1] == "+":
+            out.append(c)
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
 def _hs_expressions(rules: Sequence[Rule]) -> tuple[list[bytes], list[int], list[int]]:
     """One expression per rule, or one per keyword where Hyperscan refuses the pattern.
 
     Expression ids carry the rule index in the high bits.
     """
     assert _hs is not None
+    pflags = _hs.HS_FLAG_PREFILTER | _hs.HS_FLAG_MULTILINE | _hs.HS_FLAG_ALLOWEMPTY
+    pats = [hs_pattern(r.pattern_source).encode("utf-8") for r in rules]
+    bad: set[int] = set()
+    try:
+        _hs.Database().compile(expressions=pats, ids=list(range(len(pats))), elements=len(pats), flags=[pflags] * len(pats))
+    except Exception:  # hyperscan.error: find the expressions it refuses
+        for i, pat in enumerate(pats):
+            try:
+                _hs.Database().compile(expressions=[pat], ids=[0], elements=1, flags=[pflags])
+            except Exception:
+                bad.add(i)
     exprs: list[bytes] = []
     ids: list[int] = []
     flags: list[int] = []
-    pflags = _hs.HS_FLAG_PREFILTER | _hs.HS_FLAG_MULTILINE | _hs.HS_FLAG_ALLOWEMPTY
     for i, r in enumerate(rules):
-        pat = r.pattern_source.encode("utf-8")
-        ok = True
-        try:
-            db = _hs.Database()
-            db.compile(expressions=[pat], ids=[0], elements=1, flags=[pflags])
-        except Exception:  # hyperscan.error: unsupported construct
-            ok = False
-        if ok:
-            exprs.append(pat)
+        if i not in bad:
+            exprs.append(pats[i])
             ids.append(i << 8)
             flags.append(pflags)
         else:
