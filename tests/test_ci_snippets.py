@@ -1,0 +1,58 @@
+"""The README's CI snippets (between <!-- ci:start --> and <!-- ci:end -->) run as written."""
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+_CMD = re.compile(r"^\s*(?:-\s+|run:\s+)?(leakguard\s.+?)\s*$")
+
+
+@pytest.fixture(autouse=True)
+def _regex_prefilter(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEAKGUARD_PREFILTER", "regex")
+
+
+def ci_commands() -> list[list[str]]:
+    text = README.read_text(encoding="utf-8")
+    start, end = text.index("<!-- ci:start -->"), text.index("<!-- ci:end -->")
+    section = text[start:end]
+    cmds: list[list[str]] = []
+    for block in re.findall(r"```(?:sh|yaml)\n(.*?)```", section, flags=re.S):
+        for line in block.splitlines():
+            m = _CMD.match(line)
+            if m:
+                cmds.append(shlex.split(m.group(1))[1:])
+    return cmds
+
+
+def test_snippets_have_the_expected_commands() -> None:
+    cmds = ci_commands()
+    assert cmds[0][:2] == ["baseline", "create"]
+    formats = {c[c.index("--format") + 1] for c in cmds if "--format" in c}
+    assert {"sarif", "gitlab", "junit"} <= formats
+    assert all("--no-repo-config" in c for c in cmds if c[0] == "scan")
+
+
+def test_snippets_run_against_a_fixture_tree(run_cli, tmp_path: Path) -> None:
+    tree = tmp_path / "repo"
+    (tree / "app").mkdir(parents=True)
+    (tree / "app" / "settings.py").write_text('DATABASE_PASSWORD = "pR7#vKq29!xLm"\n')
+    (tree / "README.md").write_text("demo\n")
+    for argv in ci_commands():
+        code, out, err = run_cli(argv, cwd=tree, stdin=b"a\nlegacy demo credential, rotated\n")
+        assert code == 0, (argv, err)  # everything is baselined: every gate passes
+    sarif = json.loads((tree / "leakguard.sarif").read_text())
+    assert sarif["version"] == "2.1.0"
+    assert json.loads((tree / "gl-secret-detection-report.json").read_text())["scan"]["type"] == "secret_detection"
+    assert ET.parse(tree / "leakguard-junit.xml").getroot().tag == "testsuites"
+    # a new secret fails the gates as written
+    (tree / "app" / "new.env").write_text("API_SECRET=Hq4vN8zLw2Tx6Rb9\n")
+    gates = [c for c in ci_commands() if c[0] == "scan" and "--exit-code" not in c]
+    codes = {run_cli(argv, cwd=tree)[0] for argv in gates}
+    assert codes == {1}
