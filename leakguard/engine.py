@@ -103,8 +103,10 @@ class Engine:
 
     def _confirm_lines(self, rule: Rule, data: bytes, positions: Iterable[int], det: Detection) -> list[_Match]:
         out: list[_Match] = []
-        done: set[tuple[int, int]] = set()
+        covered = -1  # end of the last confirmed window; hits before it are done
         for pos in sorted(positions):
+            if pos < covered:
+                continue
             ls = data.rfind(b"\n", 0, pos) + 1
             le = data.find(b"\n", pos)
             if le < 0:
@@ -113,9 +115,7 @@ class Engine:
                 ws, we = _snap(data, max(ls, pos - _WINDOW), min(le, pos + _WINDOW))
             else:
                 ws, we = ls, le
-            if any(a <= ws and we <= b for a, b in done):
-                continue
-            done.add((ws, we))
+            covered = we
             raw = data[ws:we]
             if raw.endswith(b"\r"):
                 raw = raw[:-1]

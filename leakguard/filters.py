@@ -52,8 +52,10 @@ _PLACEHOLDER_WORDS = regex.compile(
       | (?:insert|enter|put|add)[_\-\s]?(?:your|here|key|token|secret|password)
       | (?:key|token|secret|password)[_\-\s]?here
       | not[_-]?a[_-]?real | fake | lorem | todo | fixme | tbd
-      | x{4,} | \*{3,} | \.{3,} | •{3,} | _{4,}
-    )""",
+      | x{4,} | \*{3,} | •{3,} | _{4,}
+    )
+    | \.{3,} | …                      # truncated in docs: eyJ2Ijoi...
+    """,
 )
 _ALL_SAME = regex.compile(r"^(.)\1+$")
 
@@ -83,11 +85,28 @@ def is_low_variety(value: str) -> bool:
     return len(value) >= 4 and (bool(_ALL_SAME.match(value)) or len(set(value)) <= 2 and len(value) >= 6)
 
 
+# Whole values that are documentation staples, never real credentials.
+SAMPLE_VALUES = frozenset({
+    "tiger", "scott", "hunter2", "password", "passw0rd", "p@ssw0rd", "p@ssword", "secret", "s3cr3t", "changeme",
+    "change_me", "changeit", "admin", "root", "toor", "postgres", "mysql", "guest", "pass", "pwd", "test",
+    "example", "letmein", "welcome", "qwerty", "foobar", "foo", "bar", "user", "username", "mypassword",
+    "yourpassword", "your_password", "mysecret", "supersecret", "secretpassword", "password1", "password123",
+    "admin123", "root123", "test123", "pass123", "12345", "123456", "1234567", "12345678", "123456789",
+    "passphrase", "testing", "testpass", "testpassword", "secretkey", "apikey", "api_key", "token", "mytoken",
+})
+
+
 def placeholder_reason(secret: str) -> str | None:
     if not secret.strip():
         return "empty"
     if secret in VENDOR_EXAMPLES:
         return "vendor example"
+    if secret.lower() in SAMPLE_VALUES:
+        return "sample value"
+    if len(secret) < 4:
+        return "too short"
+    if "EXAMPLE" in secret:
+        return "vendor example"  # AWS documentation marks every sample key this way
     if is_template(secret):
         return "template or reference"
     if _PLACEHOLDER_WORDS.search(secret):
@@ -113,6 +132,7 @@ _CODE_REFERENCE = regex.compile(
     | Environment\.GetEnvironmentVariable | \bgetenv\( | \bsettings\. | \bconfig\.|\bconf\. | \bsecrets\.
     | \bvars\. | \bparams\. | \bargs\. | \bopts\. | \boptions\. | \bself\. | \bthis\. | \brequest\.
     | \bctx\. | \bcontext\. | ^[\w.]+\( | \)$ | ^[A-Za-z_]+(?:\.[A-Za-z_][A-Za-z0-9_]*)+$ | ^\w+\[
+    | ^(?=[^\[]*\[)[A-Za-z_]\w*(?:\[[^\]]*\])*(?:\.[A-Za-z_]\w*(?:\[[^\]]*\])*)+$   # JMESPath: a.b[-1].c
     """,
 )
 _LITERAL_WORDS = frozenset({
@@ -133,13 +153,14 @@ _PATHLIKE = regex.compile(r"^(?:~?/|\./|\.\./|[A-Za-z]:\\|file:)|\.(?:pem|key|cr
 _URL_NO_CREDS = regex.compile(r"^[a-z][a-z0-9+.-]*://[^\s:@/]+(?:[:/][^\s@]*)?$", regex.I)
 _IDENT_WORDS = regex.compile(r"^[a-z]+(?:[_-][a-z]+)+$|^[a-z]+(?:[A-Z][a-z]+)+$")
 _FORMAT = regex.compile(r"%[-#0 +]*\d*[sdifx]|\{\d*\}|\{[a-z_]+\}|\?\?\?")
-_PROSE = regex.compile(r"\s\S+\s")
+_WORDY = regex.compile(r"^(?:[A-Za-z][a-z]+[_.-]?)+\d{0,2}$")
 _MASK = regex.compile(r"^[*•●xX#]+$|^\*+[^*]{0,4}$")
 
 
 _NOT_SECRET_KEY = regex.compile(
     r"(?i)(?:by|com|sur|tres|over|under|mid)pass$|(?:page|next|continuation|pagination|csrf|xsrf|cursor|sync|cancel(?:lation)?|request|verify|verification|reset|confirm(?:ation)?)[_.-]?token$"
     r"|(?:public|publishable|pub|site|recaptcha[_.-]?site)[_.-]?key$|^(?:sort|primary|foreign|cache|partition|hash|map|dict|lookup|unique|index)[_.-]?key$"
+    r"|(?:client|idempotency|marker|public[_.-]?key|identity)[_.-]?token$"
 )
 
 
@@ -169,8 +190,10 @@ def generic_reason(secret: str, key: str | None, line: str) -> str | None:
         return "url"
     if _FORMAT.search(s):
         return "format string"
-    if _PROSE.search(s) and len(s.split()) >= 3:
-        return "prose"
+    if any(ch.isspace() for ch in s):
+        return "prose"  # generated secrets have no spaces; sentences and expressions do
+    if regex.search(r"(?i)passw(?:or)?d", s):
+        return "placeholder"  # MyPassword123, mynewpassword: documentation values
     if key and low.replace("-", "_") == key.lower().replace("-", "_"):
         return "value equals its name"
     if _IDENT_WORDS.match(s) and _SECRET_WORDS.search(s):
@@ -183,8 +206,10 @@ def generic_reason(secret: str, key: str | None, line: str) -> str | None:
         # API keys and tokens are machine-made: long and varied.
         if len(s) < 8 or shannon(s) < 2.5:
             return "not token-like"
-        if s.isalpha() and s.islower() and len(s) < 24:
-            return "word"
+        if len(s) < 32 and regex.fullmatch(r"[A-Za-z_.:-]+", s):
+            return "word"  # names (NextToken, _sa_default), words: real tokens have digits
+        if _WORDY.match(s):
+            return "identifier"
     return None
 
 

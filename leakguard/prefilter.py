@@ -113,13 +113,16 @@ class HyperscanPrefilter:
 _MAX_COUNT = 24  # larger counted repeats explode Hyperscan's compile; the prefilter copy relaxes them
 
 
-def hs_pattern(src: str) -> str:
-    """A superset of ``src`` that Hyperscan compiles quickly.
+def hs_pattern(src: str, multiline: bool = False) -> str:
+    """A superset of ``src`` that Hyperscan compiles quickly and reports sparsely.
 
     Only the prefilter uses it; the rule's exact regex confirms every hit.
-    Named groups become non-capturing, backreferences match anything, atomic
-    groups become plain groups, and counted repeats ``{m,n}`` / ``{m}`` with a
-    large bound become ``{min(m, 24),}``.
+    Named groups become non-capturing, backreferences match any run of
+    characters (within the line for single-line rules), atomic groups become
+    plain groups, and counted repeats ``{m,n}`` / ``{m}`` with a large bound
+    become ``{min(m, 24),}``. A trailing backreference or open-ended repeat is
+    cut to its minimum: a prefix of a match still marks the match's line, and
+    Hyperscan then reports one end per match instead of one per character.
     """
     out: list[str] = []
     i, n = 0, len(src)
@@ -156,7 +159,7 @@ def hs_pattern(src: str) -> str:
             continue
         if src.startswith("(?P=", i):
             end = src.index(")", i)
-            out.append("(?:[\\s\\S]*)")
+            out.append(_ANY_RUN_ML if multiline else _ANY_RUN)
             i = end + 1
             continue
         if src.startswith("(?>", i):
@@ -183,7 +186,27 @@ def hs_pattern(src: str) -> str:
             continue
         out.append(c)
         i += 1
-    return "".join(out)
+    return _trim_tail("".join(out))
+
+
+_ANY_RUN = "(?:[^\\n]*)"
+_ANY_RUN_ML = "(?:[\\s\\S]*)"
+_TAIL_SPACE = regex.compile(r"(?:\s|#[^\n]*)*\Z")
+
+
+def _trim_tail(pat: str) -> str:
+    """Cut what can only lengthen a match at the very end of the pattern."""
+    verbose = "(?x" in pat[:8] or pat.lstrip().startswith("(?") and "x" in pat[2:pat.find(")")]
+    body = _TAIL_SPACE.sub("", pat) if verbose else pat.rstrip("\n")
+    for run in (_ANY_RUN, _ANY_RUN_ML):
+        if body.endswith(run):
+            return body[: -len(run)]
+    m = regex.search(r"(?<!\\)\{(\d+)(?:,\d*)?\}\Z", body)
+    if m:
+        return body[: m.start()] + "{%s}" % m.group(1)
+    if body.endswith("+") and not body.endswith("\\+"):
+        return body[:-1]
+    return body
 
 
 def _hs_expressions(rules: Sequence[Rule]) -> tuple[list[bytes], list[int], list[int]]:
@@ -193,7 +216,7 @@ def _hs_expressions(rules: Sequence[Rule]) -> tuple[list[bytes], list[int], list
     """
     assert _hs is not None
     pflags = _hs.HS_FLAG_PREFILTER | _hs.HS_FLAG_MULTILINE | _hs.HS_FLAG_ALLOWEMPTY
-    pats = [hs_pattern(r.pattern_source).encode("utf-8") for r in rules]
+    pats = [hs_pattern(r.pattern_source, bool(r.multiline)).encode("utf-8") for r in rules]
     bad: set[int] = set()
     try:
         _hs.Database().compile(expressions=pats, ids=list(range(len(pats))), elements=len(pats), flags=[pflags] * len(pats))
