@@ -96,6 +96,21 @@ SAMPLE_VALUES = frozenset({
 })
 
 
+MANAGED_REFERENCE = "managed reference"  # already in Secrets Manager / Parameter Store (counted in Stats)
+_MANAGED = regex.compile(
+    r"""(?ix)
+      \{\{resolve:(?:secretsmanager|ssm-secure|ssm): | \$\{ssm: | \$\{[\w-]+:ssm: | ^ssm:/
+    | ^arn:aws[\w-]*:(?:secretsmanager:[\w-]*:\d*:secret:|ssm:[\w-]*:\d*:parameter/)
+    | /aws/reference/secretsmanager/ | ^aws-(?:secretsmanager|parameterstore):
+    """,
+)
+
+
+def is_managed_reference(value: str) -> bool:
+    """A value that points at Secrets Manager or Parameter Store instead of holding a secret."""
+    return bool(_MANAGED.search(value))
+
+
 def placeholder_reason(secret: str) -> str | None:
     if not secret.strip():
         return "empty"
@@ -107,6 +122,8 @@ def placeholder_reason(secret: str) -> str | None:
         return "too short"
     if "EXAMPLE" in secret:
         return "vendor example"  # AWS documentation marks every sample key this way
+    if is_managed_reference(secret):
+        return MANAGED_REFERENCE
     if is_template(secret):
         return "template or reference"
     if _PLACEHOLDER_WORDS.search(secret):
@@ -131,7 +148,7 @@ _CODE_REFERENCE = regex.compile(
       ^(?:os\.)?(?:environ|getenv|env)\b | process\.env | import\.meta\.env | \bENV\[ | \bSystem\.getenv
     | Environment\.GetEnvironmentVariable | \bgetenv\( | \bsettings\. | \bconfig\.|\bconf\. | \bsecrets\.
     | \bvars\. | \bparams\. | \bargs\. | \bopts\. | \boptions\. | \bself\. | \bthis\. | \brequest\.
-    | \bctx\. | \bcontext\. | ^[\w.]+\( | \)$ | ^[A-Za-z_]+(?:\.[A-Za-z_][A-Za-z0-9_]*)+$ | ^\w+\[
+    | \bctx\. | \bcontext\. | ^[\w.]+\( | ^[A-Za-z_]+(?:\.[A-Za-z_][A-Za-z0-9_]*)+$ | ^\w+\[
     | ^(?=[^\[]*\[)[A-Za-z_]\w*(?:\[[^\]]*\])*(?:\.[A-Za-z_]\w*(?:\[[^\]]*\])*)+$   # JMESPath: a.b[-1].c
     """,
 )
