@@ -18,6 +18,9 @@ def register(sub: Any) -> None:
                                    "files ignored by .gitignore are skipped unless --all-files.")
     p.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .); - reads stdin")
     p.add_argument("--all-files", action="store_true", help="also scan files that .gitignore excludes")
+    p.add_argument("--staged", action="store_true",
+                   help="scan what the next commit adds: the index content (not the working tree), reporting only "
+                        "added or changed lines; PATHs (as pre-commit passes them) limit it to those files")
     p.add_argument("--max-file-size", type=parse_size, default=None, metavar="SIZE",
                    help=f"skip files larger than this (default: config, else {DEFAULT_MAX_FILE_SIZE // 2**20}MB; 0 = no limit)")
     add_engine_args(p)
@@ -27,9 +30,14 @@ def register(sub: Any) -> None:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     engine = build_engine(args)
-    if args.paths == ["-"]:
+    if args.paths == ["-"] and not args.staged:
         raw = sys.stdin.buffer.read()
         result = scan_chunks(engine, [chunk_from_bytes(raw, Origin("stdin", "-"))])
+    elif args.staged:
+        from leakguard.sources.staged import staged_chunks
+
+        paths = [] if args.paths == ["."] else args.paths
+        result = scan_chunks(engine, staged_chunks(".", paths, args.max_file_size))
     else:
         if "-" in args.paths:
             from leakguard.errors import UsageError

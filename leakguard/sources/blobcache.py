@@ -1,0 +1,63 @@
+"""Blobs already scanned clean, so a repeated history audit reads only new ones.
+
+One file per (rule set digest, leakguard version) under the same cache
+directory as the compiled prefilter (``$LEAKGUARD_CACHE_DIR``, else
+``$XDG_CACHE_HOME/leakguard`` or ``~/.cache/leakguard``). It holds 20-byte
+keys, sha1(blob id NUL path of first appearance), sorted: no secret, no
+content, no readable path. The path is part of the key because some rules
+apply only to some paths (``.env`` files), so a blob clean under one name may
+not be clean under another. Writes are atomic (temp file + ``os.replace``); an
+unreadable or malformed cache is treated as empty, never as an error.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from leakguard import __version__
+
+KEY_SIZE = 20
+MAX_ENTRIES = 4_000_000  # about 80 MB on disk; start afresh beyond that
+
+
+def key(oid: str, path: str) -> bytes:
+    return hashlib.sha1(f"{oid}\0{path}".encode("utf-8", "surrogateescape")).digest()
+
+
+def cache_file(digest: str) -> Path:
+    from leakguard.prefilter import cache_dir
+
+    tag = hashlib.sha256(f"{digest}\0{__version__}".encode()).hexdigest()[:32]
+    return cache_dir() / "clean-blobs" / f"{tag}.bin"
+
+
+def load(digest: str) -> set[bytes]:
+    try:
+        raw = cache_file(digest).read_bytes()
+    except OSError:
+        return set()
+    if len(raw) % KEY_SIZE:
+        return set()
+    return {raw[i:i + KEY_SIZE] for i in range(0, len(raw), KEY_SIZE)}
+
+
+def save(digest: str, keys: set[bytes]) -> None:
+    """Write the keys atomically; a cache that cannot be written is skipped silently."""
+    if len(keys) > MAX_ENTRIES:
+        return
+    target = cache_file(digest)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".clean-", suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(b"".join(sorted(keys)))
+        os.replace(tmp, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)

@@ -1,0 +1,259 @@
+"""Git history: every unique blob reachable from the chosen revisions, listed
+once with the commit and path that first introduced it, and the attribution
+of per-blob findings back to commits.
+
+Enumeration is one ``git log --raw -c --no-abbrev -z --date-order --reverse``
+pass (NUL-separated plumbing output; no diffs are computed, only tree
+comparisons). Parents come before children, so the first time a blob id shows
+up as the new side of a change is the commit that introduced it: a plain
+commit, a merge whose result differs from every parent (``-c``), or the first
+commit of an unmerged branch. A blob that merely moves (rename, copy, revert,
+cherry-pick) is not new content: it is recorded as a further appearance and
+is not scanned again.
+"""
+from __future__ import annotations
+
+import dataclasses
+import posixpath
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from leakguard.errors import SourceError
+from leakguard.model import Finding, Origin
+from leakguard.sources import git
+
+_FORMAT = "--format=%x01%H%x1f%an%x1f%ae%x1f%aI"
+MAX_ORIGINS = 20  # origins kept per finding (first = where it was introduced)
+# Extensions whose blobs cannot hold text worth scanning; skipped unread.
+BINARY_EXTENSIONS = frozenset(
+    "png jpg jpeg gif bmp ico icns webp tif tiff psd xcf heic avif zip gz tgz bz2 xz lz4 zst 7z rar jar war ear "
+    "whl egg pdf woff woff2 ttf otf eot mp3 mp4 m4a avi mov mkv webm wav ogg flac so dll dylib exe o a lib obj "
+    "pyc pyo class dex wasm bin iso dmg img sqlite sqlite3 npy npz pkl parquet feather".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    sha: str
+    author: str
+    email: str
+    date: str
+
+
+@dataclass(slots=True)
+class History:
+    """What one log pass learnt. Blob ids map to (commit index, path index)."""
+
+    commits: list[Commit] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    first: dict[str, tuple[int, int]] = field(default_factory=dict)
+    extra: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    deleted: dict[int, list[int]] = field(default_factory=dict)  # commit -> paths it deleted
+    submodules: set[int] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
+
+    def origin(self, commit: int, path: int) -> Origin:
+        c = self.commits[commit]
+        return Origin("commit", self.paths[path], c.sha, c.author, c.email, c.date)
+
+    def appearances(self, oid: str) -> list[tuple[int, int]]:
+        return [self.first[oid], *self.extra.get(oid, ())]
+
+
+def display_path(raw: bytes) -> str:
+    """Repository paths are bytes; non-UTF-8 ones are shown with \\x escapes."""
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def rev_args(repo: str, *, branch: str | None = None, since_commit: str | None = None,
+             rev_range: str | None = None) -> list[str]:
+    """Revision arguments for ``git log``, each checked, with a one-line error if unknown."""
+    if rev_range:
+        sep = "..." if "..." in rev_range else ".."
+        ends = rev_range.split(sep)
+        if len(ends) != 2 or sep not in rev_range:
+            raise SourceError(f"{rev_range}: not a revision range (expected A..B)")
+        for end in ends:
+            if end:
+                _check_rev(repo, end)
+        return ["--end-of-options", rev_range]
+    for rev in (branch, since_commit):
+        if rev:
+            _check_rev(repo, rev)
+    opts = [] if branch else ["--all"]  # --all is an option: it must precede --end-of-options
+    return [*opts, "--end-of-options", *([branch] if branch else []), *([f"^{since_commit}"] if since_commit else [])]
+
+
+def pre_push_revs(repo: str, lines: Sequence[str], env: dict[str, str]) -> list[str]:
+    """Revisions a push is about to publish (nothing already on a remote).
+
+    From pre-commit's PRE_COMMIT_FROM_REF/TO_REF (or PRE_COMMIT_LOCAL_BRANCH
+    when it pushes a new root), else git's pre-push stdin lines
+    ``<local ref> <local sha> <remote ref> <remote sha>``, else HEAD.
+    Returns [] when nothing is pushed (only deletions)."""
+    tips: list[str] = []
+    bases: list[str] = []
+    if env.get("PRE_COMMIT_TO_REF"):
+        tips.append(env["PRE_COMMIT_TO_REF"])
+        if env.get("PRE_COMMIT_FROM_REF"):
+            bases.append(env["PRE_COMMIT_FROM_REF"])
+    elif env.get("PRE_COMMIT_LOCAL_BRANCH"):
+        tips.append(env["PRE_COMMIT_LOCAL_BRANCH"])
+    elif lines:
+        for line in lines:
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) != 4:
+                raise SourceError(f"pre-push: unexpected input line {line.strip()[:80]!r} "
+                                  "(expected '<local ref> <local sha> <remote ref> <remote sha>')")
+            if parts[1] != git.ZERO_OID:
+                tips.append(parts[1])
+            if parts[3] != git.ZERO_OID:
+                bases.append(parts[3])
+        if not tips:
+            return []
+    else:
+        tips.append("HEAD")
+    for t in tips:
+        _check_rev(repo, t)
+    bases = [b for b in bases if not b.startswith("-") and git.exists(repo, b)]
+    # anything already on a remote-tracking branch has been published: skip it
+    return ["--not", "--remotes", "--not", "--end-of-options", *tips, *(f"^{b}" for b in bases)]
+
+
+def _check_rev(repo: str, rev: str) -> None:
+    if rev.startswith("-"):
+        raise SourceError(f"{rev}: not a revision")
+    git.resolve(repo, rev)
+
+
+def enumerate_history(repo: str, revs: Sequence[str]) -> History:
+    """One pass over the log: first introduction of every blob, plus re-appearances."""
+    h = History()
+    path_ids: dict[bytes, int] = {}
+    cur = -1
+    want = 0  # path tokens still expected for the current record
+    rec_oid = ""
+    rec_kind = ""
+    rec_paths: list[int] = []
+    args = ["log", "--raw", "--no-abbrev", "-z", "-c", "--no-renames", "--date-order", "--reverse",
+            "--no-textconv", "--no-ext-diff", "--no-color", _FORMAT, *revs]
+    try:
+        for tok in git.stream(repo, args):
+            if want:
+                pid = path_ids.get(tok)
+                if pid is None:
+                    pid = path_ids[tok] = len(h.paths)
+                    h.paths.append(display_path(tok))
+                rec_paths.append(pid)
+                want -= 1
+                if not want:
+                    _record(h, cur, rec_kind, rec_oid, rec_paths[-1])
+                continue
+            t = tok.lstrip(b"\n")
+            if t.startswith(b"\x01"):
+                fields = t[1:].decode("utf-8", "replace").split("\x1f")
+                fields += [""] * (4 - len(fields))
+                h.commits.append(Commit(fields[0], fields[1], fields[2], fields[3]))
+                cur = len(h.commits) - 1
+            elif t.startswith(b":"):
+                colons = len(t) - len(t.lstrip(b":"))
+                parts = t[colons:].split(b" ")
+                n = colons + 1
+                if len(parts) < 2 * n + 1:
+                    continue
+                mode, rec_oid, status = parts[n - 1], parts[2 * n - 1].decode(), parts[2 * n]
+                rec_kind = _kind(mode, rec_oid, status)
+                rec_paths = []
+                want = 2 if colons == 1 and status[:1] in (b"R", b"C") else 1
+    except SourceError as e:
+        if not h.commits:
+            raise
+        h.warnings.append(f"history may be incomplete: {e} (corrupt or missing objects?)")
+    return h
+
+
+def _kind(mode: bytes, oid: str, status: bytes) -> str:
+    if oid == git.ZERO_OID:
+        return "deleted" if status[:1] == b"D" else ""
+    if mode == b"160000":
+        return "gitlink"
+    if mode.startswith(b"100"):
+        return "blob"
+    return ""  # symlink (120000): the link target is not scanned
+
+
+def _record(h: History, commit: int, kind: str, oid: str, path: int) -> None:
+    if kind == "blob":
+        if oid in h.first:
+            h.extra.setdefault(oid, []).append((commit, path))
+        else:
+            h.first[oid] = (commit, path)
+    elif kind == "deleted":
+        h.deleted.setdefault(commit, []).append(path)
+    elif kind == "gitlink":
+        h.submodules.add(path)
+
+
+def looks_binary(path: str) -> bool:
+    ext = posixpath.splitext(path)[1][1:].lower()
+    return ext in BINARY_EXTENSIONS
+
+
+def attribute(
+    h: History,
+    blob_findings: dict[str, list[Finding]],
+    head_secrets: set[tuple[str, str]],
+    fingerprint: Callable[[str, str], str],
+) -> list[Finding]:
+    """One finding per (rule, secret, path), attributed to its first commit.
+
+    A secret whose file was renamed (the old path deleted in the commit that
+    adds the new one) stays one finding under its original path.
+    ``occurrences`` counts every (commit, path) where a blob holding the
+    secret was introduced; ``present_at_head`` says whether HEAD still has it.
+    """
+    events: list[tuple[int, int, str]] = []
+    for oid in blob_findings:
+        events.extend((c, p, oid) for c, p in h.appearances(oid))
+    events.sort()
+    canon: dict[tuple[str, str, int], tuple[str, str, int]] = {}  # key -> canonical key
+    first: dict[tuple[str, str, int], tuple[int, int, Finding]] = {}
+    places: dict[tuple[str, str], set[tuple[int, int]]] = {}
+    paths_of: dict[tuple[str, str], list[int]] = {}
+    for c, p, oid in events:
+        deleted = set(h.deleted.get(c, ()))
+        for f in blob_findings[oid]:
+            sid = (f.rule_id, f.secret)
+            key = (f.rule_id, f.secret, p)
+            if key not in canon:
+                renamed_from = next((q for q in paths_of.get(sid, ()) if q in deleted), None)
+                canon[key] = canon[(f.rule_id, f.secret, renamed_from)] if renamed_from is not None else key
+                paths_of.setdefault(sid, []).append(p)
+            ck = canon[key]
+            if ck not in first:
+                first[ck] = (c, p, f)
+            places.setdefault(sid, set()).add((c, p))
+    out: list[Finding] = []
+    for (rule_id, secret, _), (c, p, f) in first.items():
+        sid = (rule_id, secret)
+        where = sorted(places[sid])
+        origins = [h.origin(c, p)] + [h.origin(c2, p2) for c2, p2 in where if (c2, p2) != (c, p)]
+        path = h.paths[p]
+        out.append(dataclasses.replace(
+            f, origins=tuple(origins[:MAX_ORIGINS]), fingerprint=fingerprint(f.secret_hash, path),
+            occurrences=len(where), present_at_head=sid in head_secrets))
+    return out
+
+
+def summary_notes(h: History) -> dict[str, int]:
+    notes: dict[str, int] = {}
+    if h.submodules:
+        notes["submodules (gitlinks) not entered"] = len(h.submodules)
+    return notes
+
+
+def blobs_at(h: History, oids: Iterable[str]) -> list[tuple[str, str]]:
+    """(blob id, path of first appearance) for the given blobs."""
+    return [(oid, h.paths[h.first[oid][1]]) for oid in oids]

@@ -1,0 +1,156 @@
+"""Staged changes: what the next commit will contain, read from the index.
+
+The text scanned is the index blob (not the working-tree copy, which may
+hold unstaged edits). Each chunk carries ``lines``, the line numbers the
+commit adds or changes, so a commit is blocked only by secrets it adds: an
+already-committed secret elsewhere in an edited file does not block the edit.
+
+One ``git diff --cached --raw -p -U0 -z`` call gives both the list of staged
+blobs (NUL-separated raw records) and, after them, the zero-context patch
+whose hunk headers ``@@ -a,b +c,d @@`` give the added line ranges. The two
+parts list files in the same order.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from leakguard.errors import SourceError, UsageError
+from leakguard.model import Chunk, Origin, Skipped
+from leakguard.sources import git
+from leakguard.sources._text import to_utf8
+from leakguard.sources.history import display_path
+
+_HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+
+
+@dataclass(frozen=True, slots=True)
+class StagedFile:
+    path: str
+    old_oid: str  # zeros for an added file
+    oid: str  # the index blob
+    lines: frozenset[int] | None  # None: git showed no text patch (binary to git)
+
+
+def staged_files(repo: str, pathspecs: Sequence[str] = ()) -> list[StagedFile]:
+    base = "HEAD" if git.run(repo, "rev-parse", "--verify", "-q", "HEAD^{commit}", check=False).returncode == 0 else git.EMPTY_TREE
+    proc = git.run(repo, "--literal-pathspecs", "diff", "--cached", "--raw", "-p", "-U0", "-z", "--no-abbrev",
+                   "--no-renames", "--no-color", "--no-ext-diff", "--no-textconv", "--ignore-submodules=all",
+                   "--diff-filter=ACMRT", base, "--", *pathspecs)
+    out = proc.stdout
+    records: list[tuple[str, str, str, str]] = []  # (mode, old oid, oid, path)
+    pos = 0
+    while pos < len(out) and out.startswith(b":", pos):
+        end = out.index(b"\0", pos)
+        fields = out[pos + 1:end].split(b" ")
+        pend = out.index(b"\0", end + 1)
+        records.append((fields[1].decode(), fields[2].decode(), fields[3].decode(), display_path(out[end + 1:pend])))
+        pos = pend + 1
+    patches = _added_lines(out[pos:].lstrip(b"\0"))
+    if len(patches) != len(records):  # should not happen; never under-report
+        patches = [None] * len(records)
+    return [StagedFile(path, old, oid, lines) for (mode, old, oid, path), lines in zip(records, patches)
+            if mode.startswith("100")]
+
+
+def _added_lines(patch: bytes) -> list[frozenset[int] | None]:
+    """Per file section of a -U0 patch: the added line numbers (None: binary to git).
+
+    Hunk bodies are skipped by the counts in their headers, so no content
+    line can ever be taken for a header."""
+    out: list[frozenset[int] | None] = []
+    cur: set[int] | None = None
+    started = False
+    skip = 0
+    for line in patch.split(b"\n"):
+        if skip:
+            if not line.startswith(b"\\"):  # "\ No newline at end of file" is not counted
+                skip -= 1
+            continue
+        if line.startswith(b"diff --git "):
+            if started:
+                out.append(frozenset(cur) if cur is not None else None)
+            started, cur = True, set()
+        elif not started:
+            continue
+        elif line.startswith((b"Binary files ", b"GIT binary patch")):
+            cur = None
+        elif cur is not None and (m := _HUNK.match(line)):
+            old = int(m.group(2)) if m.group(2) is not None else 1
+            start, count = int(m.group(3)), int(m.group(4)) if m.group(4) is not None else 1
+            cur.update(range(start, start + count))
+            skip = old + count
+    if started:
+        out.append(frozenset(cur) if cur is not None else None)
+    return out
+
+
+def pathspecs_for(repo: str, paths: Sequence[str]) -> list[str]:
+    """Paths given on the command line (relative to the cwd) as repo-relative pathspecs."""
+    specs: list[str] = []
+    top = os.path.realpath(repo)
+    for p in paths:
+        if p == "-":
+            raise UsageError("--staged scans the index: '-' (stdin) cannot be combined with it")
+        rel = os.path.relpath(os.path.realpath(p), top)
+        if rel == os.curdir:
+            return []
+        if rel.startswith(os.pardir):
+            raise UsageError(f"{p}: outside the repository {repo}")
+        specs.append(rel.replace(os.sep, "/"))
+    return specs
+
+
+def staged_chunks(path: str = ".", paths: Sequence[str] = (), max_size: int = 0) -> Iterator[Chunk | Skipped]:
+    """Chunks of the staged blobs, each limited to the lines the commit adds."""
+    repo = git.open_repo(path)
+    if git.run(repo, "rev-parse", "--is-bare-repository", check=False).stdout.strip() == b"true":
+        raise SourceError(f"{path}: a bare repository has no index (--staged needs a work tree)")
+    files = staged_files(repo, pathspecs_for(repo, paths) if paths else ())
+    sizes = git.blob_sizes(repo, [f.oid for f in files])
+    readable = []
+    for f in files:
+        origin = Origin("staged", f.path)
+        if f.oid not in sizes:
+            yield Skipped(origin, "unreadable", f"missing index blob {f.oid[:12]}")
+        elif max_size and sizes[f.oid] > max_size:
+            yield Skipped(origin, "too-large", f"{sizes[f.oid]} bytes")
+        else:
+            readable.append(f)
+    reader = git.BlobReader(repo)
+    try:
+        by_oid = {f.oid: f for f in readable}
+        for oid, raw in reader.read(list(by_oid)):
+            f = by_oid[oid]
+            origin = Origin("staged", f.path)
+            if raw is None:
+                yield Skipped(origin, "unreadable", f"missing index blob {oid[:12]}")
+                continue
+            data, notes = to_utf8(raw)
+            if data is None:
+                yield Skipped(origin, "binary")
+                continue
+            lines = f.lines if f.lines is not None else _diff_lines(reader, f.old_oid, data)
+            if lines:
+                yield Chunk(data, (origin,), oid, lines, notes)
+    finally:
+        reader.close()
+
+
+def _diff_lines(reader: git.BlobReader, old_oid: str, new: bytes) -> frozenset[int]:
+    """Added lines of a file git treats as binary but we decode (UTF-16 with a BOM)."""
+    old_text: list[str] = []
+    if old_oid != git.ZERO_OID:
+        for _, raw in reader.read([old_oid]):
+            data = to_utf8(raw)[0] if raw is not None else None
+            old_text = data.decode("utf-8", "replace").splitlines() if data is not None else []
+    new_text = new.decode("utf-8", "replace").splitlines()
+    added: set[int] = set()
+    sm = difflib.SequenceMatcher(None, old_text, new_text, autojunk=False)
+    for tag, _, _, j1, j2 in sm.get_opcodes():
+        if tag in ("replace", "insert"):
+            added.update(range(j1 + 1, j2 + 1))
+    return frozenset(added)
