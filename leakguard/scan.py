@@ -14,8 +14,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from leakguard.engine import Detection, Engine
-from leakguard.model import Chunk, Finding, ScanResult, Skipped, Stats
+from leakguard.model import Chunk, Finding, Origin, ScanResult, Skipped, Stats
+from leakguard.sources._text import to_utf8
 from leakguard.sources.files import DEFAULT_MAX_FILE_SIZE, Entry, iter_entries, read_entry
+from leakguard.sources.git import BlobReader
 
 Progress = Callable[[int, int], None]  # (items done, bytes done)
 
@@ -147,3 +149,104 @@ def finish(findings: list[Finding], skipped: list[Skipped], stats: Stats, engine
     findings.sort(key=lambda f: (f.path, f.location.line, f.location.column, f.rule_id))
     skipped.sort(key=lambda s: s.origin.path)
     return ScanResult(findings, stats, skipped, engine.ruleset.digest)
+
+
+# -- git blobs (leakguard git) ------------------------------------------------
+
+_GIT_REPO = ""
+_BLOB_READER: BlobReader | None = None  # one `git cat-file --batch` per worker process
+
+BlobBatchResult = tuple[list[tuple[str, list[Finding]]], list[str], list[str], Stats]
+
+
+def _work_blobs(batch: list[tuple[str, str]]) -> BlobBatchResult:
+    """Read a batch of (blob id, path) with this process's cat-file and scan each.
+
+    Returns (findings per blob that has any, clean blob ids, missing blob ids, stats)."""
+    global _BLOB_READER
+    assert _ENGINE is not None
+    if _BLOB_READER is None:
+        _BLOB_READER = BlobReader(_GIT_REPO)
+    paths = dict(batch)
+    stats = Stats()
+    found: list[tuple[str, list[Finding]]] = []
+    clean: list[str] = []
+    missing: list[str] = []
+    for oid, raw in _BLOB_READER.read([oid for oid, _ in batch]):
+        if raw is None:
+            missing.append(oid)
+            continue
+        data, notes = to_utf8(raw)
+        if data is None:
+            stats.skipped["binary"] = stats.skipped.get("binary", 0) + 1
+            clean.append(oid)
+            continue
+        fs = scan_chunk(_ENGINE, Chunk(data, (Origin("commit", paths[oid]),), oid, None, notes), stats)
+        if fs:
+            found.append((oid, fs))
+        else:
+            clean.append(oid)
+    return found, clean, missing, stats
+
+
+def _blob_batches(items: Sequence[tuple[str, str, int]], max_bytes: int = 4 << 20, max_items: int = 512) -> Iterator[list[tuple[str, str]]]:
+    batch: list[tuple[str, str]] = []
+    size = 0
+    for oid, path, n in items:
+        batch.append((oid, path))
+        size += n
+        if size >= max_bytes or len(batch) >= max_items:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def scan_blobs(
+    engine: Engine,
+    repo: str,
+    items: Sequence[tuple[str, str, int]],
+    jobs: int = 0,
+    progress: Progress | None = None,
+) -> BlobBatchResult:
+    """Scan git blobs (id, path, size) once each, across cores.
+
+    Each worker streams its batches through its own ``git cat-file --batch``
+    (disjoint blob lists), so reading and decompressing blobs is spread over
+    the cores too. Nothing but findings and blob ids comes back."""
+    global _ENGINE, _GIT_REPO, _BLOB_READER
+    found: list[tuple[str, list[Finding]]] = []
+    clean: list[str] = []
+    missing: list[str] = []
+    stats = Stats()
+    jobs = jobs or default_jobs()
+    _ENGINE, _GIT_REPO, _BLOB_READER = engine, repo, None
+    done = nbytes = 0
+    size_of = {oid: n for oid, _, n in items} if progress else {}
+    try:
+        batches = _blob_batches(items)
+        if jobs <= 1 or len(items) < 256 or sys.platform == "win32":
+            results: Iterable[BlobBatchResult] = map(_work_blobs, batches)
+            pool = None
+        else:
+            pool = multiprocessing.get_context("fork").Pool(jobs)
+            results = pool.imap_unordered(_work_blobs, batches)
+        try:
+            for f, c, m, st in results:
+                found.extend(f)
+                clean.extend(c)
+                missing.extend(m)
+                stats.add(st)
+                done += len(f) + len(c) + len(m)
+                if progress:
+                    nbytes += sum(size_of.get(o, 0) for o in (*(o for o, _ in f), *c, *m))
+                    progress(done, nbytes)
+        finally:
+            if pool is not None:
+                pool.terminate()
+                pool.join()
+    finally:
+        if _BLOB_READER is not None:
+            _BLOB_READER.close()
+        _ENGINE, _GIT_REPO, _BLOB_READER = None, "", None
+    return found, clean, missing, stats

@@ -1,0 +1,160 @@
+"""`leakguard git [REPO]`: every blob in the history, scanned once, attributed
+to the commit that introduced it.
+
+Scope: all refs (branches, tags, remote-tracking refs, HEAD) by default;
+``--branch NAME``, ``--since-commit REV`` or ``--range A..B`` narrow it;
+``--pre-push`` scans only the commits a push is about to publish.
+
+An empty repository (no commits) is not an error: exit 0, nothing scanned,
+and a warning says why. A shallow clone is scanned as far as it goes, with a
+warning that history is truncated.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import Any
+
+from leakguard.commands._common import (add_engine_args, add_output_args, build_engine, emit, exit_status, parse_size,
+                                        postprocess, progress_display)
+from leakguard.engine import Engine, fingerprint
+from leakguard.model import Finding, ScanResult, Skipped, Stats
+from leakguard.scan import finish, scan_blobs
+from leakguard.sources import blobcache, git, history
+from leakguard.sources.files import DEFAULT_MAX_FILE_SIZE
+
+_ORDER_FROM_PACK = 20_000  # above this many blobs, read them in pack order (faster for git)
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "git", help="scan git history: every blob ever committed, once",
+        description="Scan every unique blob reachable from all refs (or the chosen revisions) once, and "
+                    "attribute each finding to the commit that first introduced it. An empty repository "
+                    "is not an error (exit 0, nothing scanned).")
+    p.add_argument("repo", nargs="?", default=".", metavar="REPO", help="repository (default: .)")
+    g = p.add_argument_group("what to scan").add_mutually_exclusive_group()
+    g.add_argument("--branch", metavar="NAME", help="only the history of this branch (or any revision)")
+    g.add_argument("--range", dest="rev_range", metavar="A..B", help="only commits in this revision range")
+    g.add_argument("--pre-push", action="store_true",
+                   help="only the commits being pushed (git pre-push stdin, or pre-commit's "
+                        "PRE_COMMIT_FROM_REF/TO_REF); exit 1 blocks the push")
+    p.add_argument("--since-commit", metavar="REV", help="only commits after REV (combines with --branch)")
+    p.add_argument("--max-file-size", type=parse_size, default=None, metavar="SIZE",
+                   help=f"skip blobs larger than this (default: config, else {DEFAULT_MAX_FILE_SIZE // 2**20}MB; 0 = no limit)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="rescan blobs already found clean by an earlier run with the same rules")
+    add_engine_args(p)
+    add_output_args(p)
+    p.set_defaults(func=cmd_git)
+
+
+def cmd_git(args: argparse.Namespace) -> int:
+    repo = git.open_repo(args.repo)
+    if args.since_commit and (args.rev_range or args.pre_push):
+        from leakguard.errors import UsageError
+
+        raise UsageError("--since-commit combines with --branch only")
+    args.paths = [repo]  # config, allowlists and remediation are relative to the repository
+    engine = build_engine(args)
+    t0 = time.perf_counter()
+    if not git.has_refs(repo):
+        result = ScanResult([], Stats(), [], engine.ruleset.digest, repo,
+                            ["empty repository (no commits): nothing to scan"])
+        return _report(result, args)
+    if args.pre_push:
+        lines = [] if os.environ.get("PRE_COMMIT") or sys.stdin is None or sys.stdin.isatty() else sys.stdin.read().splitlines()
+        revs = history.pre_push_revs(repo, lines, dict(os.environ))
+        if not revs:
+            return _report(ScanResult([], Stats(), [], engine.ruleset.digest, repo), args)
+    else:
+        revs = history.rev_args(repo, branch=args.branch, since_commit=args.since_commit, rev_range=args.rev_range)
+    warnings: list[str] = []
+    if git.is_shallow(repo):
+        warnings.append("shallow clone: history is truncated, commits before the shallow boundary were not "
+                        "scanned (git fetch --unshallow to scan everything)")
+    h = history.enumerate_history(repo, revs)
+    result = _scan(engine, repo, h, args)
+    result.warnings[:0] = warnings + h.warnings
+    result.stats.seconds = time.perf_counter() - t0
+    return _report(result, args)
+
+
+def _report(result: ScanResult, args: argparse.Namespace) -> int:
+    result = postprocess(result, args)
+    emit(result, args)
+    return exit_status(result, args)
+
+
+def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespace) -> ScanResult:
+    oids = list(h.first)
+    if len(oids) > _ORDER_FROM_PACK:
+        wanted = h.first
+        sizes = {oid: n for oid, n in git.object_sizes(repo) if oid in wanted}
+    else:
+        sizes = git.blob_sizes(repo, oids)
+    cache = set() if args.no_cache else blobcache.load(engine.ruleset.digest)
+    stats = Stats()
+    skipped: list[Skipped] = []
+    items: list[tuple[str, str, int]] = []
+    binary = cached = 0
+    for oid, size in sizes.items():
+        c, p = h.first[oid]
+        path = h.paths[p]
+        if args.max_file_size and size > args.max_file_size:
+            skipped.append(Skipped(h.origin(c, p), "too-large", f"{size} bytes, blob {oid[:12]}"))
+        elif history.looks_binary(path):
+            binary += 1
+        elif cache and blobcache.key(oid, path) in cache:
+            cached += 1
+        else:
+            items.append((oid, path, size))
+    missing = [oid for oid in oids if oid not in sizes]
+    total = sum(n for _, _, n in items)
+    with progress_display(args, "scanning history", total) as progress:
+        found, clean, more_missing, st = scan_blobs(engine, repo, items, args.jobs, progress)
+    stats.add(st)
+    missing += more_missing
+    if binary:
+        stats.skipped["binary"] = stats.skipped.get("binary", 0) + binary
+    stats.notes.update(history.summary_notes(h))
+    stats.notes["commits walked"] = len(h.commits)
+    if cached:
+        stats.notes["blobs already scanned clean (cache)"] = cached
+    for oid in missing:
+        skipped.append(Skipped(h.origin(*h.first[oid]), "unreadable", f"missing or corrupt object {oid[:12]}"))
+    blob_findings = dict(found)
+    findings = history.attribute(h, blob_findings, _head_secrets(repo, h, blob_findings), fingerprint)
+    result = finish(findings, skipped, stats, engine)
+    result.root = repo
+    if missing:
+        result.warnings.append(f"{len(missing)} blob(s) missing or corrupt in the object store were skipped "
+                               f"(first: {missing[0][:12]} {h.paths[h.first[missing[0]][1]]})")
+    if not args.no_cache and clean:
+        new = {blobcache.key(oid, h.paths[h.first[oid][1]]) for oid in clean}
+        if not new <= cache:
+            blobcache.save(engine.ruleset.digest, cache | new if len(cache) + len(new) <= blobcache.MAX_ENTRIES else new)
+    return result
+
+
+def _head_secrets(repo: str, h: history.History, blob_findings: dict[str, list[Finding]]) -> set[tuple[str, str]]:
+    """(rule, secret) pairs still present in HEAD's tree."""
+    if not blob_findings:
+        return set()
+    head = git.head_tree_blobs(repo)
+    present = {(f.rule_id, f.secret) for oid in head if oid in blob_findings for f in blob_findings[oid]}
+    # HEAD blobs outside the scanned revisions (--range, --pre-push): look for the secret text itself
+    paths = {h.paths[p] for oid in blob_findings for _, p in h.appearances(oid)}
+    unseen = [oid for oid, ps in head.items() if oid not in h.first and any(history.display_path(p) in paths for p in ps)]
+    if unseen:
+        wanted = {(f.rule_id, f.secret) for fs in blob_findings.values() for f in fs} - present
+        reader = git.BlobReader(repo)
+        try:
+            for _, raw in reader.read(unseen):
+                if raw is not None:
+                    present |= {(r, s) for r, s in wanted if s.encode() in raw}
+        finally:
+            reader.close()
+    return present
