@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import regex
+
 from leakguard.engine import Engine
 from leakguard.model import Chunk, Finding, Origin
 from leakguard.ruleset import Example, Rule, Ruleset, _digest
@@ -39,6 +41,11 @@ def check_rule(rule: Rule, full: Engine | None = None, backend: str = "regex") -
     def p(level: str, msg: str) -> Problem:
         return Problem(level, rule.source, rule.id, msg)
 
+    try:
+        rule.pattern  # built-in rules compile on first use
+    except regex.error as e:
+        yield p("error", f"bad regex: {e}")
+        return
     engine = one_rule_engine(rule, backend)
     if not rule.examples:
         yield p("error", "no positive examples")

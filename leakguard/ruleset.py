@@ -31,6 +31,9 @@ _RULE_KEYS = {
 _REQUIRED = ("id", "description", "severity", "keywords", "pattern")
 _ID_RE = regex.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _FLAGS = regex.VERSION0
+# Compiled patterns by source. The built-in pack is checked by the test suite,
+# so a scan compiles only the rules the prefilter points at (start-up time).
+_PATTERNS: dict[str, Any] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +50,6 @@ class Rule:
     severity: str
     keywords: tuple[str, ...]
     pattern_source: str
-    pattern: Any = field(repr=False, compare=False)  # regex.Pattern[str]
     secret_group: str | int = "secret"
     has_key_group: bool = False
     min_entropy: float = 0.0
@@ -67,6 +69,13 @@ class Rule:
     examples: tuple[Example, ...] = ()
     negative_examples: tuple[Example, ...] = ()
     source: str = ""
+
+    @property
+    def pattern(self) -> Any:  # regex.Pattern[str], compiled on first use
+        pat = _PATTERNS.get(self.pattern_source)
+        if pat is None:
+            pat = _PATTERNS[self.pattern_source] = regex.compile(self.pattern_source, _FLAGS)
+        return pat
 
     @property
     def hint(self) -> dict[str, str]:
@@ -122,12 +131,13 @@ def rule_files(paths: Sequence[Path]) -> list[Path]:
 
 def load_ruleset(paths: Sequence[Path | str] | None = None, *, include_default: bool = True) -> Ruleset:
     """Load, validate and compile rule files. Raises RuleError on the first bad rule."""
-    dirs: list[Path] = [default_rules_dir()] if include_default else []
+    builtin = default_rules_dir()
+    dirs: list[Path] = [builtin] if include_default else []
     dirs.extend(Path(p) for p in (paths or ()))
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     for f in rule_files(dirs):
-        for rule in load_file(f):
+        for rule in load_file(f, compile_now=f.parent != builtin):
             if rule.id in seen:
                 raise RuleError(f"{f}: rule {rule.id!r}: duplicate id (also in {seen[rule.id]})")
             seen[rule.id] = str(f)
@@ -148,7 +158,7 @@ def _digest(rules: Iterable[Rule]) -> str:
     return h.hexdigest()
 
 
-def load_file(path: Path) -> list[Rule]:
+def load_file(path: Path, *, compile_now: bool = True) -> list[Rule]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
@@ -163,7 +173,7 @@ def load_file(path: Path) -> list[Rule]:
         raise RuleError(f"{path}: expected a mapping with a 'rules:' list")
     if set(doc) - {"rules"}:
         raise RuleError(f"{path}: unknown top-level key(s): {', '.join(sorted(set(doc) - {'rules'}))}")
-    return [compile_rule(raw, str(path), i) for i, raw in enumerate(doc["rules"])]
+    return [compile_rule(raw, str(path), i, compile_now=compile_now) for i, raw in enumerate(doc["rules"])]
 
 
 def _fail(source: str, rid: object, msg: str) -> RuleError:
@@ -210,7 +220,7 @@ def _examples(source: str, rid: object, name: str, v: object) -> tuple[Example, 
     return tuple(out)
 
 
-def compile_rule(raw: object, source: str, index: int) -> Rule:
+def compile_rule(raw: object, source: str, index: int, *, compile_now: bool = True) -> Rule:
     if not isinstance(raw, dict):
         raise RuleError(f"{source}: rule #{index + 1}: expected a mapping")
     rid = raw.get("id", f"#{index + 1}")
@@ -232,14 +242,21 @@ def compile_rule(raw: object, source: str, index: int) -> Rule:
         raise _fail(source, rid, "keywords must be at least 3 characters long")
     if not isinstance(raw["pattern"], str):
         raise _fail(source, rid, "'pattern' must be a string")
-    try:
-        pattern = regex.compile(raw["pattern"], _FLAGS)
-    except regex.error as e:
-        raise _fail(source, rid, f"bad regex: {e}") from None
-    names = pattern.groupindex
+    src: str = raw["pattern"]
+    if compile_now or src not in _PATTERNS and "(?P<secret>" not in src:
+        try:
+            pattern = _PATTERNS.get(src) or regex.compile(src, _FLAGS)
+        except regex.error as e:
+            raise _fail(source, rid, f"bad regex: {e}") from None
+        _PATTERNS[src] = pattern
+        names = set(pattern.groupindex)
+        groups = pattern.groups
+    else:  # trusted built-in rule: compiled on first use
+        names = set(regex.findall(r"\(\?P<(\w+)>", src))
+        groups = -1
     if "secret" in names:
         group: str | int = "secret"
-    elif pattern.groups == 1:
+    elif groups == 1:
         group = 1
     else:
         raise _fail(source, rid, "pattern needs a group named 'secret' (or exactly one group)")
@@ -279,8 +296,7 @@ def compile_rule(raw: object, source: str, index: int) -> Rule:
         description=raw["description"].strip(),
         severity=sev,
         keywords=keywords,
-        pattern_source=raw["pattern"],
-        pattern=pattern,
+        pattern_source=src,
         secret_group=group,
         has_key_group="key" in names,
         min_entropy=float(entropy),
