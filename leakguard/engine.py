@@ -185,6 +185,8 @@ class Engine:
         return out
 
     def _gate(self, rule: Rule, secret: str, key: str | None, text: str) -> str | None:
+        if filters.is_managed_reference(secret):
+            return filters.MANAGED_REFERENCE
         if secret in rule.allow_secrets:
             return "allowlisted secret"
         if any(p.search(secret) for p in rule.allow_patterns):

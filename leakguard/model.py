@@ -73,7 +73,7 @@ class Location:
 class Remediation:
     """What to do with a finding (filled in by leakguard.remediation)."""
 
-    action: Literal["store", "do-not-store"]
+    action: Literal["store", "do-not-store", "store-elsewhere"]
     service: Literal["secretsmanager", "ssm", "none"]
     name: str
     rationale: str

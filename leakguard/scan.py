@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from leakguard.engine import Detection, Engine
+from leakguard.filters import MANAGED_REFERENCE
+from leakguard.remediation.managed import count_managed_references
 from leakguard.model import Chunk, Finding, Origin, ScanResult, Skipped, Stats
 from leakguard.sources._text import to_utf8
 from leakguard.sources.files import DEFAULT_MAX_FILE_SIZE, Entry, iter_entries, read_entry
@@ -46,6 +48,8 @@ def scan_chunk(engine: Engine, chunk: Chunk, stats: Stats) -> list[Finding]:
     stats.files += 1
     stats.bytes += len(chunk.data)
     stats.allowed_inline += det.allowed_inline
+    # already in AWS: what the rules dropped as references, or what a cheap pass counts (a superset)
+    stats.managed_references += max(det.dropped.get(MANAGED_REFERENCE, 0), count_managed_references(chunk.data))
     for note in chunk.notes:
         stats.notes[note] = stats.notes.get(note, 0) + 1
     return det.findings

@@ -67,6 +67,11 @@ def add_output_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--show-baselined", action="store_true",
                    help="also report baselined findings, labelled with their status (they never fail the gate)")
     g.add_argument("-j", "--jobs", type=int, default=0, metavar="N", help="worker processes (default: all cores)")
+    r = p.add_argument_group("remediation")
+    r.add_argument("--remediation", action=argparse.BooleanOptionalAction, default=True,
+                   help="say where each secret belongs in AWS and what replaces it (default: on)")
+    r.add_argument("--prefer", choices=("features", "cost"), default="features",
+                   help="where both fit: Secrets Manager (features, default) or Parameter Store (cost)")
 
 
 def scan_base(args: argparse.Namespace) -> str:
@@ -200,6 +205,9 @@ def postprocess(result: ScanResult, args: argparse.Namespace) -> ScanResult:
     bl = baseline_path(args)
     if bl:
         result = baseline_mod.apply(result, baseline_mod.load(bl), show=getattr(args, "show_baselined", False))
+    from leakguard.remediation.attach import attach_from_args
+
+    result = attach_from_args(result, args, scan_base(args))
     for w in settings.warnings:  # the terminal report shows warnings; other formats get them on stderr too
         if w not in result.warnings:
             result.warnings.append(w)

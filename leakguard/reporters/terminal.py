@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
-from leakguard.model import Finding, ScanResult
+from leakguard.model import Finding, Remediation, ScanResult
 from leakguard.redact import redact
 
 _SEV_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
@@ -72,17 +72,27 @@ def _finding_lines(f: Finding, reveal: bool, remediation: bool) -> list[Text]:
         out.append(Text(line, style="dim"))
     r = f.remediation
     if remediation and r is not None:
-        target = _SERVICE.get(r.service, r.service)
-        first = f"    fix: {r.rotate_first}" if r.rotate_first else ""
-        if first:
-            out.append(Text(first, style="yellow"))
-        if r.action == "do-not-store":
-            out.append(Text(f"    → {r.rationale}", style="green"))
-        else:
-            out.append(Text(f"    → {target} {r.name}: {r.rationale}", style="green"))
-            if r.reference:
-                out.append(Text(f"      replace with: {r.reference.splitlines()[0]}", style="green"))
+        out.extend(_remediation_lines(r))
     return out
+
+
+def _remediation_lines(r: Remediation) -> list[Text]:
+    """Three lines at most: the target, what replaces the literal, what to do first."""
+    if r.action == "do-not-store":
+        head = Text("    → do not store: ", style="green")
+        head.append(dict(r.extra).get("instead", r.rationale), style="green")
+        lines = [head]
+    else:
+        target = "S3 (SSE-KMS)" if r.action == "store-elsewhere" else _SERVICE.get(r.service, r.service)
+        head = Text(f"    → {target} ", style="green")
+        head.append(r.name, style="bold green")
+        head.append(f"  ({r.rationale})", style="dim")
+        lines = [head]
+        if r.reference:
+            lines.append(Text(f"      replace with: {r.reference.splitlines()[0]}", style="green"))
+    if r.rotate_first:
+        lines.append(Text(f"      first: {r.rotate_first}", style="yellow"))
+    return lines
 
 
 def write(result: ScanResult, stream: IO[str], *, reveal: bool = False, remediation: bool = True, **_: Any) -> None:

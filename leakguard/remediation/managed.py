@@ -1,0 +1,28 @@
+"""Count references that already point at Secrets Manager / Parameter Store
+("already migrated"), including those no rule matched (``valueFrom`` items,
+Terraform data sources, Spring imports). A cheap pass: it runs only when the
+text mentions one of the services."""
+from __future__ import annotations
+
+import regex
+
+_TRIGGERS = (b"secretsmanager", b"ssm", b"parameterstore")
+_REF = regex.compile(
+    rb"""(?x)
+      \{\{resolve:(?:secretsmanager|ssm-secure|ssm):[^}\s]+\}\}
+    | \$\{(?:[\w-]+:)?ssm:[^}\s]+\}
+    | ["']?valueFrom["']?[ \t]*[:=][ \t]*["']?(?:arn:aws[\w-]*:(?:secretsmanager|ssm):)?[\w/.:@+=-]+
+    | arn:aws[\w-]*:secretsmanager:[\w-]*:\d*:secret:[\w/+=.@-]+
+    | arn:aws[\w-]*:ssm:[\w-]*:\d*:parameter/[\w/.-]+
+    | /aws/reference/secretsmanager/[\w/+=.@-]+
+    | (?:data|ephemeral)\s+"aws_(?:secretsmanager_secret_version|ssm_parameter)"
+    | aws-(?:secretsmanager|parameterstore):[\w/.;?=-]+
+    """,
+    regex.I,
+)
+
+
+def count_managed_references(data: bytes) -> int:
+    if not any(t in data for t in _TRIGGERS):
+        return 0
+    return sum(1 for _ in _REF.finditer(data))
