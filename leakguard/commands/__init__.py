@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from leakguard.commands import baseline, git, init, rules, scan
+from leakguard.commands import baseline, git, init, migrate, rules, scan
 
-COMMANDS: list[ModuleType] = [scan, git, rules, baseline, init]
+COMMANDS: list[ModuleType] = [scan, git, rules, baseline, init, migrate]

@@ -1,0 +1,171 @@
+"""`leakguard migrate [PATH]`: a migration plan (Markdown or JSON) and, with
+``--apply``, its execution: secrets created with boto3, literals rewritten.
+
+``--apply`` alone is a dry run (what would be created, and a unified diff);
+``--apply --yes`` does it. Exit: 0 done (or plan written), 1 something left
+(a conflict, an AWS error, a place to edit by hand), 2 usage/setup error.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from leakguard.commands._common import add_engine_args, build_engine, parse_size, postprocess, progress_display, scan_base, write_atomic
+from leakguard.errors import UsageError
+from leakguard.model import ScanResult
+from leakguard.remediation.attach import rule_hints, settings_from_args
+from leakguard.remediation.plan import Plan, build_plan, plan_to_dict, render_markdown
+from leakguard.scan import ScanOptions, scan_paths
+from leakguard.sources.files import DEFAULT_MAX_FILE_SIZE
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("migrate", help="plan (and with --apply, do) the move of found secrets into AWS",
+                       description="Scan PATH and write a migration plan: one entry per distinct secret, its "
+                                   "Secrets Manager / Parameter Store target and name, the reference for each place, "
+                                   "safe creation commands and the rotate-first step. No secret value is ever written.")
+    p.add_argument("path", nargs="?", default=".", metavar="PATH", help="directory or file to scan (default: .)")
+    p.add_argument("--git", action="store_true", help="plan for the git history (leakguard git) instead of the files")
+    p.add_argument("--all-files", action="store_true", help="also scan files that .gitignore excludes")
+    p.add_argument("--max-file-size", type=parse_size, default=DEFAULT_MAX_FILE_SIZE, metavar="SIZE", help="skip larger files (default: 5MB)")
+    add_engine_args(p)
+    o = p.add_argument_group("plan")
+    o.add_argument("-f", "--format", choices=("markdown", "json"), default="markdown", help="plan format (default: markdown)")
+    o.add_argument("-o", "--output", metavar="FILE", help="write the plan to FILE instead of stdout")
+    o.add_argument("--prefer", choices=("features", "cost"), default="features",
+                   help="where both fit: Secrets Manager (features, default) or Parameter Store SecureString (cost)")
+    o.add_argument("--name-template", metavar="T", help="secret name template (default: {project}/{env}/{key})")
+    o.add_argument("--project", metavar="NAME", help="project part of names (default: the repository directory name)")
+    o.add_argument("--env", metavar="NAME", help="environment part of names (default: from the path, e.g. .env.production)")
+    o.add_argument("--no-progress", action="store_true", help="no progress display on stderr")
+    o.add_argument("-j", "--jobs", type=int, default=0, metavar="N", help="worker processes (default: all cores)")
+    a = p.add_argument_group("apply")
+    a.add_argument("--apply", action="store_true", help="carry the plan out (a dry run with a diff unless --yes)")
+    a.add_argument("--yes", action="store_true", help="with --apply: really create the secrets and rewrite the files")
+    a.add_argument("--allow-dirty", action="store_true", help="rewrite files even if the git work tree has uncommitted changes")
+    a.add_argument("--region", help="AWS region (default: the SDK's, e.g. AWS_REGION)")
+    a.add_argument("--profile", help="AWS profile")
+    a.add_argument("--endpoint-url", metavar="URL", help="AWS endpoint (e.g. a local test endpoint)")
+    a.add_argument("--tag", action="append", default=[], metavar="K=V", help="tag for created secrets (repeatable)")
+    a.add_argument("--kms-key-id", metavar="KEY", help="customer managed KMS key (default: the AWS managed key)")
+    p.set_defaults(func=cmd_migrate, fail_on="low", exit_code=None, baseline=None, remediation=False,
+                   reveal=False, paths=None)
+
+
+def _scan(args: argparse.Namespace) -> tuple[ScanResult, str]:
+    if not os.path.exists(args.path):
+        raise UsageError(f"{args.path}: no such file or directory")
+    args.paths = [args.path]
+    root = scan_base(args)
+    engine = build_engine(args)
+    if args.git:
+        try:
+            from leakguard.commands import git as git_cmd
+            from leakguard.sources import git as git_src, history
+        except ImportError:
+            raise UsageError("--git needs the git history source, which this build does not have") from None
+        repo = git_src.open_repo(args.path)
+        args.no_cache = True
+        revs = history.rev_args(repo, branch=None, since_commit=None, rev_range=None)
+        result = git_cmd._scan(engine, repo, history.enumerate_history(repo, revs), args)
+        return postprocess(result, args), root
+    opts = ScanOptions(jobs=args.jobs, max_file_size=args.max_file_size, all_files=args.all_files)
+    with progress_display(args, "scanning") as progress:
+        result = scan_paths(engine, [args.path], opts, progress)
+    return postprocess(result, args), root
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    if args.yes and not args.apply:
+        raise UsageError("--yes only makes sense with --apply")
+    tags = _tags(args.tag)
+    if args.apply and args.yes:
+        from leakguard.remediation.apply import AwsOptions, connect
+
+        opts = AwsOptions(args.region, args.profile, args.endpoint_url, tags, args.kms_key_id)
+        clients = connect(opts)  # no boto3 / credentials / region: one line, exit 2, nothing changed
+    result, root = _scan(args)
+    try:
+        settings = settings_from_args(args, root)
+        plan = build_plan([f for f in result.findings if f.status is None],
+                          lambda rid, h=rule_hints(getattr(args, "rule_metadata", ())): h.get(rid, {}),
+                          settings, result.stats.managed_references)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    if not args.apply:
+        _write_plan(plan, args)
+        return 0
+    if args.git:
+        raise UsageError("--apply rewrites the work tree: run it without --git (history needs rotation, not rewriting)")
+    from leakguard.remediation.rewrite import dirty_paths, plan_changes, unified_diff
+
+    if not args.yes:
+        return _dry_run(plan, root, plan_changes, unified_diff)
+    dirty = dirty_paths(root)
+    if dirty and not args.allow_dirty:
+        raise UsageError(f"the git work tree has uncommitted changes ({dirty[0]}{' …' if len(dirty) > 1 else ''}): "
+                         "commit or stash them, or pass --allow-dirty")
+    return _apply(plan, root, clients, opts)
+
+
+def _tags(items: list[str]) -> tuple[tuple[str, str], ...]:
+    from leakguard.remediation.apply import parse_tag
+
+    return tuple(parse_tag(t) for t in items)
+
+
+def _write_plan(plan: Plan, args: argparse.Namespace) -> None:
+    import json
+
+    text = json.dumps(plan_to_dict(plan), indent=2, ensure_ascii=False) + "\n" if args.format == "json" else render_markdown(plan)
+    if args.output:
+        write_atomic(args.output, text)
+    else:
+        sys.stdout.write(text)
+
+
+def _dry_run(plan: Plan, root: str, plan_changes: Any, unified_diff: Any) -> int:
+    out = sys.stdout
+    for e in plan.entries:
+        if e.remediation.action == "store":
+            kind = "secret" if e.service == "secretsmanager" else "SecureString parameter"
+            out.write(f"would create {kind} {e.name} (unless it already exists with the same value)\n")
+    changes, skips = plan_changes(root, plan.entries)
+    secrets = [e.secret for e in plan.entries]
+    for c in changes:
+        out.write(unified_diff(c, secrets))
+    _report_skips(skips)
+    out.write("dry run: nothing was changed; rerun with --apply --yes to do it\n")
+    return 0
+
+
+def _report_skips(skips: list[Any]) -> None:
+    for s in skips:
+        sys.stdout.write(f"left untouched: {s.place.path}:{s.place.line} ({s.entry.name or 'no stored secret'}): {s.reason}\n")
+
+
+def _apply(plan: Plan, root: str, clients: tuple[Any, Any], opts: Any) -> int:
+    from leakguard.remediation.apply import store_all
+    from leakguard.remediation.rewrite import plan_changes, write_atomic as write_file
+
+    outcomes = store_all(plan.entries, clients[0], clients[1], opts)
+    stored = [o.entry for o in outcomes if o.stored]
+    problems = 0
+    for o in outcomes:
+        if o.status == "skipped":
+            continue
+        sys.stdout.write(f"{o.status}: {o.entry.name}: {o.detail}\n")
+        problems += o.status in ("conflict", "error")
+    changes, skips = plan_changes(root, stored)
+    for c in changes:
+        write_file(os.path.join(root, c.path), c.new)
+        sys.stdout.write(f"rewrote {c.path} ({len(c.done)} place{'s' if len(c.done) != 1 else ''})\n")
+    _report_skips(skips)
+    not_stored = [e for e in plan.entries if e not in stored and e.remediation.action == "store"]
+    for e in not_stored:
+        sys.stdout.write(f"not rewritten: {', '.join(p.path for p in e.places)} ({e.name} was not stored)\n")
+    left = problems + len(skips) + len(not_stored)
+    sys.stdout.write("next: rotate every migrated secret at its source (see the plan's 'first' steps)\n")
+    return 1 if left else 0
