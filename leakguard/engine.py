@@ -5,6 +5,7 @@ are decoded, and line/column are computed only for findings.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
@@ -16,6 +17,7 @@ from leakguard import filters
 from leakguard.entropy import shannon
 from leakguard.model import Chunk, Finding, Location
 from leakguard.prefilter import Prefilter, make_prefilter
+from leakguard.redact import redact
 from leakguard.ruleset import Rule, Ruleset
 
 ALLOW_MARKER = "leakguard:allow"
@@ -97,6 +99,8 @@ class Engine:
                 continue
             det.findings.append(f)
         det.findings.sort(key=lambda f: (f.location.start_offset, f.rule_id))
+        if len(det.findings) > 1:
+            det.findings = _mask_neighbours(det.findings)
         return det
 
     # -- confirmation -------------------------------------------------------
@@ -224,6 +228,20 @@ class Engine:
             key=m.key,
             tags=m.rule.tags,
         )
+
+
+def _mask_neighbours(findings: list[Finding]) -> list[Finding]:
+    """A finding's line text keeps only its own secret raw (reporters redact
+    that one); other secrets found on the same line are masked here, so no
+    output shows them through a neighbour's context."""
+    out = []
+    for f in findings:
+        text = f.line_text
+        for g in findings:
+            if g is not f and g.secret != f.secret and g.secret in text:
+                text = text.replace(g.secret, redact(g.secret))
+        out.append(dataclasses.replace(f, line_text=text) if text != f.line_text else f)
+    return out
 
 
 def _drop(det: Detection, reason: str) -> None:
