@@ -163,6 +163,11 @@ def _apply(plan: Plan, root: str, clients: tuple[Any, Any], opts: Any) -> int:
         write_file(os.path.join(root, c.path), c.new)
         sys.stdout.write(f"rewrote {c.path} ({len(c.done)} place{'s' if len(c.done) != 1 else ''})\n")
     _report_skips(skips)
+    for e in plan.entries:
+        if e.remediation.action != "store":
+            for p in e.places:
+                sys.stdout.write(f"left untouched: {p.path}:{p.line}: {e.remediation.action}: remove it by hand ({e.remediation.rotate_first})\n")
+                problems += 1
     not_stored = [e for e in plan.entries if e not in stored and e.remediation.action == "store"]
     for e in not_stored:
         sys.stdout.write(f"not rewritten: {', '.join(p.path for p in e.places)} ({e.name} was not stored)\n")

@@ -159,8 +159,10 @@ def _place(f: Finding, rem: Remediation, own: Remediation) -> Place:
     q, whole = literal_shape(f.line_text.splitlines()[0] if f.line_text else "", f.secret)
     if rewritable and ftype not in ("cloudformation", "serverless") and not whole and not (ftype == "python" and q):
         rewritable, note = False, "the secret is part of a larger value (e.g. a URL): build that value at runtime from the stored secret"
-    if commit is not None and f.present_at_head is False:
-        rewritable, note = False, "history only (removed since): nothing to rewrite; revoke it"
+    if commit is not None:  # a history place: the commit cannot be edited, only the value revoked
+        rewritable = False
+        note = ("history only (removed since): nothing to rewrite; revoke it" if f.present_at_head is False
+                else "introduced in history, still at HEAD: run `leakguard migrate` (without --git) to rewrite the work tree")
     elif f.origin.kind not in ("file", "commit"):
         rewritable, note = False, f"from {f.origin.kind}: nothing to rewrite on disk"
     return Place(f.path, f.location.line, ftype, ref.text, rewritable, note, commit, env)
