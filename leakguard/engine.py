@@ -22,8 +22,8 @@ from leakguard.ruleset import Rule, Ruleset
 
 ALLOW_MARKER = "leakguard:allow"
 _COMMENT_LEADERS = (b"#", b"//", b"--", b";", b"<!--", b"/*", b"*", b"%", b"REM ", b"rem ", b"'", b"{{/*", b"{#")
-_LONG_LINE = 4096  # on longer lines (minified code) confirm on a window around the hit
-_WINDOW = 1024
+_LONG_LINE = 16384  # on longer lines (minified code) confirm on a window around the hit
+_WINDOW = 8192
 _REGEX_TIMEOUT = 2.0
 
 
@@ -64,6 +64,7 @@ class Engine:
         self.ruleset = ruleset
         self.rules = ruleset.rules
         self.prefilter: Prefilter = make_prefilter(self.rules, ruleset.digest, backend)
+        self._keywordless = [i for i, r in enumerate(self.rules) if not r.keywords]
 
     def scan(self, chunk: Chunk) -> Detection:
         det = Detection()
@@ -71,17 +72,22 @@ class Engine:
         if not data:
             return det
         hits = self.prefilter.hits(data)
-        if not hits:
+        if not hits and not self._keywordless:
             return det
         path = chunk.origin.path
         by_rule: dict[int, set[int]] = defaultdict(set)
         for idx, pos in hits:
             by_rule[idx].add(pos)
         matches: list[_Match] = []
+        for idx in self._keywordless:
+            if idx not in by_rule and self.rules[idx].applies_to(path):
+                by_rule[idx] = set()
         for idx, positions in by_rule.items():
             rule = self.rules[idx]
             if not rule.applies_to(path):
                 continue
+            if not rule.keywords:  # path-scoped rule: every line of these (small) files
+                positions = _line_starts(data)
             if rule.multiline:
                 matches.extend(self._confirm_windows(rule, data, positions, det))
             else:
@@ -242,6 +248,15 @@ def _mask_neighbours(findings: list[Finding]) -> list[Finding]:
                 text = text.replace(g.secret, redact(g.secret))
         out.append(dataclasses.replace(f, line_text=text) if text != f.line_text else f)
     return out
+
+
+def _line_starts(data: bytes) -> set[int]:
+    starts = {0}
+    i = data.find(b"\n")
+    while i >= 0:
+        starts.add(i + 1)
+        i = data.find(b"\n", i + 1)
+    return starts
 
 
 def _drop(det: Detection, reason: str) -> None:

@@ -59,7 +59,6 @@ class KeywordPrefilter:
     name = "regex"
 
     def __init__(self, rules: Sequence[Rule]) -> None:
-        self._always = [i for i, r in enumerate(rules) if not r.keywords]
         by_kw: dict[str, set[int]] = {}
         for i, r in enumerate(rules):
             for k in r.keywords:
@@ -86,8 +85,6 @@ class KeywordPrefilter:
             pos = m.start()
             for i in rules_for[m.group(1)]:
                 out.append((i, pos))
-        if self._always and data:
-            out.extend((i, 0) for i in self._always)
         return out
 
 

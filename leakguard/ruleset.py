@@ -28,7 +28,7 @@ _RULE_KEYS = {
     "generic", "near", "paths", "allow", "filters", "remediation", "references",
     "tags", "examples", "negative_examples",
 }
-_REQUIRED = ("id", "description", "severity", "keywords", "pattern")
+_REQUIRED = ("id", "description", "severity", "pattern")
 _ID_RE = regex.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _FLAGS = regex.VERSION0
 # Compiled patterns by source. The built-in pack is checked by the test suite,
@@ -237,9 +237,13 @@ def compile_rule(raw: object, source: str, index: int, *, compile_now: bool = Tr
     sev = raw["severity"]
     if sev not in SEVERITIES:
         raise _fail(source, rid, f"severity must be one of {', '.join(SEVERITIES)}")
+    if "keywords" not in raw:
+        raise _fail(source, rid, "missing 'keywords' (use [] only with paths.only)")
     keywords = tuple(k.lower() for k in _strs(source, rid, "keywords", raw["keywords"]))
     if any(len(k) < 3 for k in keywords):
         raise _fail(source, rid, "keywords must be at least 3 characters long")
+    if not keywords and not (raw.get("paths") or {}).get("only"):
+        raise _fail(source, rid, "a rule without keywords must be scoped with paths.only (it reads every line of those files)")
     if not isinstance(raw["pattern"], str):
         raise _fail(source, rid, "'pattern' must be a string")
     src: str = raw["pattern"]
