@@ -232,4 +232,4 @@ def generic_reason(secret: str, key: str | None, line: str) -> str | None:
 
 def _is_token_key(key: str) -> bool:
     k = key.lower()
-    return not regex.search(r"pass|pwd", k) and bool(regex.search(r"token|api.?key|key$|secret", k))
+    return not regex.search(r"pass|pwd", k) and bool(regex.search(r"token|api.?key|key$|secret|auth$", k))
