@@ -70,6 +70,11 @@ def _git_listing(root: str) -> list[str] | None:
         )
         if inside.returncode != 0 or inside.stdout.strip() != b"true":
             return None
+        # A directory the user names explicitly but git ignores (a venv, build
+        # output) is scanned in full: .gitignore rules apply below the target.
+        ignored = subprocess.run(["git", "-C", root, "check-ignore", "-q", "."], capture_output=True, check=False, timeout=30)
+        if ignored.returncode == 0:
+            return None
         out = subprocess.run(
             ["git", "-c", "core.quotepath=off", "ls-files", "-z", "--cached", "--others",
              "--exclude-standard", "--deduplicate"],

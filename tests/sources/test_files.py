@@ -44,6 +44,16 @@ def test_gitignore_honoured_in_a_work_tree(git_repo: Path) -> None:
     assert {"ignored.env", "build/out.js", "kept.py"} <= set(got_all)
 
 
+def test_an_ignored_directory_named_explicitly_is_scanned(git_repo: Path) -> None:
+    (git_repo / ".gitignore").write_text("venv/\n")
+    (git_repo / "venv" / "lib").mkdir(parents=True)
+    (git_repo / "venv" / "lib" / "site.py").write_text("x")
+    (git_repo / "venv" / ".gitignore").write_text("*.pyc\n")
+    (git_repo / "venv" / "lib" / "site.pyc").write_text("x")
+    assert _listing(str(git_repo)) == {".gitignore": "entry"}
+    assert "lib/site.py" in _listing(str(git_repo / "venv"))
+
+
 def test_explicit_files_keep_given_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "sub").mkdir()
