@@ -409,6 +409,7 @@ def fmt_ratios(results: list[Result], base: str = "leakguard") -> str:
         if name == base:
             continue
         out.append(f"{base}/{name}: wall {b.med('wall') / r.med('wall'):.2f}x, "
+                   f"cpu {b.med('cpu') / max(r.med('cpu'), 1e-9):.2f}x, "
                    f"maxRSS {b.med('maxrss_kb') / max(r.med('maxrss_kb'), 1):.2f}x, "
                    f"treeRSS {b.med('tree_rss_kb') / max(r.med('tree_rss_kb'), 1):.2f}x")
     return "\n".join(out) if out else "ratios: no peers ran"

@@ -10,8 +10,10 @@ Exact commands (repositories built as described in benchmarks/README.md):
 
 What it runs on REPO (each run a fresh process; report files go to a temp dir):
 
-    leakguard git REPO --format json --output R.json   (+ --no-redact when --truth is given,
-                                                        so findings can be matched by value)
+    leakguard git REPO --format json --output R.json --no-cache
+                                 (+ --no-redact when --truth is given, so findings can be matched
+                                 by value; --leakguard-cache drops --no-cache to time re-scans
+                                 that reuse leakguard's clean-blob cache)
     gitleaks git REPO --no-banner --report-format json --report-path R.json
     betterleaks git REPO --no-banner --silent -o R.json
     kingfisher scan REPO --no-validate --no-update-check -q -f json -o R.json  (--kingfisher;
@@ -89,8 +91,11 @@ def main() -> int:
                     help="comma-separated subset of leakguard,gitleaks,betterleaks,kingfisher")
     ap.add_argument("--kingfisher", action="store_true", help="also run kingfisher")
     ap.add_argument("--jobs", type=int, help="pass --jobs N to leakguard")
-    ap.add_argument("--leakguard-args", default=None,
-                    help="extra arguments for leakguard (one string; default: --no-redact with --truth)")
+    ap.add_argument("--leakguard-args", default="", help="extra arguments for leakguard (one string)")
+    ap.add_argument("--leakguard-cache", action="store_true",
+                    help="let leakguard use its clean-blob cache (default: --no-cache, so every "
+                         "run is a cold full scan like the peers'; with the cache, runs after the "
+                         "warm-up measure the incremental re-scan)")
     ap.add_argument("--sample-interval", type=float, default=0.1)
     ap.add_argument("--timeout", type=float, default=3600, help="per run, seconds")
     ap.add_argument("--json-out", help="write all numbers to this JSON file")
@@ -104,8 +109,8 @@ def main() -> int:
     if a.kingfisher and "kingfisher" not in names:
         names.append("kingfisher")
 
-    lg_args = a.leakguard_args if a.leakguard_args is not None else ("--no-redact" if truth else "")
-    extra = shlex.split(lg_args) + (["--jobs", str(a.jobs)] if a.jobs else [])
+    extra = ([] if a.leakguard_cache else ["--no-cache"]) + (["--no-redact"] if truth else [])
+    extra += shlex.split(a.leakguard_args) + (["--jobs", str(a.jobs)] if a.jobs else [])
     tools: list[bl.Tool] = []
     if "leakguard" in names:
         tools.append(bl.leakguard_tool("git", extra))
