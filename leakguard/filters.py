@@ -80,6 +80,26 @@ def is_sequential(value: str) -> bool:
     )
 
 
+def ascending_coverage(value: str) -> float:
+    """Share of characters inside runs of 3+ consecutive ascending characters
+    ('abcd1234defg5678' -> 1.0): high for keyboard-made placeholders, near 0
+    for generated tokens."""
+    low = value.lower()
+    if not low:
+        return 0.0
+    covered, run = 0, 1
+    for a, b in zip(low, low[1:]):
+        if ord(b) == ord(a) + 1 and a.isalnum() and b.isalnum():
+            run += 1
+            continue
+        if run >= 3:
+            covered += run
+        run = 1
+    if run >= 3:
+        covered += run
+    return covered / len(low)
+
+
 def is_low_variety(value: str) -> bool:
     """One or two characters repeated: 'xxxxxxxx', '00000000', 'abababab'."""
     return len(value) >= 4 and (bool(_ALL_SAME.match(value)) or len(set(value)) <= 2 and len(value) >= 6)
@@ -116,7 +136,7 @@ def placeholder_reason(secret: str) -> str | None:
         return "empty"
     if secret in VENDOR_EXAMPLES:
         return "vendor example"
-    if secret.lower() in SAMPLE_VALUES:
+    if secret.lower() in SAMPLE_VALUES or regex.sub(r"[^a-z0-9]", "", secret.lower()) in SAMPLE_VALUES:
         return "sample value"
     if len(secret) < 4:
         return "too short"
@@ -130,7 +150,7 @@ def placeholder_reason(secret: str) -> str | None:
         return "placeholder"
     if is_low_variety(secret):
         return "repeated characters"
-    if is_sequential(secret):
+    if is_sequential(secret) or len(secret) >= 6 and ascending_coverage(secret) >= 0.5:
         return "sequential"
     return None
 
@@ -170,6 +190,9 @@ _PATHLIKE = regex.compile(r"^(?:~?/|\./|\.\./|[A-Za-z]:\\|file:)|\.(?:pem|key|cr
 _URL_NO_CREDS = regex.compile(r"^[a-z][a-z0-9+.-]*://[^\s:@/]+(?:[:/][^\s@]*)?$", regex.I)
 _IDENT_WORDS = regex.compile(r"^[a-z]+(?:[_-][a-z]+)+$|^[a-z]+(?:[A-Z][a-z]+)+$")
 _FORMAT = regex.compile(r"%[-#0 +]*\d*[sdifx]|\{\d*\}|\{[a-z_]+\}|\?\?\?")
+_REGEXY = regex.compile(r"\\[wdsWDSbB]|\[\^|\]\{\d|\]\*|\]\+|\(\?[:P!=<]|\{\d+,\d*\}")
+_HEADER_NAME = regex.compile(r"^[A-Z][a-z]+(?:-[A-Z][a-z]+)+$")
+_LEET = str.maketrans({"4": "a", "@": "a", "0": "o", "3": "e", "1": "i", "5": "s", "$": "s", "7": "t"})
 _WORDY = regex.compile(r"^(?:[A-Za-z][a-z]+[_.-]?)+\d{0,2}$")
 _MASK = regex.compile(r"^[*•●xX#]+$|^\*+[^*]{0,4}$")
 
@@ -177,7 +200,8 @@ _MASK = regex.compile(r"^[*•●xX#]+$|^\*+[^*]{0,4}$")
 _NOT_SECRET_KEY = regex.compile(
     r"(?i)(?:by|com|sur|tres|over|under|mid)pass$|(?:page|next|continuation|pagination|csrf|xsrf|cursor|sync|cancel(?:lation)?|request|verify|verification|reset|confirm(?:ation)?)[_.-]?token$"
     r"|(?:public|publishable|pub|site|recaptcha[_.-]?site)[_.-]?key$|^(?:sort|primary|foreign|cache|partition|hash|map|dict|lookup|unique|index)[_.-]?key$"
-    r"|(?:client|idempotency|marker|public[_.-]?key|identity)[_.-]?token$"
+    r"|(?:client|idempotency|marker|public[_.-]?key|identity|next|previous|prev|forward|backward|sequence|update|starting|start"
+    r"|change|upload|state|work[_.-]?unit|continuation|cancel|delegation[_.-]?set)[_.-]?token$"
 )
 
 
@@ -185,7 +209,7 @@ def generic_reason(secret: str, key: str | None, line: str) -> str | None:
     """Why a keyword=value match is not a secret, or None to report it."""
     if key and _NOT_SECRET_KEY.search(key):
         return "not a secret name"
-    s = secret.strip()
+    s = regex.sub(r"(?:\\[nrt])+$", "", secret.strip()).rstrip(",;")
     low = s.lower()
     if len(s) < 4:
         return "too short"
@@ -207,10 +231,18 @@ def generic_reason(secret: str, key: str | None, line: str) -> str | None:
         return "url"
     if _FORMAT.search(s):
         return "format string"
+    if _REGEXY.search(s):
+        return "regular expression"
+    if s.startswith("arn:"):
+        return "arn"
+    if s.isalpha() and not (len(s) >= 16 and not s.islower() and not _IDENT_WORDS.match(s)):
+        return "plain word"  # 'python', 'badpass', 'IAmSensitive': test and documentation values
+    if _HEADER_NAME.match(s):
+        return "header name"
     if any(ch.isspace() for ch in s):
         return "prose"  # generated secrets have no spaces; sentences and expressions do
-    if regex.search(r"(?i)passw(?:or)?d", s):
-        return "placeholder"  # MyPassword123, mynewpassword: documentation values
+    if regex.search(r"(?i)passw(?:or)?d|secret", s.translate(_LEET)):
+        return "placeholder"  # MyPassword123, P@55w0rd!, mysecretvalue: documentation values
     if key and low.replace("-", "_") == key.lower().replace("-", "_"):
         return "value equals its name"
     if _IDENT_WORDS.match(s) and _SECRET_WORDS.search(s):
@@ -221,6 +253,8 @@ def generic_reason(secret: str, key: str | None, line: str) -> str | None:
         return "number"
     if key and _is_token_key(key):
         # API keys and tokens are machine-made: long and varied.
+        if len(s) < 32 and regex.fullmatch(r"[0-9a-f]+", s):
+            return "short hex id"  # content hashes and ids; hex API keys are 32+
         if len(s) < 8 or shannon(s) < 2.5:
             return "not token-like"
         if len(s) < 32 and regex.fullmatch(r"[A-Za-z_.:-]+", s):
@@ -232,4 +266,4 @@ def generic_reason(secret: str, key: str | None, line: str) -> str | None:
 
 def _is_token_key(key: str) -> bool:
     k = key.lower()
-    return not regex.search(r"pass|pwd", k) and bool(regex.search(r"token|api.?key|key$|secret|auth$", k))
+    return not regex.search(r"pass|pwd", k) and bool(regex.search(r"token|api.?key|key$|secret|auth$|credentials?$", k))

@@ -44,6 +44,10 @@ def test_real_values_pass_placeholder_filter(value: str) -> None:
     ("sha512-Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFy", "integrity_token"), ("Please enter your password", "password"),
     ("****", "password"), ("8", "password"), ("bearer", "token_type"), ("production", "token"), ("user_password", "password_field"),
     ("abc", "password"), ("next-page-cursor-value", "next_token"), ("%s", "password"), ("{0}", "password"),
+    ("s3cr3tP4ss!", "password"), ("P@55w0rd!", "password"), ("python", "pwd"), ("IAmSensitive", "password"),
+    ("ABC12345", "SessionToken"), ("abcd1234defg5678", "token"), ("[^\\W\\d]\\w*", "jsonnet_token"),
+    ("Access-Control-Allow-Credentials", "ACL_CREDENTIALS"), ("arn:aws:kms:us-west-2:111122223333:key/1a2b", "encryptionKey"),
+    ("48205d4ffd7feba3", "ApiKey"), ("None,", "password"), ("secret\\n", "password"), ("f/31961209122448", "nextForwardToken"),
 ])
 def test_generic_drops(value: str, key: str) -> None:
     assert generic_reason(value, key, "") or placeholder_reason(value), (value, key)
@@ -52,7 +56,7 @@ def test_generic_drops(value: str, key: str) -> None:
 @pytest.mark.parametrize(("value", "key"), [
     ("Tr0ub4dor&3", "password"), ("Lisbon!2019stars", "DB_PASSWORD"), ("q8Lk2vT9xNp4Rw7ZmB3cYh6J", "api_key"),
     ("e3Rk9LmQ2xVb7NpZ4sWt8Hc", "authToken"), ("m0nkeyWrench!2", "db_pass"), ("Pa55.w0rd", "password"),
-    ("s3cr3tP4ss!", "SMTP_PASSWORD"), ("correct-horse-battery-staple-9", "passphrase"),
+    ("Sp4rrow-Tundra", "SMTP_PASSWORD"), ("correct-horse-battery-staple-9", "passphrase"),
 ])
 def test_generic_keeps_real_secrets(value: str, key: str) -> None:
     assert generic_reason(value, key, "") is None and placeholder_reason(value) is None
