@@ -25,6 +25,7 @@ _COMMENT_LEADERS = (b"#", b"//", b"--", b";", b"<!--", b"/*", b"*", b"%", b"REM 
 _LONG_LINE = 16384  # on longer lines (minified code) confirm on a window around the hit
 _WINDOW = 8192
 _REGEX_TIMEOUT = 2.0
+LAZY_COMPILE_ITEMS = 200
 
 
 def secret_hash(rule_id: str, secret: str) -> str:
@@ -63,8 +64,16 @@ class Engine:
     def __init__(self, ruleset: Ruleset, *, backend: str = "auto") -> None:
         self.ruleset = ruleset
         self.rules = ruleset.rules
+        self.backend = backend
         self.prefilter: Prefilter = make_prefilter(self.rules, ruleset.digest, backend)
         self._keywordless = [i for i, r in enumerate(self.rules) if not r.keywords]
+
+    def prepare(self, items: int) -> None:
+        """Before a scan of ``items`` files: a lazy engine whose Hyperscan
+        database is not cached yet compiles it only when the work is big
+        enough to repay the compile (findings are the same either way)."""
+        if self.backend == "lazy" and self.prefilter.name != "hyperscan" and items >= LAZY_COMPILE_ITEMS:
+            self.prefilter = make_prefilter(self.rules, self.ruleset.digest, "auto")
 
     def scan(self, chunk: Chunk) -> Detection:
         det = Detection()

@@ -239,11 +239,15 @@ def _hs_expressions(rules: Sequence[Rule]) -> tuple[list[bytes], list[int], list
     return exprs, ids, flags
 
 
-def _load_or_build(rules: Sequence[Rule], digest: str) -> object:
-    assert _hs is not None
+def hs_cache_path(digest: str) -> Path:
     version = getattr(_hs, "__version__", "")
     key = hashlib.sha256(f"{digest}|{version}".encode()).hexdigest()[:32]
-    path = cache_dir() / f"hs-{key}.db"
+    return cache_dir() / f"hs-{key}.db"
+
+
+def _load_or_build(rules: Sequence[Rule], digest: str) -> object:
+    assert _hs is not None
+    path = hs_cache_path(digest)
     try:
         db = _hs.loadb(path.read_bytes(), _hs.HS_MODE_BLOCK)
         db.scratch = _hs.Scratch(db)  # a loaded database comes without scratch space
@@ -265,7 +269,10 @@ def _load_or_build(rules: Sequence[Rule], digest: str) -> object:
 
 
 def make_prefilter(rules: Sequence[Rule], digest: str, backend: str = "auto") -> Prefilter:
+    """``auto`` and ``hyperscan``: Hyperscan where installed (compiled now if
+    not cached); ``lazy``: Hyperscan only if already cached, else the keyword
+    prefilter (a small scan should not wait for a compile); ``regex``."""
     backend = os.environ.get("LEAKGUARD_PREFILTER", backend)
-    if backend in ("auto", "hyperscan") and _hs is not None:
+    if _hs is not None and (backend in ("auto", "hyperscan") or backend == "lazy" and hs_cache_path(digest).is_file()):
         return HyperscanPrefilter(rules, digest)
     return KeywordPrefilter(rules)

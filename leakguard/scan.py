@@ -99,6 +99,7 @@ def scan_paths(
         else:
             entries.append(item)
     findings: list[Finding] = []
+    engine.prepare(len(entries))
     jobs = options.jobs or default_jobs()
     _ENGINE, _MAX_SIZE = engine, options.max_file_size
     try:

@@ -199,3 +199,18 @@ def test_backends_agree_on_generated_corpus(tmp_path: Path) -> None:
             c = Chunk(text.encode(), (Origin("file", path),))
             key = lambda d: sorted((f.rule_id, f.secret, f.location.line) for f in d.findings)  # noqa: E731
             assert key(rx.scan(c)) == key(hs.scan(c)), f"sample {n}"
+
+
+def test_lazy_engine_compiles_hyperscan_only_for_big_scans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not hyperscan_available():
+        pytest.skip("hyperscan not installed")
+    monkeypatch.setenv("LEAKGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "r.yaml").write_text(RULES)
+    rs = load_ruleset([tmp_path], include_default=False)
+    eng = Engine(rs, backend="lazy")
+    assert eng.prefilter.name == "regex"  # nothing cached: no compile for a small scan
+    eng.prepare(5)
+    assert eng.prefilter.name == "regex"
+    eng.prepare(10_000)
+    assert eng.prefilter.name == "hyperscan"
+    assert Engine(rs, backend="lazy").prefilter.name == "hyperscan"  # now cached

@@ -107,7 +107,7 @@ def settings_for(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def build_engine(args: argparse.Namespace) -> Engine:
+def build_engine(args: argparse.Namespace, *, backend: str = "auto") -> Engine:
     st = settings_for(args)
     paths = [Path(p) for p in (*st.rule_paths, *args.rules)]
     ruleset: Ruleset = load_ruleset(paths, include_default=st.default_rules and not args.no_default_rules)
@@ -126,7 +126,7 @@ def build_engine(args: argparse.Namespace) -> Engine:
         digest = hashlib.sha256(f"{ruleset.digest}\0{sorted(sev.items())}".encode()).hexdigest()
         ruleset = Ruleset(rules, digest)
     args.rule_metadata = ruleset.rules  # for reporters that describe rules (SARIF)
-    return Engine(ruleset)
+    return Engine(ruleset, backend=backend)
 
 
 def baseline_path(args: argparse.Namespace) -> str | None:

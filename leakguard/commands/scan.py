@@ -29,7 +29,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    engine = build_engine(args)
+    engine = build_engine(args, backend="lazy")  # scan_paths compiles Hyperscan for big trees
     if args.paths == ["-"] and not args.staged:
         raw = sys.stdin.buffer.read()
         result = scan_chunks(engine, [chunk_from_bytes(raw, Origin("stdin", "-"))])
