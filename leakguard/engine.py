@@ -97,6 +97,9 @@ class Engine:
                 continue
             if not rule.keywords:  # path-scoped rule: every line of these (small) files
                 positions = _line_starts(data)
+            elif rule.near is not None and not rule.multiline:
+                # the keyword may stand on a companion line: confirm the lines around each hit
+                positions = _around(data, positions, rule.near_lines)
             if rule.multiline:
                 matches.extend(self._confirm_windows(rule, data, positions, det))
             else:
@@ -140,7 +143,8 @@ class Engine:
                 raw = raw[:-1]
             text = raw.decode("utf-8", "replace")
             if rule.keywords and not _has_keyword(text, rule.keywords):
-                continue
+                if rule.near is None or not _has_keyword(_lines_around(data, ls, rule.near_lines), rule.keywords):
+                    continue
             out.extend(self._matches(rule, data, text, ws, det))
         return out
 
@@ -290,15 +294,46 @@ def _snap(data: bytes, ws: int, we: int) -> tuple[int, int]:
     return ws, we
 
 
+def _lines_around(data: bytes, pos: int, n: int) -> str:
+    """The line holding ``pos`` and ``n`` lines on either side."""
+    ws = data.rfind(b"\n", 0, pos) + 1
+    for _ in range(n):
+        if ws == 0:
+            break
+        ws = data.rfind(b"\n", 0, ws - 1) + 1
+    we = data.find(b"\n", pos)
+    for _ in range(n):
+        if we < 0:
+            break
+        we = data.find(b"\n", we + 1)
+    return data[ws:we if we >= 0 else len(data)].decode("utf-8", "replace")
+
+
+def _around(data: bytes, positions: Iterable[int], n: int) -> set[int]:
+    """Line starts of every line within ``n`` lines of a position."""
+    out: set[int] = set()
+    for pos in positions:
+        ls = data.rfind(b"\n", 0, pos) + 1
+        out.add(ls)
+        a = ls
+        for _ in range(n):
+            if a == 0:
+                break
+            a = data.rfind(b"\n", 0, a - 1) + 1
+            out.add(a)
+        b = ls
+        for _ in range(n):
+            nxt = data.find(b"\n", b)
+            if nxt < 0:
+                break
+            b = nxt + 1
+            if b < len(data):
+                out.add(b)
+    return out
+
+
 def _near(rule: Rule, data: bytes, pos: int) -> bool:
-    ws = pos
-    for _ in range(rule.near_lines + 1):
-        ws = data.rfind(b"\n", 0, max(ws - 1, 0)) + 1 if ws > 0 else 0
-    we = pos
-    for _ in range(rule.near_lines + 1):
-        nxt = data.find(b"\n", we + 1)
-        we = len(data) if nxt < 0 else nxt
-    return bool(rule.near.search(data[ws:we].decode("utf-8", "replace")))
+    return bool(rule.near.search(_lines_around(data, pos, rule.near_lines)))
 
 
 def _allowed_inline(data: bytes, pos: int) -> bool:
@@ -327,10 +362,12 @@ def _location(data: bytes, start: int, end: int) -> Location:
 
 
 def _resolve_overlaps(matches: list[_Match]) -> list[_Match]:
-    """One finding per secret span: provider rules beat generic ones, then the
-    higher severity, then the longer secret. Also one per (line, secret, rule)."""
+    """One finding per secret span: provider rules beat generic ones and
+    catch-all rules (tagged ``fallback``), then the higher severity, then the
+    longer secret."""
     sev = {"low": 0, "medium": 1, "high": 2, "critical": 3}
-    ranked = sorted(matches, key=lambda m: (m.rule.generic, -sev[m.rule.severity], -(m.end - m.start), m.start))
+    ranked = sorted(matches, key=lambda m: (m.rule.generic, "fallback" in m.rule.tags, -sev[m.rule.severity],
+                                            -(m.end - m.start), m.start))
     kept: list[_Match] = []
     for m in ranked:
         if any(m.start < k.end and k.start < m.end for k in kept):

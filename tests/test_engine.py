@@ -214,3 +214,44 @@ def test_lazy_engine_compiles_hyperscan_only_for_big_scans(tmp_path: Path, monke
     eng.prepare(10_000)
     assert eng.prefilter.name == "hyperscan"
     assert Engine(rs, backend="lazy").prefilter.name == "hyperscan"  # now cached
+
+
+def test_near_rule_keyword_may_stand_on_the_companion_line(tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text(r"""
+rules:
+  - id: paired-bare
+    description: secret next to its id
+    severity: high
+    keywords: [keyid]
+    pattern: '(?<![A-Za-z0-9])(?P<secret>[A-Za-z0-9]{30})(?![A-Za-z0-9])'
+    near: {pattern: 'KEYID_[0-9]{6}', lines: 2}
+""")
+    rs = load_ruleset([tmp_path], include_default=False)
+    sec = _rand(30, seed=21)
+    text = f"[creds]\nkeyid = KEYID_123456\n{sec}\n"
+    for backend in BACKENDS:
+        found = Engine(rs, backend=backend).scan(Chunk(text.encode(), (Origin("file", "c.ini"),))).findings
+        assert [f.secret for f in found] == [sec], backend
+        far = f"keyid = KEYID_123456\n\n\n\n{sec}\n"
+        assert Engine(rs, backend=backend).scan(Chunk(far.encode(), (Origin("file", "c.ini"),))).findings == []
+
+
+def test_fallback_tagged_rule_loses_to_provider_rule(tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text(r"""
+rules:
+  - id: catch-all-url
+    description: any url password
+    severity: critical
+    keywords: ['://']
+    tags: [fallback]
+    pattern: '://[a-z]+:(?P<secret>[^@\s]+)@'
+  - id: provider
+    description: provider token
+    severity: medium
+    keywords: [tok_]
+    pattern: '(?P<secret>tok_[A-Za-z0-9]{20})'
+""")
+    rs = load_ruleset([tmp_path], include_default=False)
+    tok = "tok_" + _rand(20, seed=22)
+    (f,) = Engine(rs, backend="regex").scan(Chunk(f"u = 'https://user:{tok}@host/x'\n".encode(), (Origin("file", "a.py"),))).findings
+    assert f.rule_id == "provider"
