@@ -70,8 +70,9 @@ def add_output_args(p: argparse.ArgumentParser) -> None:
     r = p.add_argument_group("remediation")
     r.add_argument("--remediation", action=argparse.BooleanOptionalAction, default=True,
                    help="say where each secret belongs in AWS and what replaces it (default: on)")
-    r.add_argument("--prefer", choices=("features", "cost"), default="features",
-                   help="where both fit: Secrets Manager (features, default) or Parameter Store (cost)")
+    r.add_argument("--prefer", choices=("features", "cost"), default=None,
+                   help="where both fit: Secrets Manager (features, default) or Parameter Store (cost); "
+                        "default: the config's remediation.prefer, else features")
 
 
 def scan_base(args: argparse.Namespace) -> str:

@@ -11,9 +11,11 @@ from leakguard.remediation.naming import DEFAULT_TEMPLATE, project_name
 
 
 def settings_from_args(args: argparse.Namespace, root: str) -> Settings:
+    """Command line first, then the project config's [remediation] table."""
+    config = getattr(args, "settings", None)
     return Settings(
-        prefer=getattr(args, "prefer", None) or "features",
-        name_template=getattr(args, "name_template", None) or DEFAULT_TEMPLATE,
+        prefer=getattr(args, "prefer", None) or getattr(config, "prefer", None) or "features",
+        name_template=getattr(args, "name_template", None) or getattr(config, "name_template", None) or DEFAULT_TEMPLATE,
         project=getattr(args, "project", None) or project_name(root),
         env=getattr(args, "env", None),
     )
