@@ -232,21 +232,28 @@ def _choice(path: Path, name: str, v: object, choices: Sequence[str]) -> str:
     return str(v)
 
 
+_SIZE_UNITS = (("KB", 1024), ("MB", 1024**2), ("GB", 1024**3), ("K", 1024), ("M", 1024**2), ("G", 1024**3), ("B", 1))
+
+
+def size_in_bytes(text: str) -> int:
+    """'5MB', '500KB', '1.5G', '2048' -> bytes; ValueError if it is not a size."""
+    t = text.strip().upper()
+    mult = 1
+    for suffix, m in _SIZE_UNITS:
+        if t.endswith(suffix):
+            t, mult = t[: -len(suffix)], m
+            break
+    return int(float(t) * mult)
+
+
 def parse_size(path: Path | None, name: str, v: object) -> int:
     """An int of bytes or a string like '5MB' / '500KB'."""
     n = -1
     if isinstance(v, int) and not isinstance(v, bool):
         n = v
     elif isinstance(v, str):
-        t = v.strip().upper()
-        mult = 1
-        for suffix, m in (("KB", 1024), ("MB", 1024**2), ("GB", 1024**3), ("K", 1024), ("M", 1024**2),
-                          ("G", 1024**3), ("B", 1)):
-            if t.endswith(suffix):
-                t, mult = t[: -len(suffix)], m
-                break
         try:
-            n = int(float(t) * mult)
+            n = size_in_bytes(v)
         except ValueError:
             n = -1
     if n < 0:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from leakguard import baseline as baseline_mod
-from leakguard.config import Settings, apply_allowlists, check_exit_code, load_settings
+from leakguard.config import Settings, apply_allowlists, check_exit_code, load_settings, size_in_bytes
 from leakguard.engine import Engine
 from leakguard.errors import ConfigError, UsageError
 from leakguard.model import SEVERITIES, ScanResult
@@ -24,14 +24,8 @@ from leakguard.scan import Progress
 
 
 def parse_size(text: str) -> int:
-    t = text.strip().upper()
-    mult = 1
-    for suffix, m in (("KB", 1024), ("MB", 1024**2), ("GB", 1024**3), ("K", 1024), ("M", 1024**2), ("G", 1024**3), ("B", 1)):
-        if t.endswith(suffix):
-            t, mult = t[: -len(suffix)], m
-            break
     try:
-        n = int(float(t) * mult)
+        n = size_in_bytes(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 5MB, 500KB, 0 for no limit)") from None
     if n < 0:
