@@ -190,6 +190,7 @@ _PATHLIKE = regex.compile(r"^(?:~?/|\./|\.\./|[A-Za-z]:\\|file:)|\.(?:pem|key|cr
 _URL_NO_CREDS = regex.compile(r"^[a-z][a-z0-9+.-]*://[^\s:@/]+(?:[:/][^\s@]*)?$", regex.I)
 _IDENT_WORDS = regex.compile(r"^[a-z]+(?:[_-][a-z]+)+$|^[a-z]+(?:[A-Z][a-z]+)+$")
 _FORMAT = regex.compile(r"%[-#0 +]*\d*[sdifx]|\{\d*\}|\{[a-z_]+\}|\?\?\?")
+_INTERPOLATION = regex.compile(r"\{[A-Za-z_][\w.]*(?:\[[^\]]*\])?(?:![rsa])?(?::[^{}]*)?\}")
 _REGEXY = regex.compile(r"\\[wdsWDSbB]|\[\^|\]\{\d|\]\*|\]\+|\(\?[:P!=<]|\{\d+,\d*\}")
 _HEADER_NAME = regex.compile(r"^[A-Z][a-z]+(?:-[A-Z][a-z]+)+$")
 _LEET = str.maketrans({"4": "a", "@": "a", "0": "o", "3": "e", "1": "i", "5": "s", "$": "s", "7": "t"})
@@ -229,8 +230,8 @@ def generic_reason(secret: str, key: str | None, line: str) -> str | None:
         return "file path"
     if _URL_NO_CREDS.match(s):
         return "url"
-    if _FORMAT.search(s):
-        return "format string"
+    if _FORMAT.search(s) or _INTERPOLATION.search(s):
+        return "format string"  # '%s', '{0}', f"session:{EMAIL}"
     if _REGEXY.search(s):
         return "regular expression"
     if s.startswith("arn:"):

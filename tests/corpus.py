@@ -14,6 +14,7 @@ import hashlib
 import random
 import string
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 ALNUM = string.ascii_letters + string.digits
@@ -76,6 +77,7 @@ def build(root: Path, seed: int = 7) -> list[tuple[str, str]]:
     # --- services/billing: a Python service -----------------------------------
     db_pw = g.human_password()
     files["services/billing/settings.py"] = f'''import os
+from collections.abc import Callable
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -370,8 +372,255 @@ INSERT INTO users (id, password_hash) VALUES ('{uuid.UUID(int=g.rng.getrandbits(
   {{"id": "{uuid.UUID(int=g.rng.getrandbits(128))}", "session_token_ttl": 3600, "api_key_prefix": "sk_live_"}}
 ]
 """
+    _more(g, files, plant)
     for path, text in files.items():
         p = root / path
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text)
     return planted
+
+
+def _more(g: Gen, files: dict[str, str], plant: Callable[[str, str], str]) -> None:
+    """More languages and config formats, each with its own decoys."""
+    files["dotnet/Api/appsettings.json"] = f"""{{
+  "Logging": {{"LogLevel": {{"Default": "Information"}}}},
+  "ConnectionStrings": {{
+    "Orders": "Server=tcp:orders.database.windows.net,1433;Database=orders;User ID=orders_app;Password={plant("dotnet/Api/appsettings.json", g.human_password())};Encrypt=True;",
+    "Reporting": "Server=reporting;Database=rpt;Integrated Security=True;"
+  }},
+  "Jwt": {{"Issuer": "https://auth.shop.internal", "Audience": "api", "SigningKey": "{plant("dotnet/Api/appsettings.json", g.s(44, ALNUM + "+/"))}"}},
+  "FeatureManagement": {{"NewCheckout": true}}
+}}
+"""
+    files["dotnet/Api/appsettings.Development.json"] = """{
+  "ConnectionStrings": {"Orders": "Server=localhost;Database=orders;User ID=sa;Password=<YourStrong@Passw0rd>;"},
+  "Jwt": {"SigningKey": "${JWT_SIGNING_KEY}"}
+}
+"""
+    files["dotnet/Api/Services/MailService.cs"] = f"""using System.Net;
+using System.Net.Mail;
+
+namespace Shop.Api.Services;
+
+public sealed class MailService
+{{
+    private const string SmtpHost = "smtp.mailgun.org";
+    private const string PasswordResetTemplate = "password-reset";
+    private readonly string _apiKey = Environment.GetEnvironmentVariable("MAIL_API_KEY");
+
+    public SmtpClient Client() => new(SmtpHost, 587)
+    {{
+        Credentials = new NetworkCredential("postmaster@mg.shop.example", "{plant("dotnet/Api/Services/MailService.cs", g.human_password())}"),
+        EnableSsl = true,
+    }};
+}}
+"""
+    files["rails/config/database.yml"] = f"""default: &default
+  adapter: postgresql
+  encoding: unicode
+  pool: <%= ENV.fetch("RAILS_MAX_THREADS") {{ 5 }} %>
+
+development:
+  <<: *default
+  database: shop_development
+
+production:
+  <<: *default
+  database: shop_production
+  username: shop
+  password: {plant("rails/config/database.yml", g.human_password())}
+"""
+    files["rails/config/initializers/sidekiq.rb"] = f"""Sidekiq.configure_server do |config|
+  config.redis = {{ url: ENV.fetch("REDIS_URL"), password: ENV["REDIS_PASSWORD"] }}
+end
+
+GITHUB_CLIENT_SECRET = "{plant("rails/config/initializers/sidekiq.rb", g.s(40, "0123456789abcdef"))}"
+SECRET_TOKEN_LENGTH = 32
+"""
+    files["php/wp-config.php"] = f"""<?php
+define( 'DB_NAME', 'wordpress' );
+define( 'DB_USER', 'wp' );
+define( 'DB_PASSWORD', '{plant("php/wp-config.php", g.human_password())}' );
+define( 'DB_HOST', 'localhost' );
+define( 'WP_DEBUG', false );
+$table_prefix = 'wp_';
+"""
+    files["php/src/Payment.php"] = """<?php
+namespace Shop;
+
+final class Payment
+{
+    public function __construct(private string $apiKey = '') {}
+
+    public static function fromEnv(): self
+    {
+        return new self(getenv('PAYMENT_API_KEY') ?: '');
+    }
+
+    public function headers(): array
+    {
+        return ['Authorization' => 'Bearer ' . $this->apiKey, 'X-Request-Id' => bin2hex(random_bytes(8))];
+    }
+}
+"""
+    files["mobile/android/app/src/main/java/shop/ApiClient.kt"] = f"""package shop
+
+object ApiClient {{
+    private const val BASE_URL = "https://api.shop.internal"
+    private const val MAPS_KEY = "AIza{g.s(35, ALNUM + "_-")}"
+    val tokenHeader = "X-Auth-Token"
+    fun authHeader(token: String) = "Bearer $token"
+}}
+"""
+    # Android Maps keys ship inside apps, but an unrestricted one still leaks quota: planted
+    plant("mobile/android/app/src/main/java/shop/ApiClient.kt", files["mobile/android/app/src/main/java/shop/ApiClient.kt"].split('MAPS_KEY = "')[1].split('"')[0])
+    files["helm/shop/values.yaml"] = """replicaCount: 2
+image:
+  repository: shop/api
+  tag: "1.4.2"
+database:
+  host: db.internal
+  user: shop
+  existingSecret: shop-db
+  passwordKey: password
+redis:
+  auth:
+    enabled: true
+    password: ""
+ingress:
+  annotations:
+    cert-manager.io/cluster-issuer: letsencrypt
+"""
+    files["helm/shop/templates/secret.yaml"] = """apiVersion: v1
+kind: Secret
+metadata:
+  name: {{ include "shop.fullname" . }}
+stringData:
+  password: {{ .Values.database.password | quote }}
+  apiKey: {{ required "apiKey is required" .Values.apiKey }}
+"""
+    files["terraform/envs/prod/terraform.tfvars"] = f"""region         = "eu-west-1"
+instance_type  = "t3.large"
+db_username    = "shop"
+db_password    = "{plant("terraform/envs/prod/terraform.tfvars", g.human_password())}"
+datadog_api_key = "{plant("terraform/envs/prod/terraform.tfvars", g.hexs(32))}"
+tags = {{ team = "payments", cost_center = "cc-1234" }}
+"""
+    files["terraform/modules/db/main.tf"] = """data "aws_secretsmanager_secret_version" "db" {
+  secret_id = "shop/prod/db"
+}
+
+locals {
+  db_password = jsondecode(data.aws_secretsmanager_secret_version.db.secret_string)["password"]
+}
+
+resource "random_password" "master" {
+  length  = 32
+  special = true
+}
+"""
+    files["notebooks/exploration.ipynb"] = f"""{{
+ "cells": [
+  {{
+   "cell_type": "code",
+   "execution_count": 3,
+   "metadata": {{}},
+   "outputs": [],
+   "source": [
+    "import openai\\n",
+    "openai.api_key = \\"{plant("notebooks/exploration.ipynb", "sk-proj-" + g.s(74, ALNUM + "_-") + "T3BlbkFJ" + g.s(74, ALNUM + "_-"))}\\"\\n",
+    "db_password = \\"{plant("notebooks/exploration.ipynb", g.human_password())}\\"\\n",
+    "df = load(\\"s3://shop-data/orders.parquet\\")"
+   ]
+  }}
+ ],
+ "metadata": {{"kernelspec": {{"name": "python3", "display_name": "Python 3"}}}},
+ "nbformat": 4,
+ "nbformat_minor": 5
+}}
+"""
+    files["scripts/seed_users.py"] = "\n".join([
+        '"""Create demo users for local development."""',
+        "import hashlib",
+        "import secrets",
+        "",
+        "DEMO_PASSWORD_LENGTH = 16",
+        'ADMIN_EMAIL = "admin@shop.internal"',
+        "",
+        "",
+        "def make_password() -> str:",
+        "    return secrets.token_urlsafe(DEMO_PASSWORD_LENGTH)",
+        "",
+        "",
+        "def main() -> None:",
+        f'    salt = "{g.hexs(32)}"',
+        "    digest = hashlib.sha256((salt + make_password()).encode()).hexdigest()",
+        '    print(f"created admin with password hash {digest}")',
+        '    session_key = f"session:{ADMIN_EMAIL}"',
+        '    cache_key = "user:%s:token" % ADMIN_EMAIL',
+        "",
+    ])
+    files["scripts/release.sh"] = "\n".join([
+        "#!/usr/bin/env bash",
+        "set -euo pipefail",
+        'VERSION="$1"',
+        'git tag "v$VERSION"',
+        'twine upload --username __token__ --password "$PYPI_TOKEN" dist/*',
+        f'curl -fsS -u "deploy:{plant("scripts/release.sh", g.human_password())}" -X POST https://artifacts.shop.internal/api/release/$VERSION',
+        f'echo "released $VERSION (sha {g.hexs(40)})"',
+        "",
+    ])
+    files["config/logging.ini"] = "\n".join([
+        "[loggers]",
+        "keys = root, shop",
+        "",
+        "[handler_file]",
+        "class = FileHandler",
+        "args = ('/var/log/shop/app.log', 'a')",
+        "",
+        "[formatter_json]",
+        'format = {"time": "%(asctime)s", "level": "%(levelname)s", "token": "%(request_token)s"}',
+        "",
+    ])
+    files["config/nginx.conf"] = "\n".join([
+        "server {",
+        "  listen 443 ssl;",
+        "  ssl_certificate     /etc/ssl/certs/shop.crt;",
+        "  ssl_certificate_key /etc/ssl/private/shop.key;",
+        "  location /api/ {",
+        "    proxy_set_header Authorization $http_authorization;",
+        "    proxy_pass http://api:8080;",
+        "  }",
+        "}",
+        "",
+    ])
+    files["web/src/api/client.test.ts"] = "\n".join([
+        'import { describe, expect, it } from "vitest";',
+        'import { authHeader } from "../config";',
+        "",
+        'describe("authHeader", () => {',
+        '  it("uses the bearer scheme", () => {',
+        '    const token = "test-token";',
+        '    expect(authHeader(token)).toEqual({ Authorization: "Bearer test-token" });',
+        "  });",
+        '  it("never logs the password", () => {',
+        '    const password = "correct horse battery staple";',
+        "    expect(password.length).toBeGreaterThan(8);",
+        "  });",
+        "});",
+        "",
+    ])
+    files["docs/api.md"] = "\n".join([
+        "# API",
+        "",
+        "Authenticate with a bearer token:",
+        "",
+        "```http",
+        "GET /v1/orders HTTP/1.1",
+        "Authorization: Bearer <your-token>",
+        "```",
+        "",
+        "Webhook signatures use HMAC-SHA256 with the `whsec_...` secret from the dashboard.",
+        f"Request ids look like `req_{g.s(14)}`; order ids like `ord_{g.s(14)}`.",
+        "",
+    ])
