@@ -312,7 +312,13 @@ def _lines_around(data: bytes, pos: int, n: int) -> str:
 def _around(data: bytes, positions: Iterable[int], n: int) -> set[int]:
     """Line starts of every line within ``n`` lines of a position."""
     out: set[int] = set()
-    for pos in positions:
+    line_end = -1
+    for pos in sorted(positions):
+        if pos <= line_end:  # many hits on one line (minified code, base64 blobs): expand it once
+            continue
+        line_end = data.find(b"\n", pos)
+        if line_end < 0:
+            line_end = len(data)
         ls = data.rfind(b"\n", 0, pos) + 1
         out.add(ls)
         a = ls

@@ -206,6 +206,12 @@ def _trim_tail(pat: str) -> str:
     return body
 
 
+def _trigger(rule: Rule) -> str:
+    if rule.near is not None and not rule.multiline:
+        return str(rule.near.pattern)
+    return rule.pattern_source
+
+
 def _hs_expressions(rules: Sequence[Rule]) -> tuple[list[bytes], list[int], list[int]]:
     """One expression per rule, or one per keyword where Hyperscan refuses the pattern.
 
@@ -213,7 +219,10 @@ def _hs_expressions(rules: Sequence[Rule]) -> tuple[list[bytes], list[int], list
     """
     assert _hs is not None
     pflags = _hs.HS_FLAG_PREFILTER | _hs.HS_FLAG_MULTILINE | _hs.HS_FLAG_ALLOWEMPTY
-    pats = [hs_pattern(r.pattern_source, bool(r.multiline)).encode("utf-8") for r in rules]
+    # A rule that needs a companion within N lines (an AWS secret key next to its key id) is
+    # triggered by the companion, which is rare, instead of by its own broad pattern (any
+    # 40-character base64 run): the engine confirms the lines around each hit anyway.
+    pats = [hs_pattern(_trigger(r), bool(r.multiline)).encode("utf-8") for r in rules]
     bad: set[int] = set()
     try:
         _hs.Database().compile(expressions=pats, ids=list(range(len(pats))), elements=len(pats), flags=[pflags] * len(pats))
@@ -241,7 +250,7 @@ def _hs_expressions(rules: Sequence[Rule]) -> tuple[list[bytes], list[int], list
 
 def hs_cache_path(digest: str) -> Path:
     version = getattr(_hs, "__version__", "")
-    key = hashlib.sha256(f"{digest}|{version}".encode()).hexdigest()[:32]
+    key = hashlib.sha256(f"{digest}|{version}|near-trigger".encode()).hexdigest()[:32]
     return cache_dir() / f"hs-{key}.db"
 
 

@@ -23,6 +23,16 @@ _REF = regex.compile(
 
 
 def count_managed_references(data: bytes) -> int:
-    if not any(t in data for t in _TRIGGERS):
+    if not (b"secretsmanager" in data or b"parameterstore" in data or _has_ssm(data)):
         return 0
     return sum(1 for _ in _REF.finditer(data))
+
+
+def _has_ssm(data: bytes) -> bool:
+    """'ssm' not inside a word: 'classmethod' must not wake the (slow) regex pass."""
+    i = data.find(b"ssm")
+    while i >= 0:
+        if i == 0 or not data[i - 1:i].isalpha():
+            return True
+        i = data.find(b"ssm", i + 3)
+    return False
