@@ -21,6 +21,7 @@ from leakguard import __version__
 
 KEY_SIZE = 20
 MAX_ENTRIES = 4_000_000  # about 80 MB on disk; start afresh beyond that
+KEEP_FILES = 4  # caches of older rule sets are removed, newest kept
 
 
 def key(oid: str, path: str) -> bytes:
@@ -61,3 +62,15 @@ def save(digest: str, keys: set[bytes]) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        return
+    _prune(target.parent)
+
+
+def _prune(directory: Path) -> None:
+    """Drop the caches of rule sets no longer in use (all but the newest few)."""
+    try:
+        files = sorted(directory.glob("*.bin"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in files[KEEP_FILES:]:
+            old.unlink()
+    except OSError:
+        pass
