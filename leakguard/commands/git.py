@@ -25,7 +25,7 @@ from leakguard.scan import finish, scan_blobs
 from leakguard.sources import blobcache, git, history
 from leakguard.sources.files import DEFAULT_MAX_FILE_SIZE
 
-_ORDER_FROM_PACK = 20_000  # above this many blobs, read them in pack order (faster for git)
+_ORDER_FROM_PACK = 2_000  # above this many blobs, read them in pack order (delta bases stay hot in git)
 
 
 def register(sub: Any) -> None:
