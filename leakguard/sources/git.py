@@ -50,7 +50,8 @@ def first_line(err: bytes) -> str:
 
 def run(repo: str, *args: str, check: bool = True, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     try:
-        proc = subprocess.run(git_cmd(repo, *args), capture_output=True, input=input, check=False, env=_env())
+        proc = subprocess.run(git_cmd(repo, *args), capture_output=True, input=input, check=False, env=_env(),
+                              **({} if input is not None else {"stdin": subprocess.DEVNULL}))
     except OSError as e:
         raise SourceError(f"cannot run git: {e.strerror or e}") from None
     if check and proc.returncode != 0:
@@ -136,7 +137,8 @@ def stream(repo: str, args: Sequence[str], block: int = 1 << 20) -> Iterator[byt
     On a non-zero exit, raises SourceError after the records already produced
     (callers that want to keep going catch it)."""
     try:
-        proc = subprocess.Popen(git_cmd(repo, *args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
+        proc = subprocess.Popen(git_cmd(repo, *args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=_env())
     except OSError as e:
         raise SourceError(f"cannot run git: {e.strerror or e}") from None
     assert proc.stdout is not None and proc.stderr is not None
@@ -213,7 +215,8 @@ class BlobReader:
             for oid in oids:
                 header = out.readline() if alive else b""
                 parts = header.split()
-                if not header:  # git died (corrupt pack?): the rest is unreadable
+                if not header or parts[0].decode("ascii", "replace") != oid:
+                    # git died (corrupt pack?) or answered something else: the rest is unreadable
                     alive = False
                     yield oid, None
                 elif len(parts) != 3:  # "<oid> missing" / "<oid> ambiguous"
