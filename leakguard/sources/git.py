@@ -215,7 +215,7 @@ class BlobReader:
             for oid in oids:
                 header = out.readline() if alive else b""
                 parts = header.split()
-                if not header or parts[0].decode("ascii", "replace") != oid:
+                if not parts or parts[0].decode("ascii", "replace") != oid:
                     # git died (corrupt pack?) or answered something else: the rest is unreadable
                     alive = False
                     yield oid, None
