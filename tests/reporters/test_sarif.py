@@ -8,7 +8,8 @@ import pytest
 
 from leakguard.reporters.sarif import FINGERPRINT_KEY
 
-SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "data" / "sarif-schema-2.1.0.json"
+# The official OASIS schema, copied from the project's shared/data so the test never depends on a sibling folder.
+SCHEMA = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json"
 PASSWORD = "pR7#vKq29!xLm"
 PG_PASSWORD = "Zr8kLq2mVx9T"
 
