@@ -114,16 +114,20 @@ def hs_pattern(src: str, multiline: bool = False) -> str:
     """A superset of ``src`` that Hyperscan compiles quickly and reports sparsely.
 
     Only the prefilter uses it; the rule's exact regex confirms every hit.
-    Named groups become non-capturing, backreferences match any run of
-    characters (within the line for single-line rules), atomic groups become
-    plain groups, and counted repeats ``{m,n}`` / ``{m}`` with a large bound
-    become ``{min(m, 24),}``. A trailing backreference or open-ended repeat is
-    cut to its minimum: a prefix of a match still marks the match's line, and
-    Hyperscan then reports one end per match instead of one per character.
+    Named groups become non-capturing; a backreference becomes a copy of the
+    group it names (what the group matched, the copy matches too), or any run
+    of characters within the line where the group is unknown; atomic groups
+    become plain groups, and counted repeats ``{m,n}`` / ``{m}`` with a large
+    bound become ``{min(m, 24),}``. A trailing open-ended repeat is cut to its
+    minimum: a prefix of a match still marks the match's line, and Hyperscan
+    then reports one end per match instead of one per character.
     """
     out: list[str] = []
     i, n = 0, len(src)
     in_class = False
+    verbose = bool(regex.match(r"\s*\(\?[a-zA-Z]*x[a-zA-Z]*\)", src))
+    stack: list[tuple[str | None, int]] = []  # open groups: (name, where it starts in out)
+    groups: dict[str, str] = {}
     while i < n:
         c = src[i]
         if c == "\\" and i + 1 < n:
@@ -149,20 +153,35 @@ def hs_pattern(src: str, multiline: bool = False) -> str:
                 j += 1
             i = j
             continue
+        if verbose and c == "#":  # a comment: copied as is, its parentheses are not groups
+            j = src.find("\n", i)
+            j = n if j < 0 else j
+            out.append(src[i:j])
+            i = j
+            continue
         if src.startswith("(?P<", i):
             end = src.index(">", i)
+            stack.append((src[i + 4:end], len(out)))
             out.append("(?:")
             i = end + 1
             continue
         if src.startswith("(?P=", i):
             end = src.index(")", i)
-            out.append(_ANY_RUN_ML if multiline else _ANY_RUN)
+            out.append(groups.get(src[i + 4:end]) or (_ANY_RUN_ML if multiline else _ANY_RUN))
             i = end + 1
             continue
         if src.startswith("(?>", i):
+            stack.append((None, len(out)))
             out.append("(?:")
             i += 3
             continue
+        if c == "(":
+            stack.append((None, len(out)))
+        elif c == ")" and stack:
+            name, start = stack.pop()
+            if name:
+                text = "".join(out[start:]) + ")"
+                groups[name] = f"(?:{groups[name]}|{text})" if name in groups else text
         if c == "{":
             m = regex.match(r"\{(\d+)(?:(,)(\d*))?\}", src[i:])
             if m:
