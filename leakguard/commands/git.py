@@ -15,6 +15,7 @@ import argparse
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from leakguard.commands._common import (add_engine_args, add_output_args, build_engine, emit, exit_status, parse_size,
@@ -58,24 +59,27 @@ def cmd_git(args: argparse.Namespace) -> int:
 
         raise UsageError("--since-commit combines with --branch only")
     args.paths = [repo]  # config, allowlists and remediation are relative to the repository
-    engine = build_engine(args)
     t0 = time.perf_counter()
     if not git.has_refs(repo):
-        result = ScanResult([], Stats(), [], engine.ruleset.digest, repo,
+        result = ScanResult([], Stats(), [], build_engine(args).ruleset.digest, repo,
                             ["empty repository (no commits): nothing to scan"])
         return _report(result, args)
     if args.pre_push:
         lines = [] if os.environ.get("PRE_COMMIT") or sys.stdin is None or sys.stdin.isatty() else sys.stdin.read().splitlines()
         revs = history.pre_push_revs(repo, lines, dict(os.environ))
         if not revs:
-            return _report(ScanResult([], Stats(), [], engine.ruleset.digest, repo), args)
+            return _report(ScanResult([], Stats(), [], build_engine(args).ruleset.digest, repo), args)
     else:
         revs = history.rev_args(repo, branch=args.branch, since_commit=args.since_commit, rev_range=args.rev_range)
     warnings: list[str] = []
     if git.is_shallow(repo):
         warnings.append("shallow clone: history is truncated, commits before the shallow boundary were not "
                         "scanned (git fetch --unshallow to scan everything)")
-    h = history.enumerate_history(repo, revs)
+    # walk the history (mostly git's own work) while the rule set loads
+    with ThreadPoolExecutor(1) as pool:
+        walk = pool.submit(history.enumerate_history, repo, revs)
+        engine = build_engine(args)
+        h = walk.result()
     result = _scan(engine, repo, h, args)
     result.warnings[:0] = warnings + h.warnings
     result.stats.seconds = time.perf_counter() - t0
