@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from leakguard.errors import SourceError
@@ -253,7 +253,3 @@ def summary_notes(h: History) -> dict[str, int]:
         notes["submodules (gitlinks) not entered"] = len(h.submodules)
     return notes
 
-
-def blobs_at(h: History, oids: Iterable[str]) -> list[tuple[str, str]]:
-    """(blob id, path of first appearance) for the given blobs."""
-    return [(oid, h.paths[h.first[oid][1]]) for oid in oids]
