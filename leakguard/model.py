@@ -157,6 +157,7 @@ class ScanResult:
     ruleset_digest: str = ""
     root: str = ""
     warnings: list[str] = field(default_factory=list)
+    unit: str = "file"  # what stats.files counts: files, or git blobs
 
     def exit_code(self, fail_on: str = "low", findings_code: int = 1) -> int:
         """0: nothing at or above ``fail_on``; ``findings_code`` (1) otherwise."""

@@ -87,6 +87,7 @@ def cmd_git(args: argparse.Namespace) -> int:
 
 
 def _report(result: ScanResult, args: argparse.Namespace) -> int:
+    result.unit = "blob"
     result = postprocess(result, args)
     emit(result, args)
     return exit_status(result, args)

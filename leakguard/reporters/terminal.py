@@ -30,7 +30,7 @@ def _human_bytes(n: int) -> str:
 def summary_line(result: ScanResult) -> str:
     st = result.stats
     parts = [
-        f"{st.files} {'file' if st.files == 1 else 'files'} scanned",
+        f"{st.files} {result.unit}{'' if st.files == 1 else 's'} scanned",
         _human_bytes(st.bytes),
         f"{st.seconds:.2f}s",
         f"{len(result.findings)} {'finding' if len(result.findings) == 1 else 'findings'}",
