@@ -7,6 +7,8 @@ Each returns ``None`` to keep the match or a short reason to drop it.
 """
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 import regex
 
 from leakguard.entropy import shannon
@@ -113,6 +115,7 @@ SAMPLE_VALUES = frozenset({
     "yourpassword", "your_password", "mysecret", "supersecret", "secretpassword", "password1", "password123",
     "admin123", "root123", "test123", "pass123", "12345", "123456", "1234567", "12345678", "123456789",
     "passphrase", "testing", "testpass", "testpassword", "secretkey", "apikey", "api_key", "token", "mytoken",
+    "masterkey",  # Firebird's default
 })
 
 
@@ -131,9 +134,19 @@ def is_managed_reference(value: str) -> bool:
     return bool(_MANAGED.search(value))
 
 
+_MARKUP = regex.compile(r"</?[a-z]+[ >]|&(?:quot|lt|gt|#\d+);", regex.I)  # (&amp; is XML's own escape)
+_PASSWORDISH = regex.compile(r"(?i)passw(?:or)?d|pass.word|^pass(?:\w{0,4}$|[^a-z])|[^a-z]pass$")
+
+
 def placeholder_reason(secret: str) -> str | None:
     if not secret.strip():
         return "empty"
+    if _MARKUP.search(secret):
+        return "markup"  # HTML-rendered documentation: 'pass</pre>', 'password&quot;'
+    plain = unquote(secret) if "%" in secret else secret
+    if _PASSWORDISH.search(plain.translate(_LEET)):
+        return "placeholder"  # 'secured_password', 'P@55w0rd!', 'some_pass', 'pass%2Bword'
+    secret = plain
     if secret in VENDOR_EXAMPLES:
         return "vendor example"
     if secret.lower() in SAMPLE_VALUES or regex.sub(r"[^a-z0-9]", "", secret.lower()) in SAMPLE_VALUES:
@@ -242,8 +255,10 @@ def generic_reason(secret: str, key: str | None, line: str) -> str | None:
         return "header name"
     if any(ch.isspace() for ch in s):
         return "prose"  # generated secrets have no spaces; sentences and expressions do
-    if regex.search(r"(?i)passw(?:or)?d|secret", s.translate(_LEET)):
-        return "placeholder"  # MyPassword123, P@55w0rd!, mysecretvalue: documentation values
+    if regex.search(r"(?i)secret", s.translate(_LEET)):
+        return "placeholder"  # mysecretvalue, s3cr3t-key: documentation values
+    if regex.search(r";\s*[A-Za-z ]+=", s):
+        return "connection string fragment"  # the connection-string rules extract the password itself
     if key and low.replace("-", "_") == key.lower().replace("-", "_"):
         return "value equals its name"
     if _IDENT_WORDS.match(s) and _SECRET_WORDS.search(s):

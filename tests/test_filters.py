@@ -44,7 +44,9 @@ def test_real_values_pass_placeholder_filter(value: str) -> None:
     ("sha512-Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFy", "integrity_token"), ("Please enter your password", "password"),
     ("****", "password"), ("8", "password"), ("bearer", "token_type"), ("production", "token"), ("user_password", "password_field"),
     ("abc", "password"), ("next-page-cursor-value", "next_token"), ("%s", "password"), ("{0}", "password"),
-    ("s3cr3tP4ss!", "password"), ("P@55w0rd!", "password"), ("python", "pwd"), ("IAmSensitive", "password"),
+    ("s3cr3tP4ss!", "password"), ("P@55w0rd!", "password"), ("Pa55.w0rd", "password"), ("secured_password", "pw"),
+    ("some_pass", "pw"), ("pass%2Bword", "pw"), ("pass</pre></div>", "pw"), ("password&quot;</span>", "pw"),
+    ("somepw;PORT=50001", "PWD"), ("masterkey", "password"), ("python", "pwd"), ("IAmSensitive", "password"),
     ("ABC12345", "SessionToken"), ("abcd1234defg5678", "token"), ("[^\\W\\d]\\w*", "jsonnet_token"),
     ("Access-Control-Allow-Credentials", "ACL_CREDENTIALS"), ("arn:aws:kms:us-west-2:111122223333:key/1a2b", "encryptionKey"),
     ("48205d4ffd7feba3", "ApiKey"), ("session:{ADMIN_EMAIL}", "session_key"), ("user:{user.id}:tok", "token"), ("None,", "password"), ("secret\\n", "password"), ("f/31961209122448", "nextForwardToken"),
@@ -55,7 +57,7 @@ def test_generic_drops(value: str, key: str) -> None:
 
 @pytest.mark.parametrize(("value", "key"), [
     ("Tr0ub4dor&3", "password"), ("Lisbon!2019stars", "DB_PASSWORD"), ("q8Lk2vT9xNp4Rw7ZmB3cYh6J", "api_key"),
-    ("e3Rk9LmQ2xVb7NpZ4sWt8Hc", "authToken"), ("m0nkeyWrench!2", "db_pass"), ("Pa55.w0rd", "password"),
+    ("e3Rk9LmQ2xVb7NpZ4sWt8Hc", "authToken"), ("m0nkeyWrench!2", "db_pass"), ("Tr0ub4dor&amp;3", "password"),
     ("Sp4rrow-Tundra", "SMTP_PASSWORD"), ("correct-horse-battery-staple-9", "passphrase"),
 ])
 def test_generic_keeps_real_secrets(value: str, key: str) -> None:
