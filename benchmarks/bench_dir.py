@@ -37,7 +37,6 @@ import argparse
 import os
 import shlex
 import shutil
-import statistics
 import sys
 import tempfile
 import time

@@ -227,7 +227,6 @@ def build(out: Path, n_commits: int, seed: int) -> dict:
     fk, nz = Fakes(rng), Noise(rng)
     repo = Repo(rng, start_ts=1_609_459_200)  # 2021-01-01
     secrets: list[dict] = []
-    pending_marks: list[tuple[dict, str, int]] = []  # (secret, field, mark)
 
     def plant(kind: str, value: str, match: str, branch: str, path: str, line: int,
               scenario: str, mark_holder: list) -> dict:

@@ -11,7 +11,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import regex
 
 from leakguard import filters
 from leakguard.entropy import shannon

@@ -195,7 +195,7 @@ _LITERAL_WORDS = frozenset({
     "secretkey", "secret_key", "access_token", "refresh_token", "client_secret", "id_token",
     "password1", "password123", "qwerty", "letmein", "welcome", "secret123", "mypassword",
     "mysecret", "supersecret", "topsecret", "s3cr3t", "p@ssw0rd", "passw0rd", "foobar", "foo",
-    "bar", "baz", "abc", "string", "changeit", "hunter2",
+    "bar", "baz", "abc", "changeit", "hunter2",
 })
 _SECRET_WORDS = regex.compile(r"(?i)pass(?:word|wd)?|pwd|secret|token|api[_-]?key|credential|private[_-]?key")
 _ENV_NAME = regex.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")

@@ -42,7 +42,7 @@ def check_rule(rule: Rule, full: Engine | None = None, backend: str = "regex") -
         return Problem(level, rule.source, rule.id, msg)
 
     try:
-        rule.pattern  # built-in rules compile on first use
+        _ = rule.pattern  # built-in rules compile on first use
     except regex.error as e:
         yield p("error", f"bad regex: {e}")
         return

@@ -1,6 +1,8 @@
 """Config files: discovery, merging, validation (one line naming file and key), CI-safety warnings."""
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import os
 from pathlib import Path
@@ -8,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from leakguard.config import glob_to_regex, is_broad_glob, load_settings
-from leakguard.errors import ConfigError
 
 PASSWORD_LINE = 'DATABASE_PASSWORD = "pR7#vKq29!xLm"\n'
 PG_LINE = 'url = "postgres://app:Zr8kLq2mVx9T@db.internal:5432/shop"\n'
@@ -145,7 +146,7 @@ def test_remediation_table_exposed(tmp_path: Path) -> None:
     (tmp_path / ".leakguard.toml").write_text('[remediation]\nprefer = "cost"\nname_template = "{repo}/{name}"\n')
     s = load_settings(tmp_path)
     assert (s.prefer, s.name_template) == ("cost", "{repo}/{name}")
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         s.prefer = "features"  # type: ignore[misc]  # frozen
 
 

@@ -22,7 +22,7 @@ def settings_from_args(args: argparse.Namespace, root: str) -> Settings:
 
 
 def rule_hints(rules: Iterable[object]) -> dict[str, Mapping[str, str]]:
-    return {str(getattr(r, "id")): getattr(r, "hint") for r in rules}
+    return {str(r.id): r.hint for r in rules}
 
 
 def attach(result: ScanResult, settings: Settings, hints: Mapping[str, Mapping[str, str]]) -> ScanResult:

@@ -113,7 +113,6 @@ def _sls_ref(t: Target) -> str:
 def reference(ftype: str, t: Target) -> Ref:
     """What replaces the literal in a file of type ``ftype``."""
     sm = t.service == "secretsmanager"
-    jk = f'["{t.json_key}"]' if t.json_key else ""
     env = t.env_var
     if ftype == "python":
         return Ref(python_expr(t), "python", True)

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from leakguard.remediation import Settings
-from leakguard.remediation.plan import build_plan, plan_to_dict, render_markdown
+from leakguard.remediation.plan import build_plan
 
 from tests.conftest import RunCli
 
