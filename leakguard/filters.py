@@ -203,7 +203,10 @@ _PATHLIKE = regex.compile(r"^(?:~?/|\./|\.\./|[A-Za-z]:\\|file:)|\.(?:pem|key|cr
 _URL_NO_CREDS = regex.compile(r"^[a-z][a-z0-9+.-]*://[^\s:@/]+(?:[:/][^\s@]*)?$", regex.I)
 _IDENT_WORDS = regex.compile(r"^[a-z]+(?:[_-][a-z]+)+$|^[a-z]+(?:[A-Z][a-z]+)+$")
 _FORMAT = regex.compile(r"%[-#0 +]*\d*[sdifx](?![A-Za-z0-9])|\{\d*\}|\{[a-z_]+\}|\?\?\?")
-_INTERPOLATION = regex.compile(r"\{[A-Za-z_][\w.]*(?:\[[^\]]*\])?(?:![rsa])?(?::[^{}]*)?\}")
+_INTERPOLATION = regex.compile(
+    r"\{[A-Za-z_][\w.]*(?:\([^(){}]*\)|\[[^\]]*\])*(?:![rsa])?(?::[^{}]*)?\}"
+    r"|\{[A-Za-z_][\w.]*\(?$"  # cut short inside an interpolation: id={env.lower(
+)
 _REGEXY = regex.compile(r"\\[wdsWDSbB]|\[\^|\]\{\d|\]\*|\]\+|\(\?[:P!=<]|\{\d+,\d*\}")
 _HEADER_NAME = regex.compile(r"^[A-Z][a-z]+(?:-[A-Z][a-z]+)+$")
 _LEET = str.maketrans({"4": "a", "@": "a", "0": "o", "3": "e", "1": "i", "5": "s", "$": "s", "7": "t"})
