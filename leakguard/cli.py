@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from leakguard import __version__
 from leakguard.commands import COMMANDS
@@ -16,7 +17,7 @@ from leakguard.errors import LeakguardError
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2 (argparse's own code)
+    def error(self, message: str) -> NoReturn:  # one line, exit 2 (argparse's own code)
         self.exit(2, f"leakguard: error: {message}\n")
 
 

@@ -188,7 +188,7 @@ class _Acc:
             s[k] = list(dict.fromkeys(s[k]))  # keep order, drop repeats
         s["severity"] = sorted(s["severity"].items())
         s["allow_hashes"] = frozenset(s["allow_hashes"])
-        return Settings(**{k: tuple(v) if isinstance(v, list) else v for k, v in s.items()})
+        return Settings(**{k: tuple(v) if isinstance(v, list) else v for k, v in s.items()})  # type: ignore[arg-type]
 
 
 def _unknown(path: Path, where: str, table: dict[str, Any], known: set[str]) -> None:

@@ -23,12 +23,13 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import regex
 
 from leakguard.ruleset import Rule
 
+_hs: Any
 try:  # pragma: no cover - depends on the platform's wheel
     import hyperscan as _hs
 except ImportError:  # pragma: no cover

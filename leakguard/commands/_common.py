@@ -11,7 +11,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from leakguard import baseline as baseline_mod
 from leakguard.config import Settings, apply_allowlists, check_exit_code, load_settings, size_in_bytes
@@ -21,6 +21,9 @@ from leakguard.model import SEVERITIES, ScanResult
 from leakguard.reporters import REPORTERS
 from leakguard.ruleset import Ruleset, load_ruleset
 from leakguard.scan import Progress
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def parse_size(text: str) -> int:
@@ -71,7 +74,7 @@ def add_output_args(p: argparse.ArgumentParser) -> None:
 
 def scan_base(args: argparse.Namespace) -> str:
     """The directory finding paths are relative to (a single directory target, else the cwd)."""
-    paths = [p for p in getattr(args, "paths", None) or [] if p != "-"]
+    paths: list[str] = [p for p in getattr(args, "paths", None) or [] if p != "-"]
     if len(paths) == 1 and os.path.isdir(paths[0]):
         return os.path.abspath(paths[0])
     return os.getcwd()
@@ -168,7 +171,7 @@ def progress_display(args: argparse.Namespace, what: str, total: int | None = No
         yield update
 
 
-def _stderr_console():  # type: ignore[no-untyped-def]
+def _stderr_console() -> Console:
     from rich.console import Console
 
     return Console(file=sys.stderr)

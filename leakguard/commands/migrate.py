@@ -89,9 +89,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     result, root = _scan(args)
     try:
         settings = settings_from_args(args, root)
+        hints = rule_hints(getattr(args, "rule_metadata", ()))
         plan = build_plan([f for f in result.findings if f.status is None],
-                          lambda rid, h=rule_hints(getattr(args, "rule_metadata", ())): h.get(rid, {}),
-                          settings, result.stats.managed_references)
+                          lambda rid: hints.get(rid, {}), settings, result.stats.managed_references)
     except ValueError as e:
         raise UsageError(str(e)) from None
     if not args.apply:

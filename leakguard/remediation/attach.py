@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 
 from leakguard.model import ScanResult
+from leakguard.ruleset import Rule
 from leakguard.remediation import Settings, suggest
 from leakguard.remediation.naming import DEFAULT_TEMPLATE, project_name
 
@@ -21,8 +22,8 @@ def settings_from_args(args: argparse.Namespace, root: str) -> Settings:
     )
 
 
-def rule_hints(rules: Iterable[object]) -> dict[str, Mapping[str, str]]:
-    return {str(r.id): r.hint for r in rules}
+def rule_hints(rules: Iterable[Rule]) -> dict[str, Mapping[str, str]]:
+    return {r.id: r.hint for r in rules}
 
 
 def attach(result: ScanResult, settings: Settings, hints: Mapping[str, Mapping[str, str]]) -> ScanResult:

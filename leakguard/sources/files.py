@@ -94,16 +94,16 @@ def _walk(root: str, rel: str, prefix: str) -> Iterator[Entry | Skipped]:
     except OSError as e:
         yield Skipped(Origin("file", prefix + rel or "."), "unreadable", e.strerror or str(e))
         return
-    for e in entries:
-        r = f"{rel}/{e.name}" if rel else e.name
+    for d in entries:
+        r = f"{rel}/{d.name}" if rel else d.name
         try:
-            if e.is_symlink():
+            if d.is_symlink():
                 yield Skipped(Origin("file", prefix + r), "symlink")
-            elif e.is_dir(follow_symlinks=False):
-                if e.name != ".git":
+            elif d.is_dir(follow_symlinks=False):
+                if d.name != ".git":
                     yield from _walk(root, r, prefix)
             else:
-                yield Entry(e.path, prefix + r)
+                yield Entry(d.path, prefix + r)
         except OSError as err:
             yield Skipped(Origin("file", prefix + r), "unreadable", err.strerror or str(err))
 

@@ -50,8 +50,10 @@ def first_line(err: bytes) -> str:
 
 def run(repo: str, *args: str, check: bool = True, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     try:
-        proc = subprocess.run(git_cmd(repo, *args), capture_output=True, input=input, check=False, env=_env(),
-                              **({} if input is not None else {"stdin": subprocess.DEVNULL}))
+        if input is not None:
+            proc = subprocess.run(git_cmd(repo, *args), capture_output=True, input=input, check=False, env=_env())
+        else:
+            proc = subprocess.run(git_cmd(repo, *args), capture_output=True, stdin=subprocess.DEVNULL, check=False, env=_env())
     except OSError as e:
         raise SourceError(f"cannot run git: {e.strerror or e}") from None
     if check and proc.returncode != 0:
