@@ -230,6 +230,8 @@ def generic_reason(secret: str, key: str | None, line: str) -> str | None:
     low = s.lower()
     if len(s) < 4:
         return "too short"
+    if not any(ch.isalnum() for ch in s):
+        return "punctuation"  # "%!*'();:@&=+$,/?#[]": a character set, not a secret
     if low in _LITERAL_WORDS or low.strip("'\"") in _LITERAL_WORDS:
         return "literal word"
     if _MASK.match(s):

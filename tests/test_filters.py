@@ -49,7 +49,7 @@ def test_real_values_pass_placeholder_filter(value: str) -> None:
     ("somepw;PORT=50001", "PWD"), ("masterkey", "password"), ("python", "pwd"), ("IAmSensitive", "password"),
     ("ABC12345", "SessionToken"), ("abcd1234defg5678", "token"), ("[^\\W\\d]\\w*", "jsonnet_token"),
     ("Access-Control-Allow-Credentials", "ACL_CREDENTIALS"), ("arn:aws:kms:us-west-2:111122223333:key/1a2b", "encryptionKey"),
-    ("48205d4ffd7feba3", "ApiKey"), ("session:{ADMIN_EMAIL}", "session_key"), ("id={env.lower()},src=FILE", "secret"), ("id={env.lower(", "secret"), ("user:{user.id}:tok", "token"), ("None,", "password"), ("secret\\n", "password"), ("f/31961209122448", "nextForwardToken"),
+    ("48205d4ffd7feba3", "ApiKey"), ("session:{ADMIN_EMAIL}", "session_key"), ("id={env.lower()},src=FILE", "secret"), ("id={env.lower(", "secret"), ("%!*'();:@&=+$,/?#[] ", "safe_token"), ("user:{user.id}:tok", "token"), ("None,", "password"), ("secret\\n", "password"), ("f/31961209122448", "nextForwardToken"),
 ])
 def test_generic_drops(value: str, key: str) -> None:
     assert generic_reason(value, key, "") or placeholder_reason(value), (value, key)
