@@ -107,8 +107,6 @@ class Engine:
             return det
         for m in _resolve_overlaps(matches):
             f = self._finding(m, chunk, data)
-            if f is None:
-                continue
             if chunk.lines is not None and f.location.line not in chunk.lines:
                 continue
             if _allowed_inline(data, m.start):
@@ -128,10 +126,7 @@ class Engine:
         for pos in sorted(positions):
             if pos < covered:
                 continue
-            ls = data.rfind(b"\n", 0, pos) + 1
-            le = data.find(b"\n", pos)
-            if le < 0:
-                le = len(data)
+            ls, le = _line_span(data, pos)
             if le - ls > _LONG_LINE:
                 ws, we = _snap(data, max(ls, pos - _WINDOW), min(le, pos + _WINDOW))
             else:
@@ -150,18 +145,7 @@ class Engine:
     def _confirm_windows(self, rule: Rule, data: bytes, positions: Iterable[int], det: Detection) -> list[_Match]:
         spans: list[tuple[int, int]] = []
         for pos in sorted(positions):
-            ws = pos
-            for _ in range(rule.multiline + 1):
-                ws = data.rfind(b"\n", 0, max(ws - 1, 0)) + 1 if ws > 0 else 0
-                if ws == 0:
-                    break
-            we = pos
-            for _ in range(rule.multiline + 1):
-                nxt = data.find(b"\n", we + 1)
-                if nxt < 0:
-                    we = len(data)
-                    break
-                we = nxt
+            ws, we = _line_span(data, pos, n=rule.multiline)
             if spans and ws <= spans[-1][1]:
                 spans[-1] = (spans[-1][0], max(we, spans[-1][1]))
             else:
@@ -171,10 +155,8 @@ class Engine:
             text = data[ws:we].decode("utf-8", "replace")
             for m in self._matches(rule, data, text, ws, det):
                 if rule.keywords:
-                    ls = data.rfind(b"\n", 0, m.match_start) + 1
-                    le = data.find(b"\n", m.match_end)
-                    touched = data[ls:le if le >= 0 else len(data)].decode("utf-8", "replace")
-                    if not _has_keyword(touched, rule.keywords):
+                    ls, le = _line_span(data, m.match_start, m.match_end)
+                    if not _has_keyword(data[ls:le].decode("utf-8", "replace"), rule.keywords):
                         continue
                 out.append(m)
         return out
@@ -226,12 +208,11 @@ class Engine:
             return filters.generic_reason(secret, key, text)
         return None
 
-    def _finding(self, m: _Match, chunk: Chunk, data: bytes) -> Finding | None:
+    def _finding(self, m: _Match, chunk: Chunk, data: bytes) -> Finding:
         loc = _location(data, m.start, m.end)
         sh = secret_hash(m.rule.id, m.secret)
-        ls = data.rfind(b"\n", 0, m.start) + 1
-        le = data.find(b"\n", m.end)
-        line_text = data[ls:le if le >= 0 else len(data)].decode("utf-8", "replace")
+        ls, le = _line_span(data, m.start, m.end)
+        line_text = data[ls:le].decode("utf-8", "replace")
         return Finding(
             rule_id=m.rule.id,
             description=m.rule.description,
@@ -293,19 +274,27 @@ def _snap(data: bytes, ws: int, we: int) -> tuple[int, int]:
     return ws, we
 
 
-def _lines_around(data: bytes, pos: int, n: int) -> str:
-    """The line holding ``pos`` and ``n`` lines on either side."""
-    ws = data.rfind(b"\n", 0, pos) + 1
+def _line_span(data: bytes, start: int, end: int | None = None, n: int = 0) -> tuple[int, int]:
+    """Byte span of the whole lines holding ``data[start:end]`` (``end``
+    defaults to ``start``), widened by ``n`` lines on either side; the span
+    stops before the last line's newline."""
+    ws = data.rfind(b"\n", 0, start) + 1
     for _ in range(n):
         if ws == 0:
             break
         ws = data.rfind(b"\n", 0, ws - 1) + 1
-    we = data.find(b"\n", pos)
+    we = data.find(b"\n", start if end is None else end)
     for _ in range(n):
         if we < 0:
             break
         we = data.find(b"\n", we + 1)
-    return data[ws:we if we >= 0 else len(data)].decode("utf-8", "replace")
+    return ws, we if we >= 0 else len(data)
+
+
+def _lines_around(data: bytes, pos: int, n: int) -> str:
+    """The line holding ``pos`` and ``n`` lines on either side."""
+    ws, we = _line_span(data, pos, n=n)
+    return data[ws:we].decode("utf-8", "replace")
 
 
 def _around(data: bytes, positions: Iterable[int], n: int) -> set[int]:
@@ -315,25 +304,14 @@ def _around(data: bytes, positions: Iterable[int], n: int) -> set[int]:
     for pos in sorted(positions):
         if pos <= line_end:  # many hits on one line (minified code, base64 blobs): expand it once
             continue
-        line_end = data.find(b"\n", pos)
-        if line_end < 0:
-            line_end = len(data)
-        ls = data.rfind(b"\n", 0, pos) + 1
-        out.add(ls)
-        a = ls
-        for _ in range(n):
-            if a == 0:
-                break
-            a = data.rfind(b"\n", 0, a - 1) + 1
-            out.add(a)
-        b = ls
-        for _ in range(n):
-            nxt = data.find(b"\n", b)
-            if nxt < 0:
-                break
-            b = nxt + 1
-            if b < len(data):
-                out.add(b)
+        line_end = _line_span(data, pos)[1]
+        ws, we = _line_span(data, pos, n=n)
+        out.add(ws)
+        i = data.find(b"\n", ws, we)
+        while i >= 0:
+            if i + 1 < len(data):
+                out.add(i + 1)
+            i = data.find(b"\n", i + 1, we)
     return out
 
 
@@ -342,9 +320,8 @@ def _near(rule: Rule, data: bytes, pos: int) -> bool:
 
 
 def _allowed_inline(data: bytes, pos: int) -> bool:
-    ls = data.rfind(b"\n", 0, pos) + 1
-    le = data.find(b"\n", pos)
-    line = data[ls:le if le >= 0 else len(data)]
+    ls, le = _line_span(data, pos)
+    line = data[ls:le]
     if ALLOW_MARKER.encode() in line:
         return True
     if ls > 0:
