@@ -185,17 +185,16 @@ _CODE_REFERENCE = regex.compile(
     | ^(?=[^\[]*\[)[A-Za-z_]\w*(?:\[[^\]]*\])*(?:\.[A-Za-z_]\w*(?:\[[^\]]*\])*)+$   # JMESPath: a.b[-1].c
     """,
 )
+# Words that stand for a type, a flag or a field rather than a value. (Sample
+# passwords such as 'changeit' are SAMPLE_VALUES, which placeholder_reason
+# drops for every rule before generic_reason runs.)
 _LITERAL_WORDS = frozenset({
     "none", "null", "nil", "undefined", "true", "false", "yes", "no", "on", "off", "empty",
     "required", "optional", "string", "str", "int", "bool", "object", "any", "text", "varchar",
-    "password", "passwd", "pass", "pwd", "secret", "token", "key", "apikey", "api_key", "auth",
-    "credential", "credentials", "private", "public", "hidden", "masked", "unset", "default",
-    "value", "values", "env", "environment", "config", "test", "testing", "demo", "admin", "root",
-    "user", "username", "guest", "bearer", "basic", "oauth", "oauth2", "jwt", "sha256", "md5",
-    "secretkey", "secret_key", "access_token", "refresh_token", "client_secret", "id_token",
-    "password1", "password123", "qwerty", "letmein", "welcome", "secret123", "mypassword",
-    "mysecret", "supersecret", "topsecret", "s3cr3t", "p@ssw0rd", "passw0rd", "foobar", "foo",
-    "bar", "baz", "abc", "changeit", "hunter2",
+    "passwd", "key", "auth", "credential", "credentials", "private", "public", "hidden", "masked",
+    "unset", "default", "value", "values", "env", "environment", "config", "demo", "bearer", "basic",
+    "oauth", "oauth2", "jwt", "sha256", "md5", "secret_key", "access_token", "refresh_token",
+    "client_secret", "id_token", "secret123", "topsecret", "baz", "abc",
 })
 _SECRET_WORDS = regex.compile(r"(?i)pass(?:word|wd)?|pwd|secret|token|api[_-]?key|credential|private[_-]?key")
 _ENV_NAME = regex.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
