@@ -23,7 +23,7 @@ from typing import Any
 import regex
 
 from leakguard.errors import ConfigError
-from leakguard.model import SEVERITIES, Finding, ScanResult
+from leakguard.model import CONFIDENCES, SEVERITIES, Finding, ScanResult
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -34,7 +34,7 @@ CONFIG_NAME = ".leakguard.toml"
 PREFER = ("features", "cost")
 RESERVED_EXIT_CODES = (2, 3, 130)
 
-_TOP_KEYS = {"rules", "allowlist", "remediation", "max_file_size", "fail_on", "exit_code", "baseline"}
+_TOP_KEYS = {"rules", "allowlist", "remediation", "max_file_size", "fail_on", "exit_code", "baseline", "min_confidence"}
 _RULES_KEYS = {"paths", "default", "enable", "disable", "severity"}
 _ALLOW_KEYS = {"paths", "secrets", "lines", "stopwords", "hashes"}
 _REMEDIATION_KEYS = {"prefer", "name_template"}
@@ -72,6 +72,7 @@ class Settings:
     allow_hashes: frozenset[str] = frozenset()
     max_file_size: int | None = None
     fail_on: str | None = None
+    min_confidence: str | None = None  # low | medium | high (None: the default, medium)
     exit_code: int | None = None
     baseline: str | None = None  # absolute
     prefer: str | None = None  # remediation: "features" | "cost"
@@ -372,6 +373,10 @@ def _apply(acc: _Acc, path: Path, table: dict[str, Any], from_repo: bool) -> Non
         s["fail_on"] = _choice(path, "fail_on", table["fail_on"], SEVERITIES)
         if s["fail_on"] != "low":
             warn.append(f"sets fail_on = {s['fail_on']!r} (findings below it do not fail the build)")
+    if "min_confidence" in table:
+        s["min_confidence"] = _choice(path, "min_confidence", table["min_confidence"], CONFIDENCES)
+        if s["min_confidence"] == "high":
+            warn.append("sets min_confidence = 'high' (medium-confidence findings are not reported)")
     if "exit_code" in table:
         s["exit_code"] = check_exit_code(str(path), table["exit_code"])
         if s["exit_code"] == 0:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 
 from leakguard import filters
+from leakguard.confidence import judge
 from leakguard.entropy import shannon
 from leakguard.model import Chunk, Finding, Location
 from leakguard.prefilter import Prefilter, make_prefilter
@@ -55,6 +56,7 @@ class _Match:
     entropy: float
     match_start: int = 0  # byte offsets of the whole match
     match_end: int = 0
+    confidence: str = "high"
 
 
 class Engine:
@@ -174,7 +176,7 @@ class Engine:
                 continue
             s_start, s_end = m.span(rule.secret_group)
             key = m.group("key") if rule.has_key_group else None
-            reason = self._gate(rule, secret, key, text)
+            reason, confidence = self._gate(rule, secret, key, text)
             if reason:
                 _drop(det, reason)
                 continue
@@ -185,28 +187,23 @@ class Engine:
             if rule.near is not None and not _near(rule, data, start):
                 _drop(det, "no companion nearby")
                 continue
-            out.append(_Match(rule, start, end, secret, key, text, shannon(secret), m_start, m_end))
+            out.append(_Match(rule, start, end, secret, key, text, shannon(secret), m_start, m_end, confidence))
         return out
 
-    def _gate(self, rule: Rule, secret: str, key: str | None, text: str) -> str | None:
+    def _gate(self, rule: Rule, secret: str, key: str | None, text: str) -> tuple[str | None, str]:
+        """(reason to drop, '') or (None, confidence): the rule's own gates, then the judgement."""
         if filters.is_managed_reference(secret):
-            return filters.MANAGED_REFERENCE
+            return filters.MANAGED_REFERENCE, ""
         if secret in rule.allow_secrets:
-            return "allowlisted secret"
+            return "allowlisted secret", ""
         if any(p.search(secret) for p in rule.allow_patterns):
-            return "allowlisted pattern"
+            return "allowlisted pattern", ""
         low = secret.lower()
         if any(w in low for w in rule.allow_stopwords):
-            return "stopword"
+            return "stopword", ""
         if rule.min_entropy and shannon(secret) < rule.min_entropy:
-            return "low entropy"
-        if rule.filters:
-            reason = filters.placeholder_reason(secret)
-            if reason:
-                return reason
-        if rule.generic:
-            return filters.generic_reason(secret, key, text)
-        return None
+            return "low entropy", ""
+        return judge(rule, secret, key, text)
 
     def _finding(self, m: _Match, chunk: Chunk, data: bytes) -> Finding:
         loc = _location(data, m.start, m.end)
@@ -226,6 +223,7 @@ class Engine:
             line_text=line_text[:2000],
             key=m.key,
             tags=m.rule.tags,
+            confidence=m.confidence,
         )
 
 

@@ -168,6 +168,11 @@ def placeholder_reason(secret: str) -> str | None:
     return None
 
 
+def weak_reason(secret: str) -> str | None:
+    """Why a value is a weak (guessable, dictionary-like) secret, or None."""
+    return None
+
+
 # ---------------------------------------------------------------- generic rules
 
 _UUID = regex.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -281,6 +286,11 @@ def generic_reason(secret: str, key: str | None, line: str) -> str | None:
             return "word"  # names (NextToken, _sa_default), words: real tokens have digits
         if _WORDY.match(s):
             return "identifier"
+    return None
+
+
+def generic_weak_reason(secret: str, key: str | None) -> str | None:
+    """Why a value that generic_reason keeps is still weak, or None."""
     return None
 
 

@@ -108,6 +108,11 @@ class Finding:
     occurrences: int = 1
     present_at_head: bool | None = None
     status: str | None = None  # baseline label: true-positive / false-positive / accepted
+    # how sure we are that this is a live secret: high | medium | low (docs/confidence.md)
+    confidence: str = "high"
+    # the secret was found inside encoded text: 'base64' | 'hex' | 'percent' (the location is the encoded text's)
+    decoded: str | None = None
+    key_path: str | None = None  # where the encoded value sits (data.DB_PASSWORD, auths.<registry>.auth)
 
     @property
     def origin(self) -> Origin:
@@ -125,6 +130,13 @@ def severity_rank(severity: str) -> int:
     return SEVERITIES.index(severity)
 
 
+CONFIDENCES: tuple[str, ...] = ("low", "medium", "high")
+
+
+def confidence_rank(confidence: str) -> int:
+    return CONFIDENCES.index(confidence)
+
+
 @dataclass(slots=True)
 class Stats:
     files: int = 0  # chunks scanned (files, blobs)
@@ -135,6 +147,7 @@ class Stats:
     suppressed_baseline: int = 0
     managed_references: int = 0  # values that already point at Secrets Manager / Parameter Store
     notes: dict[str, int] = field(default_factory=dict)  # e.g. 'invalid UTF-8 replaced' -> count
+    below_min_confidence: int = 0  # findings not reported because of --min-confidence
 
     def add(self, other: Stats) -> None:
         self.files += other.files
@@ -142,6 +155,7 @@ class Stats:
         self.allowed_inline += other.allowed_inline
         self.suppressed_baseline += other.suppressed_baseline
         self.managed_references += other.managed_references
+        self.below_min_confidence += other.below_min_confidence
         for src, dst in ((other.skipped, self.skipped), (other.notes, self.notes)):
             for k, v in src.items():
                 dst[k] = dst.get(k, 0) + v

@@ -26,8 +26,11 @@ REMEDIATION_KINDS = (
 _RULE_KEYS = {
     "id", "description", "severity", "keywords", "pattern", "entropy", "multiline",
     "generic", "near", "paths", "allow", "filters", "remediation", "references",
-    "tags", "examples", "negative_examples",
+    "tags", "examples", "negative_examples", "confidence",
 }
+# 'auto': computed per value (medium, or low for a weak value); the default for generic rules.
+# A level set in a rule file vouches for the position: only true non-secrets are dropped.
+CONFIDENCE_MODES = ("high", "medium", "low", "auto")
 _REQUIRED = ("id", "description", "severity", "pattern")
 _ID_RE = regex.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _FLAGS = regex.VERSION0
@@ -69,6 +72,12 @@ class Rule:
     examples: tuple[Example, ...] = ()
     negative_examples: tuple[Example, ...] = ()
     source: str = ""
+    confidence: str | None = None  # as written in the rule file; None: derived (see confidence_mode)
+
+    @property
+    def confidence_mode(self) -> str:
+        """'high' | 'medium' | 'low' | 'auto' (generic rules default to auto, provider rules to high)."""
+        return self.confidence or ("auto" if self.generic else "high")
 
     @property
     def pattern(self) -> Any:  # regex.Pattern[str], compiled on first use
@@ -154,7 +163,7 @@ def _digest(rules: Iterable[Rule]) -> str:
                        r.near.pattern if r.near else None, r.near_lines,
                        [p.pattern for p in r.paths_only], [p.pattern for p in r.paths_skip],
                        sorted(r.allow_secrets), [p.pattern for p in r.allow_patterns],
-                       r.allow_stopwords, r.filters, r.severity)).encode())
+                       r.allow_stopwords, r.filters, r.severity, r.confidence)).encode())
     return h.hexdigest()
 
 
@@ -295,6 +304,9 @@ def compile_rule(raw: object, source: str, index: int, *, compile_now: bool = Tr
         raise _fail(source, rid, f"unknown remediation key(s): {', '.join(sorted(set(rem) - {'kind', 'provider', 'revoke'}))}")
     if "kind" in rem and rem["kind"] not in REMEDIATION_KINDS:
         raise _fail(source, rid, f"remediation.kind must be one of {', '.join(REMEDIATION_KINDS)}")
+    conf = raw.get("confidence")
+    if conf is not None and conf not in CONFIDENCE_MODES:
+        raise _fail(source, rid, f"confidence must be one of {', '.join(CONFIDENCE_MODES)}")
     return Rule(
         id=rid,
         description=raw["description"].strip(),
@@ -320,4 +332,5 @@ def compile_rule(raw: object, source: str, index: int, *, compile_now: bool = Tr
         examples=_examples(source, rid, "examples", raw.get("examples")),
         negative_examples=_examples(source, rid, "negative_examples", raw.get("negative_examples")),
         source=os.path.basename(source),
+        confidence=conf,
     )

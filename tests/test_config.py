@@ -156,6 +156,7 @@ BAD = [
     ("[rules]\ndisable = \"generic-secret-quoted\"\n", "'rules.disable' must be a list of strings"),
     ("[allowlist]\nsecrets = [\"(unclosed\"]\n", "'allowlist.secrets[0]': bad regex"),
     ("fail_on = \"severe\"\n", "'fail_on' must be one of low, medium, high, critical"),
+    ("min_confidence = \"sure\"\n", "'min_confidence' must be one of low, medium, high"),
     ("exit_code = \"1\"\n", "'exit_code' must be a whole number"),
     ("exit_code = 2\n", "reserved"),
     ("max_file_size = \"big\"\n", "'max_file_size' must be a size"),

@@ -17,7 +17,8 @@ from leakguard import baseline as baseline_mod
 from leakguard.config import Settings, apply_allowlists, check_exit_code, load_settings, size_in_bytes
 from leakguard.engine import Engine
 from leakguard.errors import ConfigError, UsageError
-from leakguard.model import SEVERITIES, ScanResult
+from leakguard.confidence import DEFAULT_MIN_CONFIDENCE, apply_min_confidence
+from leakguard.model import CONFIDENCES, SEVERITIES, ScanResult
 from leakguard.reporters import REPORTERS
 from leakguard.ruleset import Ruleset, load_ruleset
 from leakguard.scan import Progress
@@ -58,6 +59,9 @@ def add_output_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-progress", action="store_true", help="no progress display on stderr")
     g.add_argument("--fail-on", choices=SEVERITIES, default=None,
                    help="exit 1 only for findings at or above this severity (default: config, else low)")
+    g.add_argument("--min-confidence", choices=CONFIDENCES, default=None,
+                   help="report only findings at or above this confidence "
+                        f"(default: config, else {DEFAULT_MIN_CONFIDENCE}; see docs/confidence.md)")
     g.add_argument("--exit-code", type=int, default=None, metavar="N",
                    help="exit code when findings fail the gate (default: config, else 1)")
     g.add_argument("--baseline", metavar="FILE", help="report only findings not in this baseline file")
@@ -91,6 +95,8 @@ def settings_for(args: argparse.Namespace) -> Settings:
     args.settings = settings
     if getattr(args, "fail_on", None) is None:
         args.fail_on = settings.fail_on or "low"
+    if getattr(args, "min_confidence", None) is None:
+        args.min_confidence = settings.min_confidence or DEFAULT_MIN_CONFIDENCE
     if getattr(args, "exit_code", None) is None:
         args.exit_code = settings.exit_code if settings.exit_code is not None else 1
     else:
@@ -196,9 +202,10 @@ def write_atomic(path: str, text: str) -> None:
 
 
 def postprocess(result: ScanResult, args: argparse.Namespace) -> ScanResult:
-    """The stages after detection, in this order: config allowlists, the
-    baseline (accepted findings), then remediation (what to do about each)."""
+    """The stages after detection, in this order: the confidence floor, config
+    allowlists, the baseline (accepted findings), then remediation (what to do about each)."""
     settings = settings_for(args)
+    result = apply_min_confidence(result, args.min_confidence)
     result = apply_allowlists(result, settings, scan_base(args))
     bl = baseline_path(args)
     if bl:

@@ -20,7 +20,8 @@ from leakguard import baseline as bl
 from leakguard.commands._common import add_engine_args, build_engine, excluded_path, parse_size, settings_for
 from leakguard.config import apply_allowlists
 from leakguard.errors import UsageError
-from leakguard.model import Finding
+from leakguard.confidence import apply_min_confidence
+from leakguard.model import CONFIDENCES, Finding
 from leakguard.redact import redact_line
 from leakguard.scan import ScanOptions, scan_paths
 
@@ -47,6 +48,8 @@ def register(sub: Any) -> None:
         a.add_argument("--all-files", action="store_true", help="also scan files that .gitignore excludes")
         a.add_argument("--max-file-size", type=parse_size, default=None, metavar="SIZE", help="skip larger files")
         a.add_argument("-j", "--jobs", type=int, default=0, metavar="N", help="worker processes (default: all cores)")
+        a.add_argument("--min-confidence", choices=CONFIDENCES, default=None,
+                       help="baseline only findings at or above this confidence (default: config, else medium)")
         add_engine_args(a)
         a.set_defaults(func=cmd_baseline)
 
@@ -65,7 +68,7 @@ def _scan(args: argparse.Namespace) -> list[Finding]:
     engine = build_engine(args)
     opts = ScanOptions(jobs=args.jobs, max_file_size=args.max_file_size, all_files=args.all_files,
                        exclude=excluded_path(args))
-    result = scan_paths(engine, [args.path], opts)
+    result = apply_min_confidence(scan_paths(engine, [args.path], opts), args.min_confidence)
     base = os.path.abspath(args.path) if os.path.isdir(args.path) else os.getcwd()
     return apply_allowlists(result, settings_for(args), base).findings
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from leakguard.commands._common import add_engine_args, build_engine, parse_size, postprocess, progress_display, scan_base, write_atomic
 from leakguard.errors import UsageError
-from leakguard.model import ScanResult
+from leakguard.model import CONFIDENCES, ScanResult
 from leakguard.remediation.attach import rule_hints, settings_from_args
 from leakguard.remediation.plan import Plan, build_plan, plan_to_dict, render_markdown
 from leakguard.scan import ScanOptions, scan_paths
@@ -41,6 +41,8 @@ def register(sub: Any) -> None:
     o.add_argument("--env", metavar="NAME", help="environment part of names (default: from the path, e.g. .env.production)")
     o.add_argument("--no-progress", action="store_true", help="no progress display on stderr")
     o.add_argument("-j", "--jobs", type=int, default=0, metavar="N", help="worker processes (default: all cores)")
+    o.add_argument("--min-confidence", choices=CONFIDENCES, default=None,
+                   help="plan only for findings at or above this confidence (default: config, else medium)")
     a = p.add_argument_group("apply")
     a.add_argument("--apply", action="store_true", help="carry the plan out (a dry run with a diff unless --yes)")
     a.add_argument("--yes", action="store_true", help="with --apply: really create the secrets and rewrite the files")

@@ -30,6 +30,7 @@ def _vulnerability(f: Finding, reveal: bool) -> dict[str, Any]:
     desc = f"{f.description}: {redact(f.secret, reveal=reveal)} in {f.path} line {loc.line}"
     if f.key:
         desc += f" (assigned to {f.key})"
+    desc += f"; confidence: {f.confidence}"  # schema 15 has no confidence field
     v: dict[str, Any] = {
         "id": str(uuid.uuid5(_NS, f.fingerprint)),
         "name": f.description[:255],

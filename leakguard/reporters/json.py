@@ -22,6 +22,7 @@ def finding_to_dict(f: Finding, *, reveal: bool = False) -> dict[str, Any]:
         "rule_id": f.rule_id,
         "description": f.description,
         "severity": f.severity,
+        "confidence": f.confidence,
         "path": o.path,
         "line": loc.line,
         "column": loc.column,
@@ -36,6 +37,8 @@ def finding_to_dict(f: Finding, *, reveal: bool = False) -> dict[str, Any]:
         "entropy": f.entropy,
         "tags": list(f.tags),
     }
+    if f.decoded:
+        d.update(decoded=f.decoded, key_path=f.key_path)
     if o.kind == "commit":
         d.update(commit=o.commit, author=o.author, email=o.email, date=o.date,
                  present_at_head=f.present_at_head, occurrences=f.occurrences)
@@ -61,6 +64,7 @@ def result_to_dict(result: ScanResult, *, reveal: bool = False) -> dict[str, Any
             "allowed_inline": st.allowed_inline,
             "suppressed_baseline": st.suppressed_baseline,
             "managed_references": st.managed_references,
+            "below_min_confidence": st.below_min_confidence,
             "notes": dict(sorted(st.notes.items())),
         },
         "skipped": [{"path": s.origin.path, "reason": s.reason, "detail": s.detail} for s in result.skipped],

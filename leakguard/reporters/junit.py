@@ -33,7 +33,7 @@ def write(result: ScanResult, stream: IO[str], *, reveal: bool = False, **_: Any
         if f.status:
             ET.SubElement(case, "skipped", message=_clean(f"baselined ({f.status})"))
             continue
-        body = [f"{f.description}", f"location: {f.path}:{loc.line}:{loc.column}", f"severity: {f.severity}",
+        body = [f"{f.description}", f"location: {f.path}:{loc.line}:{loc.column}", f"severity: {f.severity}", f"confidence: {f.confidence}",
                 f"secret: {secret}", f"line: {redact_line(f.line_text, f.secret, reveal=reveal).strip()[:300]}",
                 f"fingerprint: {f.fingerprint}"]
         if f.remediation is not None and f.remediation.rotate_first:

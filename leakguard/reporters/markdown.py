@@ -31,9 +31,9 @@ def write(result: ScanResult, stream: IO[str], *, reveal: bool = False, **_: Any
     out.append("")
     rows = sorted(result.findings, key=lambda f: (-severity_rank(f.severity), f.path, f.location.line))
     if rows:
-        out += ["| Severity | Rule | Location | Secret | Status |", "|---|---|---|---|---|"]
+        out += ["| Severity | Confidence | Rule | Location | Secret | Status |", "|---|---|---|---|---|---|"]
         for f in rows[:MAX_ROWS]:
-            out.append(f"| {_ICON.get(f.severity, '')} {f.severity} | {_cell(f.description)} (`{_cell(f.rule_id)}`) "
+            out.append(f"| {_ICON.get(f.severity, '')} {f.severity} | {f.confidence} | {_cell(f.description)} (`{_cell(f.rule_id)}`) "
                        f"| `{_cell(f.path)}:{f.location.line}` | `{_cell(redact(f.secret, reveal=reveal))}` "
                        f"| {_cell(f.status or 'new')} |")
         if len(rows) > MAX_ROWS:
@@ -44,6 +44,8 @@ def write(result: ScanResult, stream: IO[str], *, reveal: bool = False, **_: Any
         notes.append(f"{st.suppressed_baseline} in the baseline" + (f" ({len(shown)} shown)" if shown else ""))
     if st.allowed_inline:
         notes.append(f"{st.allowed_inline} allowed inline")
+    if st.below_min_confidence:
+        notes.append(f"{st.below_min_confidence} below the confidence threshold")
     for note, n in sorted(st.notes.items()):
         notes.append(f"{n} {note}")
     out.append("<sub>" + _cell(" · ".join(notes)) + "</sub>")

@@ -21,6 +21,16 @@ INFO_URI = "https://github.com/leakguard/leakguard"
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
 FINGERPRINT_KEY = "leakguard/v1"
+# SARIF `rank` (0-100, how likely a result is worth acting on) follows the confidence
+RANK = {"high": 90.0, "medium": 60.0, "low": 30.0}
+_LEVELS = ("note", "warning", "error")
+
+
+def result_level(severity: str, confidence: str) -> str:
+    """The severity's level, capped by the confidence: a medium-confidence finding is at
+    most a warning, a low-confidence one a note."""
+    cap = {"high": 2, "medium": 1, "low": 0}.get(confidence, 2)
+    return _LEVELS[min(_LEVELS.index(LEVEL.get(severity, "warning")), cap)]
 
 
 def rule_name(rule_id: str) -> str:
@@ -95,7 +105,8 @@ def _result(f: Finding, index: int, reveal: bool) -> dict[str, Any]:
     res: dict[str, Any] = {
         "ruleId": f.rule_id,
         "ruleIndex": index,
-        "level": LEVEL.get(f.severity, "warning"),
+        "level": result_level(f.severity, f.confidence),
+        "rank": RANK.get(f.confidence, 60.0),
         "message": {"text": _message(f, reveal)},
         "locations": [{"physicalLocation": {
             "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
@@ -103,8 +114,10 @@ def _result(f: Finding, index: int, reveal: bool) -> dict[str, Any]:
                        "endLine": loc.end_line, "endColumn": max(loc.end_column, 1)},
         }}],
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
-        "properties": {"severity": f.severity, "tags": list(f.tags)},
+        "properties": {"severity": f.severity, "confidence": f.confidence, "tags": list(f.tags)},
     }
+    if f.decoded:
+        res["properties"].update(decoded=f.decoded, key_path=f.key_path)
     o = f.origin
     if o.kind == "commit" and o.commit:
         res["properties"].update(commit=o.commit, author=o.author, date=o.date)

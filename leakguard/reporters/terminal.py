@@ -41,6 +41,8 @@ def summary_line(result: ScanResult) -> str:
         parts.append(f"{st.allowed_inline} allowed inline")
     if st.suppressed_baseline:
         parts.append(f"{st.suppressed_baseline} in baseline")
+    if st.below_min_confidence:
+        parts.append(f"{st.below_min_confidence} below --min-confidence")
     if st.managed_references:
         parts.append(f"{st.managed_references} already in AWS (managed references)")
     for note, n in sorted(st.notes.items()):
@@ -54,6 +56,7 @@ def _finding_lines(f: Finding, reveal: bool, remediation: bool) -> list[Text]:
     head.append(f"{f.severity.upper():8}", style=_SEV_STYLE.get(f.severity, ""))
     head.append(f" {f.description}", style="bold")
     head.append(f"  [{f.rule_id}]", style="dim")
+    head.append(f"  confidence: {f.confidence}", style="dim")
     out = [head]
     where = Text(f"    {f.path}:{loc.line}:{loc.column}  ")
     where.append(redact(f.secret, reveal=reveal), style="magenta")

@@ -106,9 +106,49 @@ def test_gitlab_secret_detection_report(run_cli, root: Path) -> None:
 def test_markdown_summary(run_cli, root: Path, tmp_path: Path) -> None:
     _, out = run(run_cli, root, "markdown")
     assert out.startswith("### ") and "2 potential secrets" in out
-    assert "| Severity | Rule | Location | Secret | Status |" in out and "`db.py:1`" in out
+    assert "| Severity | Confidence | Rule | Location | Secret | Status |" in out and "`db.py:1`" in out
     assert "leakguard:allow" in out
     clean = tmp_path / "clean"
     clean.mkdir()
     code, out = run(run_cli, clean, "markdown")
     assert code == 0 and "no new secrets" in out
+
+
+def _confidences(fmt: str, out: str) -> list[str]:
+    """The confidence of each finding as the format tells it."""
+    if fmt == "json":
+        return [f["confidence"] for f in json.loads(out)["findings"]]
+    if fmt == "jsonl":
+        return [json.loads(line)["confidence"] for line in out.splitlines()]
+    if fmt == "csv":
+        return [r["confidence"] for r in csv.DictReader(io.StringIO(out))]
+    if fmt == "sarif":
+        results = json.loads(out)["runs"][0]["results"]
+        return [r["properties"]["confidence"] for r in results]
+    if fmt == "gitlab":
+        return [v["description"].rsplit("confidence: ", 1)[1] for v in json.loads(out)["vulnerabilities"]]
+    if fmt == "junit":
+        return [line.split(": ", 1)[1] for case in ET.fromstring(out).iter("failure")
+                for line in (case.text or "").splitlines() if line.startswith("confidence: ")]
+    if fmt == "markdown":
+        return [row.split("|")[2].strip() for row in out.splitlines() if row.startswith("| ") and "Severity" not in row]
+    assert fmt == "terminal"
+    return [line.rsplit("confidence: ", 1)[1].strip() for line in out.splitlines() if "confidence: " in line]
+
+
+@pytest.mark.parametrize("fmt", sorted(REPORTERS))
+def test_confidence_in_every_format(run_cli, root: Path, fmt: str) -> None:
+    # the PostgreSQL URL rule is a provider format (high); the generic assignment is computed (medium)
+    _, out = run(run_cli, root, fmt, "--min-confidence", "low")
+    assert sorted(_confidences(fmt, out)) == ["high", "medium"], out
+
+
+def test_min_confidence_hides_and_counts(run_cli, root: Path) -> None:
+    _, out = run(run_cli, root, "json", "--min-confidence", "high")
+    doc = json.loads(out)
+    assert [f["rule_id"] for f in doc["findings"]] == ["postgres-url-password"]
+    assert doc["stats"]["below_min_confidence"] == 1
+    sarif = json.loads(run(run_cli, root, "sarif")[1])["runs"][0]["results"]
+    by_rule = {r["ruleId"]: r for r in sarif}
+    assert by_rule["postgres-url-password"]["rank"] > by_rule["generic-secret-quoted"]["rank"]
+    assert by_rule["generic-secret-quoted"]["level"] == "warning"  # a high-severity finding at medium confidence
