@@ -224,6 +224,7 @@ class Engine:
             key=m.key,
             tags=m.rule.tags,
             confidence=m.confidence,
+            companions=_companions(m.rule, data, m.start) if m.rule.verify is not None and m.rule.verify.pairs else (),
         )
 
 
@@ -311,6 +312,28 @@ def _around(data: bytes, positions: Iterable[int], n: int) -> set[int]:
                 out.add(i + 1)
             i = data.find(b"\n", i + 1, we)
     return out
+
+
+def _companions(rule: Rule, data: bytes, pos: int) -> tuple[tuple[str, str], ...]:
+    """Values a rule's verifier pairs with the secret, from the lines around
+    it: for each pair, the match nearest to the secret."""
+    assert rule.verify is not None
+    out: list[tuple[str, str]] = []
+    for pair in rule.verify.pairs:
+        ws, we = _line_span(data, pos, n=pair.lines)
+        text = data[ws:we].decode("utf-8", "replace")
+        here = len(data[ws:pos].decode("utf-8", "replace"))
+        best: tuple[int, str] | None = None
+        try:
+            for m in pair.pattern.finditer(text, timeout=_REGEX_TIMEOUT):
+                value = m.group(pair.name) if pair.name in pair.pattern.groupindex else m.group(1)
+                if value and (best is None or abs(m.start() - here) < best[0]):
+                    best = (abs(m.start() - here), value)
+        except TimeoutError:
+            continue
+        if best is not None:
+            out.append((pair.name, best[1]))
+    return tuple(out)
 
 
 def _near(rule: Rule, data: bytes, pos: int) -> bool:

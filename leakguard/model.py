@@ -89,6 +89,37 @@ class Remediation:
         return d
 
 
+VerificationStatus = Literal["active", "inactive", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """What the provider said about a found secret (``--verify``).
+
+    ``identity`` holds what the provider tells about the credential's owner
+    (AWS account and ARN, a GitHub login and scopes ...): identifiers, never
+    the secret. ``reason`` says why the answer is ``unknown`` (no verifier,
+    timeout, rate-limited, network error ...) or what decided it."""
+
+    status: VerificationStatus
+    reason: str = ""
+    identity: tuple[tuple[str, str], ...] = ()
+    verifier: str = ""  # the rule whose verifier answered, or 'aws-sts'
+
+    def summary(self) -> str:
+        """One line for humans: 'active (account=…, arn=…)', 'inactive: why'."""
+        if self.status == "active":
+            who = ", ".join(f"{k}={v}" for k, v in self.identity)
+            return f"active ({who})" if who else "active"
+        return f"{self.status}: {self.reason}" if self.reason else self.status
+
+    def to_dict(self) -> dict[str, object]:
+        d: dict[str, object] = {"status": self.status, "reason": self.reason}
+        if self.identity:
+            d["identity"] = dict(self.identity)
+        return d
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     rule_id: str
@@ -113,6 +144,11 @@ class Finding:
     # the secret was found inside encoded text: 'base64' | 'hex' | 'percent' (the location is the encoded text's)
     decoded: str | None = None
     key_path: str | None = None  # where the encoded value sits (data.DB_PASSWORD, auths.<registry>.auth)
+    # values a rule's verifier pairs with the secret (an AWS key id for its
+    # secret key ...), found near it by the engine; like ``secret``, never
+    # written out
+    companions: tuple[tuple[str, str], ...] = field(repr=False, default=())
+    verification: Verification | None = None
 
     @property
     def origin(self) -> Origin:

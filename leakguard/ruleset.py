@@ -17,6 +17,7 @@ import regex
 import yaml
 
 from leakguard.errors import RuleError
+from leakguard.verify.spec import SpecError, VerifySpec, parse as parse_verify
 
 SEVERITIES = ("low", "medium", "high", "critical")
 REMEDIATION_KINDS = (
@@ -26,7 +27,7 @@ REMEDIATION_KINDS = (
 _RULE_KEYS = {
     "id", "description", "severity", "keywords", "pattern", "entropy", "multiline",
     "generic", "near", "paths", "allow", "filters", "remediation", "references",
-    "tags", "examples", "negative_examples", "confidence",
+    "tags", "examples", "negative_examples", "confidence", "verify",
 }
 # 'auto': computed per value (medium, or low for a weak value); the default for generic rules.
 # A level set in a rule file vouches for the position: only true non-secrets are dropped.
@@ -78,6 +79,7 @@ class Rule:
     def confidence_mode(self) -> str:
         """'high' | 'medium' | 'low' | 'auto' (generic rules default to auto, provider rules to high)."""
         return self.confidence or ("auto" if self.generic else "high")
+    verify: VerifySpec | None = field(default=None, repr=False, compare=False)
 
     @property
     def pattern(self) -> Any:  # regex.Pattern[str], compiled on first use
@@ -307,6 +309,12 @@ def compile_rule(raw: object, source: str, index: int, *, compile_now: bool = Tr
     conf = raw.get("confidence")
     if conf is not None and conf not in CONFIDENCE_MODES:
         raise _fail(source, rid, f"confidence must be one of {', '.join(CONFIDENCE_MODES)}")
+    verify = None
+    if raw.get("verify") is not None:
+        try:
+            verify = parse_verify(raw["verify"])
+        except SpecError as e:
+            raise _fail(source, rid, str(e)) from None
     return Rule(
         id=rid,
         description=raw["description"].strip(),
@@ -333,4 +341,5 @@ def compile_rule(raw: object, source: str, index: int, *, compile_now: bool = Tr
         negative_examples=_examples(source, rid, "negative_examples", raw.get("negative_examples")),
         source=os.path.basename(source),
         confidence=conf,
+        verify=verify,
     )

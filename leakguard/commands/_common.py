@@ -76,6 +76,82 @@ def add_output_args(p: argparse.ArgumentParser) -> None:
                         "default: the config's remediation.prefer, else features")
 
 
+EXIT_ACTIVE = 4  # --fail-on-active: a verified, still working secret was found
+
+
+def _statuses(text: str) -> tuple[str, ...]:
+    from leakguard.verify.run import STATUSES
+
+    items = tuple(x.strip() for x in text.split(",") if x.strip())
+    bad = [x for x in items if x not in STATUSES]
+    if not items or bad:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list of {', '.join(STATUSES)}")
+    return items
+
+
+def _seconds(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        v = -1.0
+    if not 0 <= v <= 86_400:
+        raise argparse.ArgumentTypeError(f"not a number of seconds from 0 to 86400: {text!r}")
+    return v
+
+
+def add_verify_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("verification (asks each provider; off by default)")
+    g.add_argument("--verify", action="store_true",
+                   help="ask each provider whether every distinct secret still works (active / inactive / unknown); "
+                        "the secret is sent only to the provider host written in its rule")
+    g.add_argument("--only-verified", action="store_true", help="with --verify: report only active secrets")
+    g.add_argument("--verification", type=_statuses, default=None, metavar="LIST",
+                   help="with --verify: report only these statuses, e.g. active,unknown")
+    g.add_argument("--fail-on-active", action="store_true",
+                   help=f"with --verify: exit {EXIT_ACTIVE} when an active secret is found")
+    g.add_argument("--verify-timeout", type=_seconds, default=10.0, metavar="S", help="per request (default: 10)")
+    g.add_argument("--verify-cache-ttl", type=_seconds, default=900.0, metavar="S",
+                   help="keep active/inactive answers this long, by hash only (default: 900; 0: no cache)")
+
+
+def verify_step(result: ScanResult, args: argparse.Namespace) -> ScanResult:
+    """With --verify: each distinct secret checked once; the status filters applied."""
+    wants = bool(getattr(args, "only_verified", False) or getattr(args, "verification", None)
+                 or getattr(args, "fail_on_active", False))
+    if not getattr(args, "verify", False):
+        if wants:
+            raise UsageError("--only-verified, --verification and --fail-on-active need --verify")
+        return result
+    from leakguard.verify.http import loopback_redirect
+    from leakguard.verify.run import VerifyOptions, select, verify_findings
+
+    try:
+        loopback_redirect()
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+
+    untrusted = config_rule_ids(args)  # rules a config file added: their verifiers are never used
+    rules = {r.id: r for r in getattr(args, "rule_metadata", ()) if r.id not in untrusted}
+    opts = VerifyOptions(timeout=args.verify_timeout, cache_ttl=args.verify_cache_ttl)
+    with progress_display(args, "verifying") as progress:
+        result.findings = verify_findings(result.findings, rules, opts, progress)
+    statuses = ("active",) if args.only_verified else args.verification
+    if statuses:
+        result.findings = select(result.findings, statuses)
+    return result
+
+
+def config_rule_ids(args: argparse.Namespace) -> set[str]:
+    """Ids of rules that came from rule files a config file named (not the
+    built-in pack, not the command line's --rules). A repository's config
+    must never decide where a secret is sent, so their ``verify:`` is ignored."""
+    from leakguard.ruleset import load_file, rule_files
+
+    cli = {os.path.abspath(p) for p in getattr(args, "rules", ())}
+    files = [p for p in settings_for(args).rule_paths if os.path.abspath(p) not in cli]
+    return {r.id for f in rule_files([Path(p) for p in files]) for r in load_file(f)}
+
+
 def scan_base(args: argparse.Namespace) -> str:
     """The directory finding paths are relative to (a single directory target, else the cwd)."""
     paths: list[str] = [p for p in getattr(args, "paths", None) or [] if p != "-"]
@@ -154,6 +230,9 @@ def excluded_path(args: argparse.Namespace) -> Callable[[str], bool]:
 def exit_status(result: ScanResult, args: argparse.Namespace) -> int:
     """The gate: findings at or above --fail-on, not baselined, exit with --exit-code."""
     gate = ScanResult([f for f in result.findings if f.status is None], result.stats)
+    if getattr(args, "fail_on_active", False) and any(
+            f.verification is not None and f.verification.status == "active" for f in gate.findings):
+        return EXIT_ACTIVE
     code = getattr(args, "exit_code", None)
     return gate.exit_code(getattr(args, "fail_on", None) or "low", 1 if code is None else code)
 
@@ -210,6 +289,7 @@ def postprocess(result: ScanResult, args: argparse.Namespace) -> ScanResult:
     bl = baseline_path(args)
     if bl:
         result = baseline_mod.apply(result, baseline_mod.load(bl), show=getattr(args, "show_baselined", False))
+    result = verify_step(result, args)
     from leakguard.remediation.attach import attach_from_args
 
     result = attach_from_args(result, args, scan_base(args))

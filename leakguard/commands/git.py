@@ -18,7 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from leakguard.commands._common import (add_engine_args, add_output_args, build_engine, emit, exit_status, parse_size,
+from leakguard.commands._common import (add_engine_args, add_output_args, add_verify_args, build_engine, emit, exit_status, parse_size,
                                         postprocess, progress_display)
 from leakguard.engine import Engine, fingerprint
 from leakguard.model import Finding, ScanResult, Skipped, Stats
@@ -49,6 +49,7 @@ def register(sub: Any) -> None:
                    help="rescan blobs already found clean by an earlier run with the same rules")
     add_engine_args(p)
     add_output_args(p)
+    add_verify_args(p)
     p.set_defaults(func=cmd_git)
 
 

@@ -12,7 +12,7 @@ import os
 import sys
 from typing import Any
 
-from leakguard.commands._common import add_engine_args, build_engine, parse_size, postprocess, progress_display, scan_base, write_atomic
+from leakguard.commands._common import add_engine_args, add_verify_args, build_engine, parse_size, postprocess, progress_display, scan_base, write_atomic
 from leakguard.errors import UsageError
 from leakguard.model import CONFIDENCES, ScanResult
 from leakguard.remediation.attach import rule_hints, settings_from_args
@@ -31,6 +31,7 @@ def register(sub: Any) -> None:
     p.add_argument("--all-files", action="store_true", help="also scan files that .gitignore excludes")
     p.add_argument("--max-file-size", type=parse_size, default=DEFAULT_MAX_FILE_SIZE, metavar="SIZE", help="skip larger files (default: 5MB)")
     add_engine_args(p)
+    add_verify_args(p)
     o = p.add_argument_group("plan")
     o.add_argument("-f", "--format", choices=("markdown", "json"), default="markdown", help="plan format (default: markdown)")
     o.add_argument("-o", "--output", metavar="FILE", help="write the plan to FILE instead of stdout")
@@ -152,7 +153,8 @@ def _apply(plan: Plan, root: str, clients: tuple[Any, Any], opts: Any) -> int:
     from leakguard.remediation.apply import store_all
     from leakguard.remediation.rewrite import plan_changes, write_atomic as write_file
 
-    outcomes = store_all(plan.entries, clients[0], clients[1], opts)
+    dead = [e for e in plan.entries if e.verification is not None and e.verification.status == "inactive"]
+    outcomes = store_all([e for e in plan.entries if e not in dead], clients[0], clients[1], opts)
     stored = [o.entry for o in outcomes if o.stored]
     problems = 0
     for o in outcomes:
@@ -170,7 +172,11 @@ def _apply(plan: Plan, root: str, clients: tuple[Any, Any], opts: Any) -> int:
             for p in e.places:
                 sys.stdout.write(f"left untouched: {p.path}:{p.line}: {e.remediation.action}: remove it by hand ({e.remediation.rotate_first})\n")
                 problems += 1
-    not_stored = [e for e in plan.entries if e not in stored and e.remediation.action == "store"]
+    for e in dead:
+        for p in e.places:
+            sys.stdout.write(f"left untouched: {p.path}:{p.line}: {e.verdict} ({e.verification.summary() if e.verification else ''})\n")
+            problems += 1
+    not_stored = [e for e in plan.entries if e not in stored and e not in dead and e.remediation.action == "store"]
     for e in not_stored:
         sys.stdout.write(f"not rewritten: {', '.join(p.path for p in e.places)} ({e.name} was not stored)\n")
     left = problems + len(skips) + len(not_stored)

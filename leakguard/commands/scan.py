@@ -5,7 +5,7 @@ import argparse
 import sys
 from typing import Any
 
-from leakguard.commands._common import (add_engine_args, add_output_args, build_engine, emit, excluded_path, exit_status,
+from leakguard.commands._common import (add_engine_args, add_output_args, add_verify_args, build_engine, emit, excluded_path, exit_status,
                                         parse_size, postprocess, progress_display)
 from leakguard.model import Origin
 from leakguard.scan import ScanOptions, scan_chunks, scan_paths
@@ -25,6 +25,7 @@ def register(sub: Any) -> None:
                    help=f"skip files larger than this (default: config, else {DEFAULT_MAX_FILE_SIZE // 2**20}MB; 0 = no limit)")
     add_engine_args(p)
     add_output_args(p)
+    add_verify_args(p)
     p.set_defaults(func=cmd_scan)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import regex
 
-from leakguard.model import Finding, Remediation
+from leakguard.model import Finding, Remediation, Verification
 from leakguard.remediation import Settings, finding_key, suggest
 from leakguard.remediation.references import Target, file_type, reference
 from leakguard.remediation.naming import env_var_name
@@ -46,6 +46,19 @@ class Entry:
     places: list[Place]
     value: str = field(default="", repr=False)  # in memory only, what --apply stores
     secret: str = field(default="", repr=False)  # in memory only, the literal to replace
+    verification: Verification | None = None  # with --verify: is the secret still live?
+
+    @property
+    def verdict(self) -> str:
+        """What verification means for the migration (empty without --verify)."""
+        v = self.verification
+        if v is None:
+            return ""
+        if v.status == "active":
+            return "active: rotate first, then migrate"
+        if v.status == "inactive":
+            return "dead: delete the literal, nothing to store"
+        return f"unknown ({v.reason}): treat it as live"
 
     @property
     def name(self) -> str:
@@ -122,7 +135,9 @@ def build_plan(findings: Sequence[Finding], hints: Callable[[str], Mapping[str, 
         kind = extra.get("kind", "other")
         value = db_secret_value(secret, fs[0].line_text) if extra.get("json_key") else secret
         places = [_place(f, rem, r) for f, r in zip(fs, rems)]
-        entries.append(Entry(_secret_id(secret), kind, sorted({f.rule_id for f in fs}), rem, places, value, secret))
+        verification = next((f.verification for f in fs if f.verification is not None), None)
+        entries.append(Entry(_secret_id(secret), kind, sorted({f.rule_id for f in fs}), rem, places, value, secret,
+                             verification))
     return Plan(settings.project, settings.prefer, entries, managed_references)
 
 
@@ -197,6 +212,7 @@ def _entry_dict(e: Entry) -> dict[str, Any]:
         "create_command": r.create_command,
         "rotate_first": r.rotate_first,
         "instead": extra.get("instead"),
+        **({"verification": e.verification.to_dict(), "verdict": e.verdict} if e.verification is not None else {}),
         "places": [{"path": p.path, "line": p.line, "file_type": p.file_type, "reference": p.reference,
                     "rewrite": "yes" if p.rewritable else "manual", "note": p.note, "commit": p.commit}
                    for p in e.places],
@@ -231,6 +247,8 @@ def render_markdown(plan: Plan) -> str:
             out.append(f"- alternative: {extra['alternative']}")
         if extra.get("instead"):
             out.append(f"- instead: {extra['instead']}")
+        if e.verification is not None:
+            out.append(f"- **verified {e.verification.summary()}**: {e.verdict}")
         out += [f"- **first**: {r.rotate_first}", ""]
         if r.create_command:
             out += ["Create it (the value is typed hidden into a 0600 temp file, never in argv or history):", "",

@@ -9,7 +9,8 @@ from leakguard.model import Finding, ScanResult
 from leakguard.redact import redact
 
 COLUMNS = ("rule_id", "severity", "confidence", "path", "line", "column", "end_line", "end_column", "secret", "key",
-           "description", "fingerprint", "status", "commit", "decoded")
+           "description", "fingerprint", "status", "commit", "decoded",
+           "verification")
 
 
 def _safe(value: object) -> str:
@@ -20,7 +21,8 @@ def _safe(value: object) -> str:
 def _row(f: Finding, reveal: bool) -> list[str]:
     loc = f.location
     values = (f.rule_id, f.severity, f.confidence, f.path, loc.line, loc.column, loc.end_line, loc.end_column,
-              redact(f.secret, reveal=reveal), f.key, f.description, f.fingerprint, f.status, f.origin.commit, f.decoded)
+              redact(f.secret, reveal=reveal), f.key, f.description, f.fingerprint, f.status, f.origin.commit, f.decoded,
+              f.verification.summary() if f.verification is not None else "")
     return [_safe(v) for v in values]
 
 

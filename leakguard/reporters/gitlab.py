@@ -28,6 +28,8 @@ _VENDOR = {"name": "leakguard"}
 def _vulnerability(f: Finding, reveal: bool) -> dict[str, Any]:
     loc = f.location
     desc = f"{f.description}: {redact(f.secret, reveal=reveal)} in {f.path} line {loc.line}"
+    if f.verification is not None:
+        desc += f" (verified {f.verification.summary()})"
     if f.key:
         desc += f" (assigned to {f.key})"
     desc += f"; confidence: {f.confidence}"  # schema 15 has no confidence field

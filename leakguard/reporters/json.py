@@ -44,6 +44,8 @@ def finding_to_dict(f: Finding, *, reveal: bool = False) -> dict[str, Any]:
                  present_at_head=f.present_at_head, occurrences=f.occurrences)
     if f.status:
         d["status"] = f.status
+    if f.verification is not None:
+        d["verification"] = f.verification.to_dict()
     if f.remediation is not None:
         d["remediation"] = f.remediation.to_dict()
     return d

@@ -36,6 +36,8 @@ def write(result: ScanResult, stream: IO[str], *, reveal: bool = False, **_: Any
         body = [f"{f.description}", f"location: {f.path}:{loc.line}:{loc.column}", f"severity: {f.severity}", f"confidence: {f.confidence}",
                 f"secret: {secret}", f"line: {redact_line(f.line_text, f.secret, reveal=reveal).strip()[:300]}",
                 f"fingerprint: {f.fingerprint}"]
+        if f.verification is not None:
+            body.append(f"verification: {f.verification.summary()}")
         if f.remediation is not None and f.remediation.rotate_first:
             body.append(f"fix: {f.remediation.rotate_first}")
         fail = ET.SubElement(case, "failure", message=_clean(f"{f.severity}: {f.description}: {secret}"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import IO, Any
 
-from leakguard.model import ScanResult, severity_rank
+from leakguard.model import Finding, ScanResult, severity_rank
 from leakguard.redact import redact
 
 MAX_ROWS = 50
@@ -17,6 +17,11 @@ _ICON = {"critical": "🔴", "high": "🟠", "medium": "🟡", "low": "🔵"}
 def _cell(s: object) -> str:
     text = "" if s is None else str(s)
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "'").replace("\n", " ").replace("<", "&lt;")
+
+
+def _live(f: Finding) -> str:
+    v = f.verification
+    return "" if v is None else " · **ACTIVE**" if v.status == "active" else f" · {v.status}"
 
 
 def write(result: ScanResult, stream: IO[str], *, reveal: bool = False, **_: Any) -> None:
@@ -35,7 +40,7 @@ def write(result: ScanResult, stream: IO[str], *, reveal: bool = False, **_: Any
         for f in rows[:MAX_ROWS]:
             out.append(f"| {_ICON.get(f.severity, '')} {f.severity} | {f.confidence} | {_cell(f.description)} (`{_cell(f.rule_id)}`) "
                        f"| `{_cell(f.path)}:{f.location.line}` | `{_cell(redact(f.secret, reveal=reveal))}` "
-                       f"| {_cell(f.status or 'new')} |")
+                       f"| {_cell(f.status or 'new')}{_live(f)} |")
         if len(rows) > MAX_ROWS:
             out.append(f"\n…and {len(rows) - MAX_ROWS} more (see the full report).")
         out.append("")

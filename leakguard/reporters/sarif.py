@@ -121,6 +121,8 @@ def _result(f: Finding, index: int, reveal: bool) -> dict[str, Any]:
     o = f.origin
     if o.kind == "commit" and o.commit:
         res["properties"].update(commit=o.commit, author=o.author, date=o.date)
+    if f.verification is not None:
+        res["properties"]["verification"] = f.verification.to_dict()
     if f.status:
         res["suppressions"] = [{"kind": "external", "status": "accepted",
                                 "justification": f"in the leakguard baseline ({f.status})"}]

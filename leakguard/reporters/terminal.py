@@ -65,6 +65,18 @@ def _finding_lines(f: Finding, reveal: bool, remediation: bool) -> list[Text]:
     if f.status:
         where.append(f"  [{f.status}]", style="dim")
     out.append(where)
+    v = f.verification
+    if v is not None:
+        if v.status == "active":
+            live = Text("    ACTIVE: revoke now", style="bold red")
+            revoke = dict(f.remediation.extra).get("revoke_url") if f.remediation is not None else None
+            if revoke:
+                live.append(f" at {revoke}", style="bold red")
+            if v.identity:
+                live.append("  (" + ", ".join(f"{k}={val}" for k, val in v.identity) + ")", style="red")
+        else:
+            live = Text(f"    verification: {v.summary()}", style="dim")
+        out.append(live)
     o = f.origin
     if o.kind == "commit" and o.commit:
         line = f"    introduced in {o.commit[:12]} by {o.author or '?'} <{o.email or '?'}> on {o.date or '?'}"
@@ -100,7 +112,8 @@ def _remediation_lines(r: Remediation) -> list[Text]:
 
 def write(result: ScanResult, stream: IO[str], *, reveal: bool = False, remediation: bool = True, **_: Any) -> None:
     console = Console(file=stream, highlight=False, soft_wrap=True)
-    for path, group in groupby(result.findings, key=lambda f: f.path):
+    findings = sorted(result.findings, key=lambda f: f.verification is None or f.verification.status != "active")
+    for path, group in groupby(findings, key=lambda f: f.path):
         console.print(Text(path, style="bold underline"))
         for f in group:
             for line in _finding_lines(f, reveal, remediation):

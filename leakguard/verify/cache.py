@@ -1,0 +1,101 @@
+"""Verification answers cached on disk for a short time, keyed by a hash.
+
+One JSON file, ``verify.json`` in the cache directory. A key is
+sha256(verifier digest NUL the values sent), so the file holds no secret; a
+value is the status, the reason, the identity (account ids, ARNs, logins) and
+an expiry time. Only definite answers (active, inactive) are kept: an
+``unknown`` (timeout, rate limit) is asked again next time. Only a regular
+file is ever opened; an unreadable or malformed cache is treated as empty.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import stat
+import tempfile
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from leakguard.model import Verification
+
+MAX_ENTRIES = 50_000
+
+
+def cache_path() -> Path:
+    from leakguard.prefilter import cache_dir
+
+    return cache_dir() / "verify.json"
+
+
+def key(digest: str, values: Iterable[tuple[str, str]]) -> str:
+    h = hashlib.sha256(digest.encode())
+    for name, value in sorted(values):
+        h.update(b"\0" + name.encode() + b"\0" + value.encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def _read_regular(path: Path) -> bytes | None:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > 64 << 20:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read()
+    finally:
+        os.close(fd)
+
+
+class VerifyCache:
+    def __init__(self, ttl: float, path: Path | None = None) -> None:
+        self.ttl = ttl
+        self.path = path or cache_path()
+        self.entries: dict[str, list[Any]] = {}
+        self.dirty = False
+        if ttl > 0:
+            raw = _read_regular(self.path)
+            try:
+                doc = json.loads(raw) if raw else {}
+            except ValueError:
+                doc = {}
+            now = time.time()
+            if isinstance(doc, dict):
+                self.entries = {k: v for k, v in doc.items()
+                                if isinstance(v, list) and len(v) == 5 and isinstance(v[4], (int, float)) and v[4] > now}
+
+    def get(self, k: str) -> Verification | None:
+        v = self.entries.get(k)
+        if v is None:
+            return None
+        status, reason, identity, verifier, _ = v
+        if status not in ("active", "inactive") or not isinstance(identity, list):
+            return None
+        return Verification(status, f"{reason} (cached)", tuple((str(a), str(b)) for a, b in identity), str(verifier))
+
+    def put(self, k: str, v: Verification) -> None:
+        if self.ttl <= 0 or v.status == "unknown":
+            return
+        self.entries[k] = [v.status, v.reason, [list(x) for x in v.identity], v.verifier, time.time() + self.ttl]
+        self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        entries = dict(sorted(self.entries.items(), key=lambda kv: float(kv[1][4]))[-MAX_ENTRIES:])
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".verify.", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    json.dump(entries, f)
+                os.replace(tmp, self.path)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
