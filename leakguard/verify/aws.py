@@ -29,7 +29,7 @@ def check(key_id: str, secret_key: str, timeout: float) -> Verification:
         import botocore.exceptions
         import botocore.session
     except ImportError:
-        return Verification("unknown", "AWS verification needs botocore: pip install 'leakguard-aws[aws]'")
+        return Verification("unknown", "AWS verification needs botocore: install leakguard with its aws extra")
     if key_id.startswith("ASIA"):
         return Verification("unknown", "temporary (ASIA) keys need their session token, which was not found")
     session = botocore.session.Session()
