@@ -50,6 +50,32 @@ def add_engine_args(p: argparse.ArgumentParser) -> None:
                    help="ignore .leakguard.toml / [tool.leakguard] found in the scanned repository (CI safety)")
 
 
+def _link_template(text: str) -> str:
+    from leakguard.reporters.html import check_link_template
+
+    try:
+        return check_link_template(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def report_scope(args: argparse.Namespace) -> dict[str, str]:
+    """What a scan covered, for reports that say so (html)."""
+    command = getattr(args, "command", "") or ""
+    target = getattr(args, "repo", None) if command == "git" else None
+    if target is None:
+        paths = getattr(args, "paths", None) or [getattr(args, "path", ".")]
+        target = " ".join(str(p) for p in paths)
+    refs = ""
+    if command == "git":
+        refs = (getattr(args, "rev_range", None) or getattr(args, "branch", None)
+                or ("commits being pushed" if getattr(args, "pre_push", False) else "all refs"))
+        if getattr(args, "since_commit", None):
+            refs += f" since {args.since_commit}"
+    return {"target": os.path.abspath(target) if target not in ("-", "") and os.path.exists(target) else target,
+            "command": f"leakguard {command}".strip(), "refs": refs}
+
+
 def add_output_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("output")
     g.add_argument("-f", "--format", default="terminal", choices=sorted(REPORTERS), help="report format (default: terminal)")
@@ -57,6 +83,9 @@ def add_output_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-redact", "--reveal", dest="reveal", action="store_true",
                    help="show secrets in clear (default: redacted everywhere)")
     g.add_argument("--no-progress", action="store_true", help="no progress display on stderr")
+    g.add_argument("--link-template", type=_link_template, default=None, metavar="URL",
+                   help="html: link each location to the code host, e.g. "
+                        "https://github.com/ORG/REPO/blob/{commit}/{path}#L{line} ({commit} is HEAD for files)")
     g.add_argument("--fail-on", choices=SEVERITIES, default=None,
                    help="exit 1 only for findings at or above this severity (default: config, else low)")
     g.add_argument("--min-confidence", choices=CONFIDENCES, default=None,
@@ -304,6 +333,9 @@ def postprocess(result: ScanResult, args: argparse.Namespace) -> ScanResult:
 def emit(result: ScanResult, args: argparse.Namespace, **options: object) -> None:
     reporter = REPORTERS[args.format]
     options.setdefault("rules", getattr(args, "rule_metadata", ()))
+    if args.format == "html":
+        options.setdefault("link_template", getattr(args, "link_template", None))
+        options.setdefault("scope", report_scope(args))
     if args.output:
         buf = io.StringIO()
         reporter(result, buf, reveal=args.reveal, **options)

@@ -12,7 +12,7 @@ import os
 import sys
 from typing import Any
 
-from leakguard.commands._common import add_engine_args, add_verify_args, build_engine, parse_size, postprocess, progress_display, scan_base, write_atomic
+from leakguard.commands._common import _link_template, add_engine_args, add_verify_args, build_engine, parse_size, postprocess, progress_display, scan_base, write_atomic
 from leakguard.errors import UsageError
 from leakguard.model import CONFIDENCES, ScanResult
 from leakguard.remediation.attach import rule_hints, settings_from_args
@@ -33,8 +33,11 @@ def register(sub: Any) -> None:
     add_engine_args(p)
     add_verify_args(p)
     o = p.add_argument_group("plan")
-    o.add_argument("-f", "--format", choices=("markdown", "json"), default="markdown", help="plan format (default: markdown)")
+    o.add_argument("-f", "--format", choices=("markdown", "json", "html"), default="markdown",
+                   help="plan format (default: markdown; html: the audit report, each secret with its plan entry)")
     o.add_argument("-o", "--output", metavar="FILE", help="write the plan to FILE instead of stdout")
+    o.add_argument("--link-template", type=_link_template, default=None, metavar="URL",
+                   help="html: link each location to the code host (see `leakguard scan --help`)")
     o.add_argument("--prefer", choices=("features", "cost"), default="features",
                    help="where both fit: Secrets Manager (features, default) or Parameter Store SecureString (cost)")
     o.add_argument("--name-template", metavar="T", help="secret name template (default: {project}/{env}/{key})")
@@ -98,6 +101,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     except ValueError as e:
         raise UsageError(str(e)) from None
     if not args.apply:
+        if args.format == "html":
+            _write_html(plan, result, args)
+            return 0
         _write_plan(plan, args)
         return 0
     if args.git:
@@ -117,6 +123,27 @@ def _tags(items: list[str]) -> tuple[tuple[str, str], ...]:
     from leakguard.remediation.apply import parse_tag
 
     return tuple(parse_tag(t) for t in items)
+
+
+def _write_html(plan: Plan, result: ScanResult, args: argparse.Namespace) -> None:
+    """The HTML audit report, each finding carrying its plan entry's remediation
+    (so the report and the plan name every secret the same way)."""
+    import dataclasses
+    import io
+
+    from leakguard.commands._common import report_scope
+    from leakguard.reporters.html import write as write_html
+
+    by_secret = {e.secret: e for e in plan.entries}
+    result.findings = [dataclasses.replace(f, remediation=by_secret[f.secret].remediation) if f.secret in by_secret else f
+                       for f in result.findings if f.status is None]
+    buf = io.StringIO()
+    write_html(result, buf, rules=getattr(args, "rule_metadata", ()), scope=report_scope(args),
+               link_template=getattr(args, "link_template", None))
+    if args.output:
+        write_atomic(args.output, buf.getvalue())
+    else:
+        sys.stdout.write(buf.getvalue())
 
 
 def _write_plan(plan: Plan, args: argparse.Namespace) -> None:

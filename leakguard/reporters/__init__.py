@@ -7,7 +7,7 @@ from typing import IO, Any, Protocol
 
 from leakguard.model import ScanResult
 from leakguard.reporters import csv as csv_reporter
-from leakguard.reporters import gitlab, jsonl, junit, markdown, sarif, terminal
+from leakguard.reporters import gitlab, html, jsonl, junit, markdown, sarif, terminal
 from leakguard.reporters import json as json_reporter
 
 
@@ -24,4 +24,5 @@ REPORTERS: dict[str, Reporter] = {
     "junit": junit.write,
     "gitlab": gitlab.write,
     "markdown": markdown.write,
+    "html": html.write,
 }
