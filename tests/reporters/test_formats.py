@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -132,6 +133,8 @@ def _confidences(fmt: str, out: str) -> list[str]:
                 for line in (case.text or "").splitlines() if line.startswith("confidence: ")]
     if fmt == "markdown":
         return [row.split("|")[2].strip() for row in out.splitlines() if row.startswith("| ") and "Severity" not in row]
+    if fmt == "html":
+        return re.findall(r'<details class="secret" [^>]*data-conf="(\w+)"', out)
     assert fmt == "terminal"
     return [line.rsplit("confidence: ", 1)[1].strip() for line in out.splitlines() if "confidence: " in line]
 
