@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import os
 import stat
-import subprocess
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -183,14 +182,20 @@ def write_atomic(path: str, text: str) -> None:
 
 
 def dirty_paths(root: str) -> list[str] | None:
-    """Tracked files with uncommitted changes, or None outside a git work tree."""
+    """Tracked files with uncommitted changes, or None outside a git work tree.
+
+    ``git status`` hashes changed work-tree files, which runs the repository's
+    filter drivers: git runs through :mod:`leakguard.sources.git`, which
+    empties them (and fsmonitor, hooks)."""
+    from leakguard.errors import SourceError
+    from leakguard.sources import git
+
     try:
-        inside = subprocess.run(["git", "-C", root, "rev-parse", "--is-inside-work-tree"],
-                                capture_output=True, text=True, check=False, timeout=60)
-        if inside.returncode != 0 or inside.stdout.strip() != "true":
+        inside = git.run(root, "rev-parse", "--is-inside-work-tree", check=False, timeout=60)
+        if inside.returncode != 0 or inside.stdout.strip() != b"true":
             return None
-        out = subprocess.run(["git", "-C", root, "status", "--porcelain=v1", "-z", "--untracked-files=no"],
-                             capture_output=True, check=False, timeout=300)
-    except (OSError, subprocess.TimeoutExpired):
+        out = git.run(root, "status", "--porcelain=v1", "-z", "--untracked-files=no", "--ignore-submodules=all",
+                      check=False, timeout=300)
+    except SourceError:
         return None
     return [rec[3:].decode("utf-8", "replace") for rec in out.stdout.split(b"\0") if len(rec) > 3]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -62,25 +61,23 @@ def _iter_dir(root: str, prefix: str, all_files: bool) -> Iterator[Entry | Skipp
 
 
 def _git_listing(root: str) -> list[str] | None:
-    """Tracked and untracked-not-ignored files below root, or None outside a work tree."""
+    """Tracked and untracked-not-ignored files below root, or None outside a work tree.
+
+    git runs through :mod:`leakguard.sources.git`, so the repository's own
+    config (fsmonitor, hooks, filters) runs nothing."""
+    from leakguard.sources import git
+
     try:
-        inside = subprocess.run(
-            ["git", "-C", root, "rev-parse", "--is-inside-work-tree"],
-            capture_output=True, check=False, timeout=30,
-        )
+        inside = git.run(root, "rev-parse", "--is-inside-work-tree", check=False, timeout=30)
         if inside.returncode != 0 or inside.stdout.strip() != b"true":
             return None
         # A directory the user names explicitly but git ignores (a venv, build
         # output) is scanned in full: .gitignore rules apply below the target.
-        ignored = subprocess.run(["git", "-C", root, "check-ignore", "-q", "."], capture_output=True, check=False, timeout=30)
-        if ignored.returncode == 0:
+        if git.run(root, "check-ignore", "-q", ".", check=False, timeout=30).returncode == 0:
             return None
-        out = subprocess.run(
-            ["git", "-c", "core.quotepath=off", "ls-files", "-z", "--cached", "--others",
-             "--exclude-standard", "--deduplicate"],
-            cwd=root, capture_output=True, check=False, timeout=300,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        out = git.run(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate",
+                      check=False, timeout=300)
+    except SourceError:
         return None  # git missing or stuck: walk instead
     if out.returncode != 0:
         return None

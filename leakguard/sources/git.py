@@ -1,9 +1,35 @@
-"""Thin wrappers around git plumbing: NUL-separated output, one-line errors.
+"""Every git invocation leakguard makes goes through this module.
 
 Nothing here parses output meant for humans. Every failure that stops a scan
 becomes a :class:`SourceError` with one line (not a git repository, git not
 installed, ...); per-object problems (a missing blob) are reported by the
 callers as skipped items and warnings.
+
+A scanned repository is hostile input, and its own configuration must never
+make the scanner run code. :func:`git_cmd` (used by :func:`run`,
+:func:`stream`, :class:`BlobReader`) and :func:`gitpython_repo` (GitPython)
+add the same protections to every call:
+
+* ``core.fsmonitor=false`` and ``core.hooksPath=/dev/null``: no fsmonitor
+  hook, no ``.git/hooks`` script;
+* every ``filter.<driver>`` found in any config scope gets empty
+  ``clean``/``smudge``/``process`` commands and ``required=false`` (a filter
+  runs whenever git hashes a work-tree file, e.g. ``git status``), and every
+  ``diff.<driver>.textconv`` becomes ``cat``;
+* ``--no-pager`` and ``core.pager=cat``; every call that diffs passes
+  ``--no-ext-diff --no-textconv`` (``diff.external``, ``diff.<driver>.command``
+  cannot be emptied by config; GitPython passes ``--no-ext-diff`` itself);
+* no automatic gc/maintenance, no ``ext::`` transport, no terminal prompt, and
+  ``GIT_OPTIONAL_LOCKS=0`` so that reading never rewrites the index.
+
+System and global config stay in force: they belong to the user running the
+scan, not to the repository (GIT_CONFIG_NOSYSTEM would also drop an admin's
+``safe.directory`` list).
+
+Repositories are opened and validated with GitPython (work trees, bare and
+``--mirror`` clones, linked worktrees, submodules), which also resolves
+revisions and reads the index; bulk blob reading stays on a streaming
+``git cat-file --batch`` (see ``benchmarks/bench_gitpython.py``).
 """
 from __future__ import annotations
 
@@ -12,14 +38,26 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from leakguard.errors import SourceError
 
+if TYPE_CHECKING:
+    import git as gitpython
+
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 ZERO_OID = "0" * 40
-# Config that would change plumbing output or make it slower; forced off.
-_CONFIG = ("-c", "core.quotepath=off", "-c", "log.showSignature=false", "-c", "diff.renames=false",
-           "-c", "core.fsmonitor=false", "-c", "color.ui=false")
+# Config that would run repository-supplied commands, change plumbing output or
+# make it slower: forced off on every call.
+SAFE_CONFIG = (
+    "core.fsmonitor=false", "core.hooksPath=/dev/null", "core.pager=cat",
+    "gc.auto=0", "maintenance.auto=false", "protocol.ext.allow=never",
+    "core.quotepath=off", "log.showSignature=false", "diff.renames=false", "color.ui=false",
+)
+_CONFIG = tuple(x for kv in SAFE_CONFIG for x in ("-c", kv))
+_FILTER_KEYS = (("clean", ""), ("smudge", ""), ("process", ""), ("required", "false"))
+_filters: dict[str, tuple[list[str], dict[str, str]]] = {}
 
 
 def git_exe() -> str:
@@ -29,14 +67,64 @@ def git_exe() -> str:
     return exe
 
 
+def _filter_overrides(repo: str) -> tuple[list[str], dict[str, str]]:
+    """Options (and env) that defuse every configured filter and textconv driver, read once per repository.
+
+    Filter drivers get empty commands (git then stores content as is); a
+    textconv driver becomes ``cat`` (an empty one is an error to git). A
+    driver whose name holds '=' cannot be named with ``-c``: it is set through
+    GIT_CONFIG_COUNT/KEY/VALUE instead (git 2.31+)."""
+    key = os.path.abspath(repo)
+    cached = _filters.get(key)
+    if cached is not None:
+        return cached
+    settings: set[tuple[str, str]] = set()
+    try:
+        proc = subprocess.run([git_exe(), "--no-pager", "-C", repo, *_CONFIG, "config", "-z", "--get-regexp",
+                               r"^(filter|diff)\..*\.(clean|smudge|process|textconv)$"], capture_output=True,
+                              stdin=subprocess.DEVNULL, check=False, env=_base_env(), timeout=60)
+        for rec in proc.stdout.split(b"\0"):
+            name = rec.partition(b"\n")[0].decode("utf-8", "surrogateescape")
+            section, _, rest = name.partition(".")
+            driver = rest.rpartition(".")[0]
+            if section == "filter":
+                settings.update((f"filter.{driver}.{k}", v) for k, v in _FILTER_KEYS)
+            elif section == "diff":
+                settings.add((f"diff.{driver}.textconv", "cat"))
+    except (OSError, subprocess.TimeoutExpired):
+        pass  # the real command will fail with its own error
+    opts: list[str] = []
+    env: dict[str, str] = {}
+    count = os.environ.get("GIT_CONFIG_COUNT", "0")
+    n = int(count) if count.isdigit() else 0  # keep config the caller's environment already passes
+    for k, v in sorted(settings):
+        if "=" in k or "\n" in k:
+            env[f"GIT_CONFIG_KEY_{n}"], env[f"GIT_CONFIG_VALUE_{n}"] = k, v
+            n += 1
+            env["GIT_CONFIG_COUNT"] = str(n)
+        else:
+            opts += ["-c", f"{k}={v}"]
+    _filters[key] = (opts, env)
+    return opts, env
+
+
 def git_cmd(repo: str, *args: str) -> list[str]:
-    return [git_exe(), "-C", repo, *_CONFIG, *args]
+    return [git_exe(), "--no-pager", "-C", repo, *_CONFIG, *_filter_overrides(repo)[0], *args]
 
 
-def _env() -> dict[str, str]:
+def _base_env() -> dict[str, str]:
     env = dict(os.environ)  # GIT_DIR / GIT_INDEX_FILE set by a hook are honoured
     env["GIT_TERMINAL_PROMPT"] = "0"
+    env["GIT_OPTIONAL_LOCKS"] = "0"
+    env["GIT_PAGER"] = "cat"
     env["LC_ALL"] = "C"
+    return env
+
+
+def _env(repo: str | None = None) -> dict[str, str]:
+    env = _base_env()
+    if repo is not None:
+        env.update(_filter_overrides(repo)[1])
     return env
 
 
@@ -48,35 +136,85 @@ def first_line(err: bytes) -> str:
     return "git failed"
 
 
-def run(repo: str, *args: str, check: bool = True, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+def run(repo: str, *args: str, check: bool = True, input: bytes | None = None,
+        timeout: float | None = None) -> subprocess.CompletedProcess[bytes]:
     try:
+        cmd = git_cmd(repo, *args)
         if input is not None:
-            proc = subprocess.run(git_cmd(repo, *args), capture_output=True, input=input, check=False, env=_env())
+            proc = subprocess.run(cmd, capture_output=True, input=input, check=False, env=_env(repo), timeout=timeout)
         else:
-            proc = subprocess.run(git_cmd(repo, *args), capture_output=True, stdin=subprocess.DEVNULL, check=False, env=_env())
+            proc = subprocess.run(cmd, capture_output=True, stdin=subprocess.DEVNULL, check=False, env=_env(repo),
+                                  timeout=timeout)
     except OSError as e:
         raise SourceError(f"cannot run git: {e.strerror or e}") from None
+    except subprocess.TimeoutExpired:
+        raise SourceError(f"git {args[0]}: no answer after {timeout:.0f} s") from None
     if check and proc.returncode != 0:
         raise SourceError(f"git {args[0]}: {first_line(proc.stderr)}")
     return proc
 
 
-def open_repo(path: str) -> str:
-    """Return the work-tree top level (or the git dir of a bare repository)."""
+@dataclass(frozen=True, slots=True)
+class Repository:
+    """An opened repository: ``top`` is the work-tree root, or the git dir of a bare one."""
+
+    top: str
+    git_dir: str
+    common_dir: str  # the main repository's git dir (differs from git_dir in a linked worktree)
+    work_tree: str | None  # None: bare (or --mirror) repository
+
+    @property
+    def bare(self) -> bool:
+        return self.work_tree is None
+
+
+def gitpython_repo(path: str) -> gitpython.Repo:
+    """A GitPython Repo whose git calls carry the same protections as :func:`git_cmd`.
+
+    Raises SourceError (one line) if ``path`` is not inside a repository."""
+    try:
+        import git as gitpython
+    except ImportError:  # pragma: no cover - a declared dependency
+        raise SourceError("GitPython is not installed (pip install gitpython)") from None
     if not os.path.exists(path):
         raise SourceError(f"{path}: no such file or directory")
     if not os.path.isdir(path):
         raise SourceError(f"{path}: not a directory")
-    proc = run(path, "rev-parse", "--is-bare-repository", "--show-toplevel", "--absolute-git-dir", check=False)
-    if proc.returncode != 0:
-        msg = first_line(proc.stderr)
-        if "not a git repository" in msg:
-            raise SourceError(f"{path}: not a git repository")
-        raise SourceError(f"{path}: {msg}")
-    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
-    if lines and lines[0] == "true":
-        return lines[-1]
-    return lines[1] if len(lines) >= 2 else path
+    try:
+        r = gitpython.Repo(path, search_parent_directories=True)
+    except gitpython.InvalidGitRepositoryError:
+        raise SourceError(f"{path}: not a git repository") from None
+    except gitpython.NoSuchPathError:
+        raise SourceError(f"{path}: no such file or directory") from None
+    except (OSError, ValueError, gitpython.GitError) as e:  # unreadable .git, broken config
+        raise SourceError(f"{path}: cannot open the repository: {e}") from None
+    opts, env = _filter_overrides(path)
+    r.git.set_persistent_git_options(no_pager=True, c=[*SAFE_CONFIG, *(o for o in opts if o != "-c")])
+    r.git.update_environment(**{k: v for k, v in _env(path).items() if os.environ.get(k) != v})
+    return r
+
+
+def repository(path: str) -> Repository:
+    """Open and validate the repository holding ``path`` (a work tree, a bare or
+    ``--mirror`` clone, a linked worktree or a submodule)."""
+    r = gitpython_repo(path)
+    try:
+        git_dir = os.path.realpath(r.git_dir)
+        common = os.path.realpath(r.common_dir)
+        work = None if r.bare else r.working_tree_dir
+        if work is not None and not os.path.isdir(work):
+            raise SourceError(f"{path}: the repository's work tree {work} does not exist")
+        if not os.path.isdir(os.path.join(common, "objects")):
+            raise SourceError(f"{path}: not a git repository (no object store in {common})")
+    finally:
+        r.close()
+    work = os.path.realpath(work) if work is not None else None
+    return Repository(work if work is not None else git_dir, git_dir, common, work)
+
+
+def open_repo(path: str) -> str:
+    """Return the work-tree top level (or the git dir of a bare repository)."""
+    return repository(path).top
 
 
 def is_shallow(repo: str) -> bool:
@@ -93,6 +231,24 @@ def has_refs(repo: str) -> bool:
 
 
 def resolve(repo: str, rev: str) -> str:
+    """The commit a revision names. GitPython resolves it; syntax GitPython does
+    not know (``@{upstream}``, ``:/text``, dates) falls back to ``git rev-parse``."""
+    if rev.startswith("-"):
+        raise SourceError(f"{rev}: not a revision")
+    try:
+        r = gitpython_repo(repo)
+        try:
+            obj: Any = r.rev_parse(rev)
+            while obj.type == "tag":
+                obj = obj.object
+            if obj.type == "commit":
+                return str(obj.hexsha)
+        finally:
+            r.close()
+    except SourceError:
+        raise
+    except Exception:  # noqa: BLE001 - BadName, unsupported syntax, corrupt object: ask git itself
+        pass
     proc = run(repo, "rev-parse", "--verify", "-q", "--end-of-options", f"{rev}^{{commit}}", check=False)
     if proc.returncode != 0:
         raise SourceError(f"{rev}: unknown revision")
@@ -140,7 +296,7 @@ def stream(repo: str, args: Sequence[str], block: int = 1 << 20) -> Iterator[byt
     (callers that want to keep going catch it)."""
     try:
         proc = subprocess.Popen(git_cmd(repo, *args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env=_env())
+                                stderr=subprocess.PIPE, env=_env(repo))
     except OSError as e:
         raise SourceError(f"cannot run git: {e.strerror or e}") from None
     assert proc.stdout is not None and proc.stderr is not None
@@ -191,7 +347,7 @@ class BlobReader:
     def _start(self) -> subprocess.Popen[bytes]:
         try:
             self._proc = subprocess.Popen(git_cmd(self.repo, "cat-file", "--batch"), stdin=subprocess.PIPE,
-                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_env())
+                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_env(self.repo))
         except OSError as e:
             raise SourceError(f"cannot run git: {e.strerror or e}") from None
         return self._proc
