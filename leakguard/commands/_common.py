@@ -182,7 +182,21 @@ def config_rule_ids(args: argparse.Namespace) -> set[str]:
 
 
 def scan_base(args: argparse.Namespace) -> str:
-    """The directory finding paths are relative to (a single directory target, else the cwd)."""
+    """The directory finding paths are relative to: the repository (``leakguard
+    git``), else the top of the work tree holding the targets, else the cwd."""
+    root: str | None = getattr(args, "root", None)
+    if root:
+        return root
+    from leakguard.sources.files import report_root
+
+    return report_root([p for p in getattr(args, "paths", None) or [] if p != "-"])
+
+
+def config_base(args: argparse.Namespace) -> str:
+    """Where config discovery starts (a single directory target, else the cwd)."""
+    root: str | None = getattr(args, "root", None)
+    if root:
+        return root
     paths: list[str] = [p for p in getattr(args, "paths", None) or [] if p != "-"]
     if len(paths) == 1 and os.path.isdir(paths[0]):
         return os.path.abspath(paths[0])
@@ -195,7 +209,7 @@ def settings_for(args: argparse.Namespace) -> Settings:
     settings: Settings | None = getattr(args, "settings", None)
     if settings is not None:
         return settings
-    settings = load_settings(scan_base(args), config_file=getattr(args, "config", None),
+    settings = load_settings(config_base(args), config_file=getattr(args, "config", None),
                              repo_config=not getattr(args, "no_repo_config", False))
     args.settings = settings
     if getattr(args, "fail_on", None) is None:
@@ -313,6 +327,8 @@ def postprocess(result: ScanResult, args: argparse.Namespace) -> ScanResult:
     """The stages after detection, in this order: the confidence floor, config
     allowlists, the baseline (accepted findings), then remediation (what to do about each)."""
     settings = settings_for(args)
+    if not result.root and any(p != "-" for p in getattr(args, "paths", None) or []):
+        result.root = scan_base(args)
     result = apply_min_confidence(result, args.min_confidence)
     result = apply_allowlists(result, settings, scan_base(args))
     bl = baseline_path(args)

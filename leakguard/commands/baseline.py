@@ -7,7 +7,8 @@ audit   label each entry true-positive / false-positive / accepted (with a reaso
 
 The file is ``PATH/.leakguard-baseline.json`` unless ``--baseline FILE`` or the
 config's ``baseline`` key says otherwise. Finding paths in the baseline are
-relative to PATH, so scan the same PATH with ``--baseline``.
+relative to the repository root (else the current directory), as in every
+report, so ``scan src`` and ``scan .`` match the same entries.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import sys
 from typing import Any
 
 from leakguard import baseline as bl
-from leakguard.commands._common import add_engine_args, build_engine, excluded_path, parse_size, settings_for
+from leakguard.commands._common import add_engine_args, build_engine, excluded_path, parse_size, scan_base, settings_for
 from leakguard.config import apply_allowlists
 from leakguard.errors import UsageError
 from leakguard.confidence import apply_min_confidence
@@ -69,8 +70,7 @@ def _scan(args: argparse.Namespace) -> list[Finding]:
     opts = ScanOptions(jobs=args.jobs, max_file_size=args.max_file_size, all_files=args.all_files,
                        exclude=excluded_path(args))
     result = apply_min_confidence(scan_paths(engine, [args.path], opts), args.min_confidence)
-    base = os.path.abspath(args.path) if os.path.isdir(args.path) else os.getcwd()
-    return apply_allowlists(result, settings_for(args), base).findings
+    return apply_allowlists(result, settings_for(args), scan_base(args)).findings
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:

@@ -60,6 +60,7 @@ def cmd_git(args: argparse.Namespace) -> int:
 
         raise UsageError("--since-commit combines with --branch only")
     args.paths = [repo]  # config, allowlists and remediation are relative to the repository
+    args.root = repo
     t0 = time.perf_counter()
     if not git.has_refs(repo):
         result = ScanResult([], Stats(), [], build_engine(args).ruleset.digest, repo,
@@ -134,7 +135,7 @@ def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespac
     blob_findings = dict(found)
     findings = history.attribute(h, blob_findings, _head_secrets(repo, h, blob_findings), fingerprint)
     result = finish(findings, skipped, stats, engine)
-    result.root = repo
+    result.root = "" if git.repository(repo).bare else repo  # a bare repository has no files to point at
     if missing:
         result.warnings.append(f"{len(missing)} blob(s) missing or corrupt in the object store were skipped "
                                f"(first: {missing[0][:12]} {h.paths[h.first[missing[0]][1]]})")

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import IO, Any
+from urllib.parse import quote
 
 from leakguard import __version__
 from leakguard.model import Finding, ScanResult
@@ -101,7 +103,10 @@ def _message(f: Finding, reveal: bool) -> str:
 
 def _result(f: Finding, index: int, reveal: bool) -> dict[str, Any]:
     loc = f.location
-    uri = "stdin" if f.path == "-" else f.path.replace("\\", "/").lstrip("/")
+    path = f.path.replace("\\", "/")
+    artifact: dict[str, str] = {"uri": "stdin" if f.path == "-" else quote(path, safe="/"), "uriBaseId": "%SRCROOT%"}
+    if path.startswith("/"):  # a file outside the repository / current directory
+        artifact = {"uri": Path(path).as_uri()}
     res: dict[str, Any] = {
         "ruleId": f.rule_id,
         "ruleIndex": index,
@@ -109,7 +114,7 @@ def _result(f: Finding, index: int, reveal: bool) -> dict[str, Any]:
         "rank": RANK.get(f.confidence, 60.0),
         "message": {"text": _message(f, reveal)},
         "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": artifact,
             "region": {"startLine": loc.line, "startColumn": loc.column,
                        "endLine": loc.end_line, "endColumn": max(loc.end_column, 1)},
         }}],
@@ -128,6 +133,16 @@ def _result(f: Finding, index: int, reveal: bool) -> dict[str, Any]:
                                 "justification": f"in the leakguard baseline ({f.status})"}]
         res["baselineState"] = "unchanged"
     return res
+
+
+def _base_ids(root: str) -> dict[str, Any]:
+    """Result URIs are relative to %SRCROOT%, the repository root (else the scan's
+    current directory): code scanning places them from the checkout's root;
+    ``originalUriBaseIds`` says where that was on this machine."""
+    if not root:
+        return {}
+    uri = Path(root).absolute().as_uri().rstrip("/") + "/"
+    return {"originalUriBaseIds": {"%SRCROOT%": {"uri": uri}}}
 
 
 def to_sarif(result: ScanResult, *, reveal: bool = False, rules: Sequence[Any] = ()) -> dict[str, Any]:
@@ -152,6 +167,7 @@ def to_sarif(result: ScanResult, *, reveal: bool = False, rules: Sequence[Any] =
             "invocations": [{"executionSuccessful": True,
                              "toolExecutionNotifications": [{"message": {"text": w}, "level": "warning"}
                                                             for w in result.warnings]}],
+            **_base_ids(result.root),
             "columnKind": "unicodeCodePoints",
             "results": [_result(f, index[f.rule_id], reveal) for f in result.findings],
         }],

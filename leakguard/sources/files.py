@@ -25,29 +25,65 @@ class Entry:
     relpath: str  # '/'-separated, relative to the scan root
 
 
-def iter_entries(targets: Sequence[str], *, all_files: bool = False) -> Iterator[Entry | Skipped]:
-    """Expand targets (files and directories) into entries, in a stable order."""
+def work_tree_top(path: str) -> str | None:
+    """The nearest directory at or above ``path`` that holds ``.git`` (a work tree's top), or None."""
+    d = os.path.abspath(path)
+    if not os.path.isdir(d):
+        d = os.path.dirname(d)
+    while True:
+        if os.path.lexists(os.path.join(d, ".git")):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+def _under(path: str, top: str) -> bool:
+    return path == top or path.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def report_root(targets: Sequence[str]) -> str:
+    """The directory finding paths are relative to: the top of the git work tree
+    holding every target, else the current directory (a single directory
+    target outside both: that directory)."""
+    real = [os.path.abspath(t) for t in targets if t != "-"]
+    top = work_tree_top(real[0]) if real else None
+    if top is not None and all(_under(p, top) for p in real):
+        return top
+    cwd = os.getcwd()
+    if len(real) == 1 and not _under(real[0], cwd) and os.path.isdir(real[0]):
+        return real[0]
+    return cwd
+
+
+def iter_entries(targets: Sequence[str], *, all_files: bool = False, root: str | None = None) -> Iterator[Entry | Skipped]:
+    """Expand targets (files and directories) into entries, in a stable order.
+
+    Paths are relative to ``root`` (default :func:`report_root`): ``scan src``
+    in a repository reports ``src/pay.js``, as ``scan .`` does."""
     for t in targets:
         if not os.path.lexists(t):
             raise SourceError(f"{t}: no such file or directory")
-    multi = len(targets) > 1
+    base = report_root(targets) if root is None else root
     for t in targets:
+        rel = _rel(t, base)
         if os.path.isdir(t) and not os.path.islink(t):
-            prefix = _rel(t) + "/" if multi else ""
-            yield from _iter_dir(t, prefix, all_files)
+            yield from _iter_dir(t, "" if rel == "." else rel + "/", all_files)
         else:
-            yield Entry(os.path.abspath(t), _rel(t))
+            yield Entry(os.path.abspath(t), rel)
 
 
-def _rel(path: str) -> str:
-    p = os.path.normpath(path)
-    if os.path.isabs(p):
+def _rel(path: str, base: str) -> str:
+    """``path`` relative to ``base``; outside it, relative to the cwd, else absolute."""
+    p = os.path.abspath(path)
+    for b in (base, os.getcwd()):
         try:
-            r = os.path.relpath(p)
-            if not r.startswith(".."):
-                p = r
+            r = os.path.relpath(p, b)
         except ValueError:  # other drive on Windows
-            pass
+            continue
+        if r != os.pardir and not r.startswith(os.pardir + os.sep):
+            return r.replace(os.sep, "/")
     return p.replace(os.sep, "/")
 
 

@@ -97,3 +97,20 @@ def test_clean_scan_is_valid_sarif(run_cli, tmp_path: Path) -> None:
     code, out, _ = run_cli(["scan", str(tmp_path), "-f", "sarif", "--no-progress"])
     doc = json.loads(out)
     assert code == 0 and doc["runs"][0]["results"] == []
+
+
+def test_uris_resolve_from_the_repository_root(run_cli, git_repo: Path, tmp_path: Path) -> None:
+    """`scan src` inside a repository: URIs are repository-relative under %SRCROOT%, which
+    originalUriBaseIds places at the repository root (what code scanning needs); odd names are percent-encoded."""
+    (git_repo / "src" / "my app").mkdir(parents=True)
+    (git_repo / "src" / "my app" / "pay.py").write_text(f'DATABASE_PASSWORD = "{PASSWORD}"\n')
+    code, out, err = run_cli(["scan", "src", "-f", "sarif", "--no-progress"], cwd=git_repo)
+    assert code == 1, err
+    run = json.loads(out)["runs"][0]
+    loc = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert loc == {"uri": "src/my%20app/pay.py", "uriBaseId": "%SRCROOT%"}
+    base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+    assert base == git_repo.resolve().as_uri() + "/" or base == git_repo.as_uri() + "/"
+    if SCHEMA.exists():
+        jsonschema = pytest.importorskip("jsonschema")
+        jsonschema.validate(json.loads(out), json.loads(SCHEMA.read_text()))

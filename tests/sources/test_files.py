@@ -51,7 +51,7 @@ def test_an_ignored_directory_named_explicitly_is_scanned(git_repo: Path) -> Non
     (git_repo / "venv" / ".gitignore").write_text("*.pyc\n")
     (git_repo / "venv" / "lib" / "site.pyc").write_text("x")
     assert _listing(str(git_repo)) == {".gitignore": "entry"}
-    assert "lib/site.py" in _listing(str(git_repo / "venv"))
+    assert "venv/lib/site.py" in _listing(str(git_repo / "venv"))  # paths from the repository root
 
 
 def test_explicit_files_keep_given_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -127,3 +127,32 @@ def test_unreadable_directory_is_skipped(tmp_path: Path, monkeypatch: pytest.Mon
 
     monkeypatch.setattr(os, "scandir", scandir)
     assert _listing(str(tmp_path)) == {"d": "unreadable"}
+
+
+def test_paths_are_relative_to_the_repository_root(git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`scan src` reports src/pay.js (as `scan .` does), also from a subdirectory; outside a
+    repository, paths are relative to the current directory."""
+    (git_repo / "src" / "lib").mkdir(parents=True)
+    (git_repo / "src" / "pay.js").write_text("x")
+    (git_repo / "src" / "lib" / "util.js").write_text("x")
+    monkeypatch.chdir(git_repo)
+    assert _listing("src") == {"src/lib/util.js": "entry", "src/pay.js": "entry"}
+    assert _listing("src/pay.js") == {"src/pay.js": "entry"}
+    monkeypatch.chdir(git_repo / "src" / "lib")
+    assert _listing(".") == {"src/lib/util.js": "entry"}
+    assert _listing("../pay.js", ".") == {"src/pay.js": "entry", "src/lib/util.js": "entry"}
+    plain = git_repo.parent / "plain"
+    (plain / "src").mkdir(parents=True)
+    (plain / "src" / "pay.js").write_text("x")
+    monkeypatch.chdir(plain)
+    assert _listing("src") == {"src/pay.js": "entry"}
+
+
+def test_scan_src_reports_src_paths(git_repo: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    (git_repo / "src").mkdir()
+    (git_repo / "src" / "pay.js").write_text('const stripeKey = "sk_live_' + "Qw0PXgLLZNSVUR39i4anWuiv" + '";\n')
+    code, out, err = run_cli(["scan", "src", "-f", "json", "--no-progress"], cwd=git_repo)
+    assert code == 1, err
+    assert [f["path"] for f in json.loads(out)["findings"]] == ["src/pay.js"]
