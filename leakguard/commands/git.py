@@ -146,22 +146,26 @@ def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespac
     return result
 
 
-def _head_secrets(repo: str, h: history.History, blob_findings: dict[str, list[Finding]]) -> set[tuple[str, str]]:
-    """(rule, secret) pairs still present in HEAD's tree."""
+def _head_secrets(repo: str, h: history.History, blob_findings: dict[str, list[Finding]]) -> set[tuple[str, str, str]]:
+    """(rule, secret, path) triples still present in HEAD's tree: per location, so a
+    secret only on an unmerged branch, or only in another file, is not "at HEAD"."""
     if not blob_findings:
         return set()
     head = git.head_tree_blobs(repo)
-    present = {(f.rule_id, f.secret) for oid in head if oid in blob_findings for f in blob_findings[oid]}
+    present = {(f.rule_id, f.secret, history.display_path(p))
+               for oid, ps in head.items() if oid in blob_findings for f in blob_findings[oid] for p in ps}
     # HEAD blobs outside the scanned revisions (--range, --pre-push): look for the secret text itself
     paths = {h.paths[p] for oid in blob_findings for _, p in h.appearances(oid)}
-    unseen = [oid for oid, ps in head.items() if oid not in h.first and any(history.display_path(p) in paths for p in ps)]
+    unseen = {oid: [history.display_path(p) for p in ps if history.display_path(p) in paths]
+              for oid, ps in head.items() if oid not in h.first}
+    unseen = {oid: ps for oid, ps in unseen.items() if ps}
     if unseen:
-        wanted = {(f.rule_id, f.secret) for fs in blob_findings.values() for f in fs} - present
+        wanted = {(f.rule_id, f.secret) for fs in blob_findings.values() for f in fs}
         reader = git.BlobReader(repo)
         try:
-            for _, raw in reader.read(unseen):
+            for oid, raw in reader.read(list(unseen)):
                 if raw is not None:
-                    present |= {(r, s) for r, s in wanted if s.encode() in raw}
+                    present |= {(r, s, p) for r, s in wanted if s.encode() in raw for p in unseen[oid]}
         finally:
             reader.close()
     return present

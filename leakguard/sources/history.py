@@ -204,7 +204,7 @@ def looks_binary(path: str) -> bool:
 def attribute(
     h: History,
     blob_findings: dict[str, list[Finding]],
-    head_secrets: set[tuple[str, str]],
+    head_secrets: set[tuple[str, str, str]],
     fingerprint: Callable[[str, str], str],
 ) -> list[Finding]:
     """One finding per (rule, secret, path), attributed to its first commit.
@@ -212,7 +212,10 @@ def attribute(
     A secret whose file was renamed (the old path deleted in the commit that
     adds the new one) stays one finding under its original path.
     ``occurrences`` counts every (commit, path) where a blob holding the
-    secret was introduced; ``present_at_head`` says whether HEAD still has it.
+    secret was introduced; ``present_at_head`` says whether HEAD still has it
+    at this finding's path (or a path it was renamed to): ``head_secrets``
+    holds (rule id, secret, path) triples. A secret on an unmerged branch, or
+    in another file, is not "at HEAD" here.
     """
     events: list[tuple[int, int, str]] = []
     for oid in blob_findings:
@@ -222,6 +225,7 @@ def attribute(
     first: dict[tuple[str, str, int], tuple[int, int, Finding]] = {}
     places: dict[tuple[str, str], set[tuple[int, int]]] = {}
     paths_of: dict[tuple[str, str], list[int]] = {}
+    members: dict[tuple[str, str, int], set[int]] = {}  # canonical key -> every path it covers (renames)
     for c, p, oid in events:
         deleted = set(h.deleted.get(c, ()))
         for f in blob_findings[oid]:
@@ -232,18 +236,21 @@ def attribute(
                 canon[key] = canon[(f.rule_id, f.secret, renamed_from)] if renamed_from is not None else key
                 paths_of.setdefault(sid, []).append(p)
             ck = canon[key]
+            members.setdefault(ck, set()).add(p)
             if ck not in first:
                 first[ck] = (c, p, f)
             places.setdefault(sid, set()).add((c, p))
     out: list[Finding] = []
-    for (rule_id, secret, _), (c, p, f) in first.items():
+    for ck, (c, p, f) in first.items():
+        rule_id, secret, _ = ck
         sid = (rule_id, secret)
+        at_head = any((rule_id, secret, h.paths[q]) in head_secrets for q in members[ck])
         where = sorted(places[sid])
         origins = [h.origin(c, p)] + [h.origin(c2, p2) for c2, p2 in where if (c2, p2) != (c, p)]
         path = h.paths[p]
         out.append(dataclasses.replace(
             f, origins=tuple(origins[:MAX_ORIGINS]), fingerprint=fingerprint(f.secret_hash, path),
-            occurrences=len(where), present_at_head=sid in head_secrets))
+            occurrences=len(where), present_at_head=at_head))
     return out
 
 

@@ -328,3 +328,25 @@ def test_many_blobs_in_pack_order_across_workers(git_repo: Path, run_cli: RunCli
     code, rep, _ = scan(run_cli, git_repo, "--jobs", "2")
     assert code == 1 and rep["stats"]["files"] == 301
     assert [(f["path"], f["commit"]) for f in rep["findings"]] == [("svc/.env", c1)]
+
+
+def test_present_at_head_is_per_location(git_repo: Path, run_cli: RunCli) -> None:
+    """The same secret at HEAD in one file and only on an unmerged branch in another: only the
+    HEAD file's finding is "present at HEAD"."""
+    pw = fake_password()
+    write(git_repo, "app/.env", f"DB_PASSWORD={pw}\n")
+    commit(git_repo, "init", 1)
+    git(git_repo, "checkout", "-q", "-b", "experiment")
+    write(git_repo, "deploy/.env", f"DB_PASSWORD={pw}\nX=1\n")
+    commit(git_repo, "experiment", 2)
+    git(git_repo, "checkout", "-q", "main")
+    _, rep, _ = scan(run_cli, git_repo)
+    at_head = {f["path"]: f["present_at_head"] for f in rep["findings"]}
+    assert at_head == {"app/.env": True, "deploy/.env": False}
+    # removed from HEAD's file while another file still holds it: that one is no longer at HEAD
+    write(git_repo, "app/.env", "DB_PASSWORD=\n")
+    write(git_repo, "other/.env", f"DB_PASSWORD={pw}\n")
+    commit(git_repo, "move", 3)
+    _, rep, _ = scan(run_cli, git_repo)
+    at_head = {f["path"]: f["present_at_head"] for f in rep["findings"]}
+    assert at_head == {"app/.env": False, "deploy/.env": False, "other/.env": True}
