@@ -327,7 +327,7 @@ def postprocess(result: ScanResult, args: argparse.Namespace) -> ScanResult:
     """The stages after detection, in this order: the confidence floor, config
     allowlists, the baseline (accepted findings), then remediation (what to do about each)."""
     settings = settings_for(args)
-    if not result.root and any(p != "-" for p in getattr(args, "paths", None) or []):
+    if not result.root and not getattr(args, "root", None) and any(p != "-" for p in getattr(args, "paths", None) or []):
         result.root = scan_base(args)
     result = apply_min_confidence(result, args.min_confidence)
     result = apply_allowlists(result, settings, scan_base(args))

@@ -1,6 +1,10 @@
 """`leakguard git [REPO]`: every blob in the history, scanned once, attributed
 to the commit that introduced it.
 
+REPO is a work tree, a bare or ``--mirror`` clone, or a URL (https://,
+ssh://, git://, file://, user@host:path), which is cloned into a temporary
+bare mirror (every ref) and deleted afterwards.
+
 Scope: all refs (branches, tags, remote-tracking refs, HEAD) by default;
 ``--branch NAME``, ``--since-commit REV`` or ``--range A..B`` narrow it;
 ``--pre-push`` scans only the commits a push is about to publish.
@@ -35,7 +39,9 @@ def register(sub: Any) -> None:
         description="Scan every unique blob reachable from all refs (or the chosen revisions) once, and "
                     "attribute each finding to the commit that first introduced it. An empty repository "
                     "is not an error (exit 0, nothing scanned).")
-    p.add_argument("repo", nargs="?", default=".", metavar="REPO", help="repository (default: .)")
+    p.add_argument("repo", nargs="?", default=".", metavar="REPO",
+                   help="repository: a work tree, a bare or --mirror clone, or a URL (cloned into a temporary "
+                        "mirror, deleted afterwards) (default: .)")
     g = p.add_argument_group("what to scan").add_mutually_exclusive_group()
     g.add_argument("--branch", metavar="NAME", help="only the history of this branch (or any revision)")
     g.add_argument("--range", dest="rev_range", metavar="A..B", help="only commits in this revision range")
@@ -54,7 +60,19 @@ def register(sub: Any) -> None:
 
 
 def cmd_git(args: argparse.Namespace) -> int:
-    repo = git.open_repo(args.repo)
+    if git.is_remote(args.repo):
+        if args.pre_push:
+            from leakguard.errors import UsageError
+
+            raise UsageError("--pre-push scans a local repository, not a URL")
+        if not args.no_progress and sys.stderr.isatty():
+            print(f"leakguard: cloning {args.repo} into a temporary mirror…", file=sys.stderr)
+        with git.mirror_clone(args.repo) as mirror:
+            return _cmd_git(args, git.open_repo(mirror))
+    return _cmd_git(args, git.open_repo(args.repo))
+
+
+def _cmd_git(args: argparse.Namespace, repo: str) -> int:
     if args.since_commit and (args.rev_range or args.pre_push):
         from leakguard.errors import UsageError
 

@@ -33,9 +33,12 @@ revisions and reads the index; bulk blob reading stays on a streaming
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shutil
 import subprocess
+import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -215,6 +218,35 @@ def repository(path: str) -> Repository:
 def open_repo(path: str) -> str:
     """Return the work-tree top level (or the git dir of a bare repository)."""
     return repository(path).top
+
+
+_SCP_LIKE = re.compile(r"^[A-Za-z0-9._~-]+@[A-Za-z0-9.-]+:")
+_TRANSPORTS = ("https://", "http://", "ssh://", "git://", "file://")
+
+
+def is_remote(spec: str) -> bool:
+    """True for a repository URL (https://, ssh://, git://, file://, user@host:path), not a local path."""
+    if os.path.exists(spec):
+        return False
+    return spec.lower().startswith(_TRANSPORTS) or "://" in spec or "::" in spec or bool(_SCP_LIKE.match(spec))
+
+
+@contextlib.contextmanager
+def mirror_clone(url: str) -> Iterator[str]:
+    """Clone ``url`` into a temporary bare ``--mirror`` (every ref), yield its path, delete it afterwards."""
+    if url.startswith("-") or not url.lower().startswith(_TRANSPORTS) and not _SCP_LIKE.match(url):
+        raise SourceError(f"{url}: not a repository URL leakguard clones "
+                          "(https://, http://, ssh://, git://, file:// or user@host:path)")
+    tmp = tempfile.mkdtemp(prefix="leakguard-mirror-")
+    try:
+        dest = os.path.join(tmp, "repo.git")
+        proc = run(tmp, "clone", "--mirror", "--quiet", "--no-local" if url.lower().startswith("file://") else "--quiet",
+                   "--end-of-options", url, dest, check=False)
+        if proc.returncode != 0:
+            raise SourceError(f"cannot clone {url}: {first_line(proc.stderr)}")
+        yield dest
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def is_shallow(repo: str) -> bool:
