@@ -138,6 +138,8 @@ class Finding:
     # history scans: how many other commits/paths carry the same secret
     occurrences: int = 1
     present_at_head: bool | None = None
+    # history scans, a secret no longer at HEAD: the commit that last removed it from this path
+    removed_in: Origin | None = None
     status: str | None = None  # baseline label: true-positive / false-positive / accepted
     # how sure we are that this is a live secret: high | medium | low (docs/confidence.md)
     confidence: str = "high"

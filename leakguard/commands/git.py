@@ -152,6 +152,7 @@ def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespac
         skipped.append(Skipped(h.origin(*h.first[oid]), "unreadable", f"missing or corrupt object {oid[:12]}"))
     blob_findings = dict(found)
     findings = history.attribute(h, blob_findings, _head_secrets(repo, h, blob_findings), fingerprint)
+    findings = history.removals(h, blob_findings, findings)
     result = finish(findings, skipped, stats, engine)
     result.root = "" if git.repository(repo).bare else repo  # a bare repository has no files to point at
     if missing:

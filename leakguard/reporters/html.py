@@ -70,6 +70,14 @@ class Secret:
         return min(dates) if dates else ""
 
     @property
+    def removed(self) -> str:
+        """When the secret left its last path ('' if still present or unknown)."""
+        if self.at_head:
+            return ""
+        dates = [f.removed_in.date for f in self.findings if f.removed_in is not None and f.removed_in.date]
+        return max(dates) if len(dates) == len(self.findings) else ""
+
+    @property
     def verification(self) -> str:
         for f in self.findings:
             if f.verification is not None:
@@ -161,20 +169,26 @@ def _months(first: str, last: str) -> list[str]:
 
 
 def timeline(secrets: Sequence[Secret], today: dt.date, *, width: int = 860) -> str:
-    """Secrets introduced per month (history scans), with who introduced them."""
+    """Secrets introduced per month above the axis (red: still at HEAD, grey:
+    removed since), secrets removed per month below it, with who and which
+    commits (history scans)."""
     intro: dict[str, list[Secret]] = {}
+    removed_by_month: dict[str, list[Secret]] = {}
     for s in secrets:
         mo = _month(s.introduced)
         if mo:
             intro.setdefault(mo, []).append(s)
+        if _month(s.removed):
+            removed_by_month.setdefault(_month(s.removed), []).append(s)
     if not intro:
         return ""
     months = _months(min(intro), max(max(intro), today.strftime("%Y-%m")))
-    h, top, base = 170, 10, 140
+    h, top, base = 220, 10, 140
     most = max(len(v) for v in intro.values())
+    most_gone = max((len(v) for v in removed_by_month.values()), default=1)
     step = max(1.0, (width - 40) / max(len(months), 1))
     parts = [f'<figure class="chart wide"><figcaption>Secrets introduced per month ({e(months[0])} to {e(months[-1])})'
-             f'; red: still at HEAD, grey: removed since</figcaption>'
+             f'; above: introduced (red: still at HEAD, grey: removed since), below: removed (green)</figcaption>'
              f'<svg role="img" aria-label="timeline" viewBox="0 0 {width} {h}" width="{width}" height="{h}">'
              f'<line x1="30" y1="{base}" x2="{width - 5}" y2="{base}" class="axis"/>']
     for i, mo in enumerate(months):
@@ -193,6 +207,13 @@ def timeline(secrets: Sequence[Secret], today: dt.date, *, width: int = 860) -> 
             parts.append(f'<g><title>{e(tip)}</title>'
                          f'<rect x="{x:.1f}" y="{base - hl - hg:.1f}" width="{max(step - 2, 1):.1f}" height="{hg:.1f}" fill="#9aa0a6"/>'
                          f'<rect x="{x:.1f}" y="{base - hl:.1f}" width="{max(step - 2, 1):.1f}" height="{hl:.1f}" fill="#b3261e"/></g>')
+        removed_here = removed_by_month.get(mo, [])
+        if removed_here:
+            hr = 50 * len(removed_here) / most_gone
+            commits = sorted({(f.removed_in.commit or "")[:10] for s in removed_here for f in s.findings if f.removed_in})
+            tip = f"{mo}: {len(removed_here)} removed; commits {', '.join(commits[:8])}{' …' if len(commits) > 8 else ''}"
+            parts.append(f'<g><title>{e(tip)}</title><rect x="{x:.1f}" y="{base + 22}" width="{max(step - 2, 1):.1f}" '
+                         f'height="{hr:.1f}" fill="#1e8e3e"/></g>')
         if i == 0 or mo.endswith("-01") or i == len(months) - 1:
             parts.append(f'<text x="{x:.1f}" y="{base + 16}" class="lbl small">{e(mo if i in (0, len(months) - 1) else mo[:4])}</text>')
     parts.append(f'<text x="2" y="{top + 8}" class="num">{most}</text></svg></figure>')
@@ -204,16 +225,18 @@ _AGE_BUCKETS = ((30, "under a month"), (182, "1 to 6 months"), (365, "6 to 12 mo
 
 
 def age_chart(secrets: Sequence[Secret], today: dt.date) -> str:
+    """How long each secret was (or still is) exposed: introduction to removal, or to today."""
     counts: Counter[str] = Counter()
     for s in secrets:
         try:
             d = dt.date.fromisoformat(s.introduced[:10])
+            end = dt.date.fromisoformat(s.removed[:10]) if s.removed else today
         except ValueError:
             continue
-        days = (today - d).days
+        days = (end - d).days
         counts[next(label for limit, label in _AGE_BUCKETS if days < limit)] += 1
     items = [(label, counts[label], "#6750a4") for _, label in _AGE_BUCKETS if counts[label]]
-    return bar_chart("Secret age (since introduction)", items)
+    return bar_chart("Secret age (introduction to removal, or to today)", items)
 
 
 # ------------------------------------------------------------------ render
@@ -342,6 +365,9 @@ def _secret_card(s: Secret, providers: dict[str, str], reveal: bool, link_templa
                      f" on {e((x.origin.date or '?')[:10])}")
             if x.present_at_head is not None:
                 extra += " · still at HEAD" if x.present_at_head else " · removed since (still in history)"
+            if x.removed_in is not None:
+                extra += (f" in <code>{e((x.removed_in.commit or '')[:12])}</code> by {e(x.removed_in.author or '?')}"
+                          f" on {e((x.removed_in.date or '?')[:10])}")
         body.append(f"<li>{loc}{extra}</li>")
     if len(s.findings) > 200:
         body.append(f"<li>… and {len(s.findings) - 200} more places</li>")

@@ -42,6 +42,9 @@ def finding_to_dict(f: Finding, *, reveal: bool = False) -> dict[str, Any]:
     if o.kind == "commit":
         d.update(commit=o.commit, author=o.author, email=o.email, date=o.date,
                  present_at_head=f.present_at_head, occurrences=f.occurrences)
+        if f.removed_in is not None:
+            r = f.removed_in
+            d["removed_in"] = {"commit": r.commit, "author": r.author, "email": r.email, "date": r.date}
     if f.status:
         d["status"] = f.status
     if f.verification is not None:

@@ -254,6 +254,69 @@ def attribute(
     return out
 
 
+def removals(h: History, blob_findings: dict[str, list[Finding]], findings: list[Finding]) -> list[Finding]:
+    """Fill ``removed_in`` for findings no longer at HEAD: the commit (in
+    date order) after which no version of the path holds the secret any more,
+    following renames (the path deleted in the commit that adds the secret
+    under another name). A secret re-added later counts from its last removal."""
+    todo = [f for f in findings if f.present_at_head is False]
+    if not todo:
+        return findings
+    holding: dict[tuple[str, str], set[str]] = {}  # (rule, secret) -> blob ids holding it
+    for oid, fs in blob_findings.items():
+        for f in fs:
+            holding.setdefault((f.rule_id, f.secret), set()).add(oid)
+    path_id = {p: i for i, p in enumerate(h.paths)}
+    wanted = {path_id[f.path] for f in todo if f.path in path_id}
+    for f in todo:
+        for oid in holding.get((f.rule_id, f.secret), ()):
+            wanted.update(p for _, p in h.appearances(oid))
+    changes: dict[int, list[tuple[int, str]]] = {}  # path -> (commit, blob id or '' for deleted), all versions
+    for oid, (c, p) in h.first.items():
+        if p in wanted:
+            changes.setdefault(p, []).append((c, oid))
+    for oid, more in h.extra.items():
+        for c, p in more:
+            if p in wanted:
+                changes.setdefault(p, []).append((c, oid))
+    for c, ps in h.deleted.items():
+        for p in ps:
+            if p in wanted:
+                changes.setdefault(p, []).append((c, ""))
+    deleted_in = {c: set(ps) for c, ps in h.deleted.items()}
+    out: dict[int, Finding] = {}
+    for f in todo:
+        blobs = holding.get((f.rule_id, f.secret), set())
+        start = path_id.get(f.path)
+        if start is None:
+            continue
+        paths = {start} | {p for oid in blobs for _, p in h.appearances(oid)}
+        members, state = {start}, {start: False}
+        removed: int | None = None
+        by_commit: dict[int, list[tuple[int, str]]] = {}
+        for p in paths:
+            for c, oid in changes.get(p, ()):
+                by_commit.setdefault(c, []).append((p, oid))
+        for c in sorted(by_commit):
+            was = any(state.values())
+            moved_from = [q for q in deleted_in.get(c, ()) if q in members and state.get(q)]
+            for p, oid in by_commit[c]:
+                holds = oid in blobs
+                if p not in members:
+                    if not (holds and moved_from):
+                        continue
+                    members.add(p)  # a rename: the secret moves to p in the commit that deletes a member path
+                state[p] = holds
+            now = any(state.values())
+            if was and not now:
+                removed = c
+            elif now:
+                removed = None
+        if removed is not None:
+            out[id(f)] = dataclasses.replace(f, removed_in=h.origin(removed, start))
+    return [out.get(id(f), f) for f in findings]
+
+
 def summary_notes(h: History) -> dict[str, int]:
     notes: dict[str, int] = {}
     if h.submodules:

@@ -148,7 +148,7 @@ def test_report_in_a_real_browser(browser: Any, reports: tuple[Path, dict[str, A
 
 def test_timeline_and_age_for_history(reports: tuple[Path, dict[str, Any], Path]) -> None:
     text = reports[0].read_text()
-    assert "Secrets introduced per month" in text and "Secret age" in text
+    assert "Secrets introduced per month" in text and "Secret age" in text and "removed (green)" in text
     assert "by Ana, Bo" in text or "by Bo" in text
 
 

@@ -350,3 +350,26 @@ def test_present_at_head_is_per_location(git_repo: Path, run_cli: RunCli) -> Non
     _, rep, _ = scan(run_cli, git_repo)
     at_head = {f["path"]: f["present_at_head"] for f in rep["findings"]}
     assert at_head == {"app/.env": False, "deploy/.env": False, "other/.env": True}
+
+
+def test_removed_in_follows_renames_and_readds(tmp_path: Path, run_cli: RunCli) -> None:
+    """removed_in: the commit after which the path (followed through a rename) no longer holds the secret."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    pw, other = fake_password(), fake_password()
+    write(repo, "conf/app.env", f"DB_PASSWORD={pw}\n")
+    commit(repo, "add", 1)
+    write(repo, "conf/app.env", f"DB_PASSWORD={pw}\nLOG_LEVEL=debug\n")
+    commit(repo, "edit, secret stays", 2)
+    git(repo, "mv", "conf/app.env", "conf/prod.env")
+    commit(repo, "rename", 3)
+    write(repo, "conf/prod.env", "DB_PASSWORD=${DB_PASSWORD}\nLOG_LEVEL=debug\n")
+    removal = commit(repo, "remove the secret", 4)
+    write(repo, "other.env", f"API_SECRET={other}\n")
+    commit(repo, "another secret, still at HEAD", 5)
+    code, out, _ = run_cli(["git", str(repo), "-f", "json", "--no-cache", "--no-progress"])
+    by_path = {f["path"]: f for f in json.loads(out)["findings"]}
+    gone = by_path["conf/app.env"]
+    assert gone["present_at_head"] is False and gone["removed_in"]["commit"] == removal
+    assert "removed_in" not in by_path["other.env"]
