@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
-from leakguard import filters
+from leakguard import checksums, filters
 from leakguard.confidence import judge
 from leakguard.entropy import shannon
 from leakguard.model import Chunk, Finding, Location
@@ -203,6 +203,8 @@ class Engine:
             return "stopword", ""
         if rule.min_entropy and shannon(secret) < rule.min_entropy:
             return "low entropy", ""
+        if rule.checksum and not checksums.valid(rule.checksum, secret):
+            return "checksum mismatch", ""
         return judge(rule, secret, key, text)
 
     def _finding(self, m: _Match, chunk: Chunk, data: bytes) -> Finding:

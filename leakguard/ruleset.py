@@ -16,6 +16,7 @@ from typing import Any
 import regex
 import yaml
 
+from leakguard import checksums
 from leakguard.errors import RuleError
 from leakguard.verify.spec import SpecError, VerifySpec, parse as parse_verify
 
@@ -27,7 +28,7 @@ REMEDIATION_KINDS = (
 _RULE_KEYS = {
     "id", "description", "severity", "keywords", "pattern", "entropy", "multiline",
     "generic", "near", "paths", "allow", "filters", "remediation", "references",
-    "tags", "examples", "negative_examples", "confidence", "verify",
+    "tags", "examples", "negative_examples", "confidence", "verify", "checksum",
 }
 # 'auto': computed per value (medium, or low for a weak value); the default for generic rules.
 # A level set in a rule file vouches for the position: only true non-secrets are dropped.
@@ -80,6 +81,7 @@ class Rule:
         """'high' | 'medium' | 'low' | 'auto' (generic rules default to auto, provider rules to high)."""
         return self.confidence or ("auto" if self.generic else "high")
     verify: VerifySpec | None = field(default=None, repr=False, compare=False)
+    checksum: str | None = None  # a leakguard.checksums validator the secret must pass
 
     @property
     def pattern(self) -> Any:  # regex.Pattern[str], compiled on first use
@@ -165,7 +167,7 @@ def _digest(rules: Iterable[Rule]) -> str:
                        r.near.pattern if r.near else None, r.near_lines,
                        [p.pattern for p in r.paths_only], [p.pattern for p in r.paths_skip],
                        sorted(r.allow_secrets), [p.pattern for p in r.allow_patterns],
-                       r.allow_stopwords, r.filters, r.severity, r.confidence)).encode())
+                       r.allow_stopwords, r.filters, r.severity, r.confidence, r.checksum)).encode())
     return h.hexdigest()
 
 
@@ -315,6 +317,9 @@ def compile_rule(raw: object, source: str, index: int, *, compile_now: bool = Tr
             verify = parse_verify(raw["verify"])
         except SpecError as e:
             raise _fail(source, rid, str(e)) from None
+    checksum = raw.get("checksum")
+    if checksum is not None and (not isinstance(checksum, str) or checksum not in checksums.VALIDATORS):
+        raise _fail(source, rid, f"unknown checksum {checksum!r} (known: {', '.join(sorted(checksums.VALIDATORS))})")
     return Rule(
         id=rid,
         description=raw["description"].strip(),
@@ -342,4 +347,5 @@ def compile_rule(raw: object, source: str, index: int, *, compile_now: bool = Tr
         source=os.path.basename(source),
         confidence=conf,
         verify=verify,
+        checksum=checksum,
     )
