@@ -232,6 +232,10 @@ def _trigger(rule: Rule) -> str:
     return rule.pattern_source
 
 
+def _keyword_triggered(rule: Rule) -> bool:
+    return bool(rule.keywords) and rule.has_key_group and not rule.generic and not rule.multiline and rule.near is None
+
+
 def _hs_expressions(rules: Sequence[Rule]) -> tuple[list[bytes], list[int], list[int]]:
     """One expression per rule, or one per keyword where Hyperscan refuses the pattern.
 
@@ -243,11 +247,17 @@ def _hs_expressions(rules: Sequence[Rule]) -> tuple[list[bytes], list[int], list
     # triggered by the companion, which is rare, instead of by its own broad pattern (any
     # 40-character base64 run): the engine confirms the lines around each hit anyway.
     pats = [hs_pattern(_trigger(r), bool(r.multiline)).encode("utf-8") for r in rules]
-    bad: set[int] = set()
+    # A keyed provider rule (the provider's name in the variable name: KRAKEN_PRIVATE_KEY=...)
+    # is entered by its keywords, which are that name: selective on their own, while the
+    # assignment-shaped pattern costs Hyperscan seconds of compile per hundred rules.
+    bad: set[int] = {i for i, r in enumerate(rules) if _keyword_triggered(r)}
     try:
-        _hs.Database().compile(expressions=pats, ids=list(range(len(pats))), elements=len(pats), flags=[pflags] * len(pats))
+        ok = [p for i, p in enumerate(pats) if i not in bad]
+        _hs.Database().compile(expressions=ok, ids=list(range(len(ok))), elements=len(ok), flags=[pflags] * len(ok))
     except Exception:  # hyperscan.error: find the expressions it refuses
         for i, pat in enumerate(pats):
+            if i in bad:
+                continue
             try:
                 _hs.Database().compile(expressions=[pat], ids=[0], elements=1, flags=[pflags])
             except Exception:
@@ -270,7 +280,7 @@ def _hs_expressions(rules: Sequence[Rule]) -> tuple[list[bytes], list[int], list
 
 def hs_cache_path(digest: str) -> Path:
     version = getattr(_hs, "__version__", "")
-    key = hashlib.sha256(f"{digest}|{version}|near-trigger".encode()).hexdigest()[:32]
+    key = hashlib.sha256(f"{digest}|{version}|near-trigger|keyed-by-keyword".encode()).hexdigest()[:32]
     return cache_dir() / f"hs-{key}.db"
 
 
