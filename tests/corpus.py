@@ -17,6 +17,8 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from leakguard import checksums
+
 ALNUM = string.ascii_letters + string.digits
 WORDS = ["harbor", "falcon", "orchid", "granite", "velvet", "meadow", "copper", "lantern", "thistle", "summit",
          "willow", "ember", "cobalt", "juniper", "marble", "sparrow", "tundra", "saffron", "quartz", "bramble"]
@@ -46,7 +48,12 @@ class Gen:
         return self.s(40, ALNUM + "+/")
 
     def github(self) -> str:
-        return "ghp_" + self.s(36)
+        return self.crc_token("ghp_")
+
+    def crc_token(self, prefix: str) -> str:
+        """GitHub/npm format: 30 random characters, then their CRC32 in base62."""
+        body = self.s(30)
+        return prefix + body + checksums.base62(checksums.crc32(body))
 
     def slack_bot(self) -> str:
         return f"xoxb-{self.rng.randint(10**10, 10**12)}-{self.rng.randint(10**10, 10**12)}-{self.s(24)}"
@@ -187,7 +194,7 @@ export function authHeader(token: string): Record<string, string> {{
 }}
 """
     files["web/.npmrc"] = f"""registry=https://registry.npmjs.org/
-//registry.npmjs.org/:_authToken={plant("web/.npmrc", "npm_" + g.s(36))}
+//registry.npmjs.org/:_authToken={plant("web/.npmrc", g.crc_token("npm_"))}
 save-exact=true
 """
 

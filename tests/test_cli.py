@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import RunCli
 
-SECRET = "ghp_" + "q8Lk2vT9xNp4Rw7ZmB3cYh6JfD1sA5gE0uWo"  # fake, random-looking
+SECRET = "ghp_" + "q8Lk2vT9xNp4Rw7ZmB3cYh6JfD1sA50nHZn5"  # fake, random-looking (valid checksum)
 
 
 @pytest.fixture
