@@ -1,0 +1,68 @@
+"""Provider rules must not claim each other's tokens.
+
+Every positive example of a provider rule (not generic, not a `fallback`
+catch-all) is scanned with the full rule pack with overlap resolution turned
+off, so every rule that would report the example's secret span shows up. A
+second provider rule on the same span is an overlap: the two rules claim one
+format, and which one wins would depend on rule order. Each overlap must be
+listed below with the reason it is intended (the engine then keeps the more
+specific rule); anything else fails.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+
+from leakguard import engine as engine_mod
+from leakguard.engine import Engine
+from leakguard.model import Chunk, Origin
+from leakguard.ruleset import Rule, Ruleset
+
+# (rule whose example it is, other rule that also reports it): why that is intended.
+# In every intended pair the second rule is a *form* (a JWT, a credential-file field, a
+# connection-string password) that holds any value; the first names the provider's own
+# format, and tests/test_rules.py proves it is the one reported (never shadowed).
+_JWT = "jwt-bearer-token reports any JWT; the provider rule names whose JWT it is"
+INTENDED: dict[tuple[str, str], str] = {
+    ("monday-api-token", "jwt-bearer-token"): _JWT,
+    ("onepassword-connect-token", "jwt-bearer-token"): _JWT,
+    ("supabase-service-role-key", "jwt-bearer-token"): _JWT,
+    ("npm-access-token", "npmrc-auth-token"): ".npmrc _authToken holds any token; an npm_ token is named precisely",
+    ("pypi-upload-token", "pypirc-password"): ".pypirc password holds any password; a pypi- macaroon is named precisely",
+    ("planetscale-password", "mysql-url-password"): "a MySQL URL holds any password; pscale_pw_ is PlanetScale's own",
+}
+
+
+def _is_provider(rule: Rule) -> bool:
+    return not rule.generic and "fallback" not in rule.tags
+
+
+@pytest.fixture(scope="module")
+def raw_engine(ruleset: Ruleset) -> Engine:
+    return Engine(ruleset, backend="regex")
+
+
+def test_no_two_provider_rules_claim_one_token(raw_engine: Engine, ruleset: Ruleset,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_mod, "_resolve_overlaps", lambda matches: matches)
+    providers = {r.id for r in ruleset.rules if _is_provider(r)}
+    seen: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for rule in ruleset.rules:
+        if rule.id not in providers:
+            continue
+        for ex in rule.examples:
+            data = ex.text.encode("utf-8")
+            found = raw_engine.scan(Chunk(data, (Origin("file", ex.path),))).findings
+            own = [f for f in found if f.rule_id == rule.id]
+            for f in found:
+                if f.rule_id == rule.id or f.rule_id not in providers:
+                    continue
+                loc = f.location
+                if any(loc.start_offset < o.location.end_offset and o.location.start_offset < loc.end_offset for o in own):
+                    seen[(rule.id, f.rule_id)].append(ex.text[:80])
+    unexpected = {k: v for k, v in seen.items() if k not in INTENDED}
+    assert not unexpected, "provider rules claiming the same token:\n" + "\n".join(
+        f"  {a} example also reported by {b}: {v[0]!r}" for (a, b), v in sorted(unexpected.items()))
+    stale = sorted(set(INTENDED) - set(seen))
+    assert not stale, f"INTENDED lists overlaps that no longer happen: {stale}"
