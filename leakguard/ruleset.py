@@ -7,7 +7,9 @@ and rule), then compiled into a frozen :class:`Rule`.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,17 +173,43 @@ def _digest(rules: Iterable[Rule]) -> str:
     return h.hexdigest()
 
 
-def load_file(path: Path, *, compile_now: bool = True) -> list[Rule]:
+def _parse(path: Path, text: str) -> Any:
+    """The file's YAML as plain data. Building Python objects from YAML is most of
+    a small scan's start-up with a large rule pack, so the result is cached as JSON
+    (C-parsed, data only) keyed by the file's content hash; a file whose data does
+    not survive a JSON round trip (dates, non-string keys) is simply not cached."""
+    from leakguard.prefilter import cache_dir  # prefilter imports this module
+
+    cached = cache_dir() / f"rules-{hashlib.sha256(text.encode()).hexdigest()[:32]}.json"
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise RuleError(f"{path}: cannot read rule file: {e}") from None
+        return json.loads(cached.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
     try:
         doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         raise RuleError(f"{path}:{where}: invalid YAML: {getattr(e, 'problem', e)}") from None
+    try:
+        data = json.dumps(doc, ensure_ascii=False)
+        if json.loads(data) == doc:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=cached.parent, prefix=".rules-")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(data)
+            os.replace(tmp, cached)
+    except (OSError, TypeError, ValueError):
+        pass  # no cache: the next run parses the YAML again
+    return doc
+
+
+def load_file(path: Path, *, compile_now: bool = True) -> list[Rule]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise RuleError(f"{path}: cannot read rule file: {e}") from None
+    doc = _parse(path, text)
     if not isinstance(doc, dict) or not isinstance(doc.get("rules"), list):
         raise RuleError(f"{path}: expected a mapping with a 'rules:' list")
     if set(doc) - {"rules"}:
