@@ -28,6 +28,8 @@ INTENDED: dict[tuple[str, str], str] = {
     ("monday-api-token", "jwt-bearer-token"): _JWT,
     ("onepassword-connect-token", "jwt-bearer-token"): _JWT,
     ("supabase-service-role-key", "jwt-bearer-token"): _JWT,
+    ("livestorm-api-token", "jwt-bearer-token"): _JWT,
+    ("web3storage-api-token", "jwt-bearer-token"): _JWT,
     ("npm-access-token", "npmrc-auth-token"): ".npmrc _authToken holds any token; an npm_ token is named precisely",
     ("pypi-upload-token", "pypirc-password"): ".pypirc password holds any password; a pypi- macaroon is named precisely",
     ("planetscale-password", "mysql-url-password"): "a MySQL URL holds any password; pscale_pw_ is PlanetScale's own",
