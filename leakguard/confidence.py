@@ -37,7 +37,7 @@ def judge(rule: Rule, secret: str, key: str | None, line: str) -> tuple[str | No
         if mode == "high" and rule.confidence is None:
             # a provider format whose value is a sample, a sequence or a password-ish word
             # is a documentation stand-in, not a token
-            reason = filters.weak_reason(secret)
+            reason = filters.stand_in_reason(secret)
             if reason:
                 return reason, ""
     if rule.generic:

@@ -1,9 +1,16 @@
-"""Small pure predicates that drop false positives.
+"""Small pure predicates that judge a candidate secret (docs/confidence.md).
 
-``placeholder_reason`` applies to every rule (unless the rule says
-``filters: false``); ``generic_reason`` adds the heuristics for keyword/value
-rules (``generic: true``), where most matches in real code are not secrets.
-Each returns ``None`` to keep the match or a short reason to drop it.
+Drop reasons, for true non-secrets only: ``placeholder_reason`` applies to
+every rule (unless the rule says ``filters: false``); ``generic_reason`` adds
+the heuristics for keyword/value rules (``generic: true``), where most matches
+in real code are names, references and format strings.
+
+Weakness, for values that are secrets but guessable or dictionary-like:
+``weak_reason`` (every rule) and ``generic_weak_reason`` (generic rules). In a
+credential position such a value is reported at low confidence
+(leakguard.confidence); in a provider's token format it marks a stand-in.
+
+Each returns ``None`` or a short reason.
 """
 from __future__ import annotations
 
@@ -107,15 +114,29 @@ def is_low_variety(value: str) -> bool:
     return len(value) >= 4 and (bool(_ALL_SAME.match(value)) or len(set(value)) <= 2 and len(value) >= 6)
 
 
-# Whole values that are documentation staples, never real credentials.
-SAMPLE_VALUES = frozenset({
-    "tiger", "scott", "hunter2", "password", "passw0rd", "p@ssw0rd", "p@ssword", "secret", "s3cr3t", "changeme",
-    "change_me", "changeit", "admin", "root", "toor", "postgres", "mysql", "guest", "pass", "pwd", "test",
-    "example", "letmein", "welcome", "qwerty", "foobar", "foo", "bar", "user", "username", "mypassword",
-    "yourpassword", "your_password", "mysecret", "supersecret", "secretpassword", "password1", "password123",
-    "admin123", "root123", "test123", "pass123", "12345", "123456", "1234567", "12345678", "123456789",
-    "passphrase", "testing", "testpass", "testpassword", "secretkey", "apikey", "api_key", "token", "mytoken",
-    "masterkey",  # Firebird's default
+# Whole values that stand for "a password goes here": field names and
+# documentation stand-ins, never somebody's password.
+PLACEHOLDER_VALUES = frozenset({
+    "password", "passwd", "secret", "changeme", "change_me", "changeit", "example", "foo", "bar", "foobar",
+    "baz", "user", "username", "token", "apikey", "api_key", "pwd", "pw", "pass", "passphrase", "secretkey",
+    "secret_key", "mytoken", "yourtoken", "your_token", "value", "xxx",
+})
+# A field name with an optional owner, in any case or separator: 'db_pass', 'MyPassword', 'user-password',
+# 'secured_password'. (Leetspeak forms such as 'P@ssw0rd' are somebody's weak password instead.)
+_FIELD_SHAPED = regex.compile(
+    r"(?i)^(?:(?:my|your|the|some|a|new|old|current|db|database|user|admin|root|app|default|secured?|strong"
+    r"|dummy|fake|test|sample|example|real|actual|super|master|account|login)[_\-\s]?){0,2}"
+    r"(?:password|passwd|pass|pwd|secret|token|api[_\-]?key|key|passphrase)$"
+)
+# Whole values that people really do use as passwords and that documentation
+# loves: a leak of one is a weak password, reported at low confidence.
+WEAK_VALUES = frozenset({
+    "tiger", "scott", "hunter2", "passw0rd", "p@ssw0rd", "p@ssword", "s3cr3t", "admin", "root", "toor",
+    "postgres", "mysql", "guest", "test", "letmein", "welcome", "qwerty", "mypassword", "yourpassword",
+    "your_password", "mysecret", "supersecret", "secretpassword", "password1", "password123", "admin123",
+    "root123", "test123", "pass123", "12345", "123456", "1234567", "12345678", "123456789", "testing",
+    "testpass", "testpassword", "masterkey",  # Firebird's default
+    "secret123", "topsecret", "hunter22", "iloveyou", "monkey", "dragon", "sunshine", "princess", "trustno1", "abc123",
 })
 
 
@@ -139,37 +160,62 @@ _PASSWORDISH = regex.compile(r"(?i)passw(?:or)?d|pass.word|^pass(?:\w{0,4}$|[^a-
 
 
 def placeholder_reason(secret: str) -> str | None:
+    """Why a value is not a secret at all (a stand-in, a template, a
+    reference, a vendor's example), or None. Applies to every rule."""
     if not secret.strip():
         return "empty"
     if _MARKUP.search(secret):
         return "markup"  # HTML-rendered documentation: 'pass</pre>', 'password&quot;'
     plain = unquote(secret) if "%" in secret else secret
-    if _PASSWORDISH.search(plain.translate(_LEET)):
-        return "placeholder"  # 'secured_password', 'P@55w0rd!', 'some_pass', 'pass%2Bword'
-    secret = plain
-    if secret in VENDOR_EXAMPLES:
+    if plain in VENDOR_EXAMPLES:
         return "vendor example"
-    if secret.lower() in SAMPLE_VALUES or regex.sub(r"[^a-z0-9]", "", secret.lower()) in SAMPLE_VALUES:
-        return "sample value"
-    if len(secret) < 4:
-        return "too short"
-    if "EXAMPLE" in secret:
-        return "vendor example"  # AWS documentation marks every sample key this way
-    if is_managed_reference(secret):
-        return MANAGED_REFERENCE
-    if is_template(secret):
-        return "template or reference"
-    if _PLACEHOLDER_WORDS.search(secret):
+    low = plain.lower()
+    if low in PLACEHOLDER_VALUES or regex.sub(r"[^a-z0-9]", "", low) in PLACEHOLDER_VALUES:
         return "placeholder"
-    if is_low_variety(secret):
+    if len(plain) < 4:
+        return "too short"
+    if "EXAMPLE" in plain:
+        return "vendor example"  # AWS documentation marks every sample key this way
+    if is_managed_reference(plain):
+        return MANAGED_REFERENCE
+    if is_template(plain):
+        return "template or reference"
+    if _FIELD_SHAPED.match(plain):
+        return "field name"  # 'db_pass', 'MyPassword', 'secured_password'
+    if _PLACEHOLDER_WORDS.search(plain):
+        return "placeholder"
+    if is_low_variety(plain):
         return "repeated characters"
-    if is_sequential(secret) or len(secret) >= 6 and ascending_coverage(secret) >= 0.5:
+    return None
+
+
+def stand_in_reason(secret: str) -> str | None:
+    """Why a value is a weak, guessable secret (a common password, a sequence,
+    a variation on 'password'), or None.
+
+    In a credential position such a value is still a leaked password and is
+    reported at low confidence; in a provider's token format it marks a
+    documentation stand-in."""
+    plain = unquote(secret) if "%" in secret else secret
+    low = plain.lower()
+    if low in WEAK_VALUES or regex.sub(r"[^a-z0-9@]", "", low) in WEAK_VALUES:
+        return "common password"
+    if _PASSWORDISH.search(plain.translate(_LEET)):
+        return "password-like"  # 'Passw0rd!', 'pass123', 'D1fficultP@ssw0rd', 'mysecretpass'
+    if is_sequential(plain) or len(plain) >= 6 and ascending_coverage(plain) >= 0.5:
         return "sequential"
     return None
 
 
 def weak_reason(secret: str) -> str | None:
-    """Why a value is a weak (guessable, dictionary-like) secret, or None."""
+    """Why a value is a weak, guessable secret, or None: a stand-in
+    (:func:`stand_in_reason`), or a variation on the word 'secret'."""
+    reason = stand_in_reason(secret)
+    if reason:
+        return reason
+    plain = unquote(secret) if "%" in secret else secret
+    if regex.search(r"(?i)secret", plain.translate(_LEET)):
+        return "secret-like"  # 'mysecretvalue', 's3cr3t-key'
     return None
 
 
@@ -190,16 +236,16 @@ _CODE_REFERENCE = regex.compile(
     | ^(?=[^\[]*\[)[A-Za-z_]\w*(?:\[[^\]]*\])*(?:\.[A-Za-z_]\w*(?:\[[^\]]*\])*)+$   # JMESPath: a.b[-1].c
     """,
 )
-# Words that stand for a type, a flag or a field rather than a value. (Sample
-# passwords such as 'changeit' are SAMPLE_VALUES, which placeholder_reason
-# drops for every rule before generic_reason runs.)
+# Words that stand for a type, a flag or a field rather than a value. (Stand-ins
+# such as 'changeit' are PLACEHOLDER_VALUES, which placeholder_reason drops for
+# every rule before generic_reason runs.)
 _LITERAL_WORDS = frozenset({
     "none", "null", "nil", "undefined", "true", "false", "yes", "no", "on", "off", "empty",
     "required", "optional", "string", "str", "int", "bool", "object", "any", "text", "varchar",
     "passwd", "key", "auth", "credential", "credentials", "private", "public", "hidden", "masked",
     "unset", "default", "value", "values", "env", "environment", "config", "demo", "bearer", "basic",
     "oauth", "oauth2", "jwt", "sha256", "md5", "secret_key", "access_token", "refresh_token",
-    "client_secret", "id_token", "secret123", "topsecret", "baz", "abc",
+    "client_secret", "id_token", "baz", "abc", "read", "write",  # GitHub Actions' permissions: id-token: write
 })
 _SECRET_WORDS = regex.compile(r"(?i)pass(?:word|wd)?|pwd|secret|token|api[_-]?key|credential|private[_-]?key")
 _ENV_NAME = regex.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
@@ -212,6 +258,7 @@ _INTERPOLATION = regex.compile(
     r"|\{[A-Za-z_][\w.]*\(?$"  # cut short inside an interpolation: id={env.lower(
 )
 _REGEXY = regex.compile(r"\\[wdsWDSbB]|\[\^|\]\{\d|\]\*|\]\+|\(\?[:P!=<]|\{\d+,\d*\}")
+_TYPE_NAME = regex.compile(r"_?(?:[A-Z][a-z0-9]*)*[A-Z][A-Za-z0-9]*(?:Key|Token|Secret|Password|Credentials?)")
 _HEADER_NAME = regex.compile(r"^[A-Z][a-z]+(?:-[A-Z][a-z]+)+$")
 _LEET = str.maketrans({"4": "a", "@": "a", "0": "o", "3": "e", "1": "i", "5": "s", "$": "s", "7": "t"})
 _WORDY = regex.compile(r"^(?:[A-Za-z][a-z]+[_.-]?)+\d{0,2}$")
@@ -226,12 +273,36 @@ _NOT_SECRET_KEY = regex.compile(
 )
 
 
+def _clean(secret: str) -> str:
+    return regex.sub(r"(?:\\[nrt])+$", "", secret.strip()).rstrip(",;")
+
+
+# Words that make a value with spaces a sentence (a prompt, an error message) rather than a passphrase.
+_PROSE_WORDS = regex.compile(
+    r"(?i)(?:^|\s)(?:the|is|are|was|be|your|you|enter|must|should|please|not|for|of|to|with|this|that|here|will"
+    r"|can|cannot|invalid|required|missing|wrong|incorrect|too|and|or|if|when|use|set|see)(?=\s|$|[.,:;!?])"
+)
+
+
+def is_prose(value: str) -> bool:
+    """A sentence, a prompt or an expression: many words, sentence words or
+    sentence punctuation. (A passphrase of a few plain words is not prose.)"""
+    words = value.split()
+    return len(words) >= 6 or bool(_PROSE_WORDS.search(value)) or bool(regex.search(r"\w[.?!:]$|[()=+<>]", value))
+
+
 def generic_reason(secret: str, key: str | None, line: str) -> str | None:
-    """Why a keyword=value match is not a secret, or None to report it."""
+    """Why a keyword=value match is not a secret at all, or None.
+
+    Only true non-secrets are dropped here: names, types, references, paths,
+    format strings, hashes where hashes belong. Weak values are for
+    :func:`generic_weak_reason` (reported at low confidence)."""
     if key and _NOT_SECRET_KEY.search(key):
         return "not a secret name"
-    s = regex.sub(r"(?:\\[nrt])+$", "", secret.strip()).rstrip(",;")
+    s = _clean(secret)
     low = s.lower()
+    if s != secret and placeholder_reason(s):
+        return "placeholder"  # 'secret\\n' at the end of a JSON string
     if len(s) < 4:
         return "too short"
     if not any(ch.isalnum() for ch in s):
@@ -240,8 +311,6 @@ def generic_reason(secret: str, key: str | None, line: str) -> str | None:
         return "literal word"
     if _MASK.match(s):
         return "masked"
-    if _UUID.match(s):
-        return "uuid"
     if _HASH_PREFIX.match(s) or _HEX_DIGEST.match(s) and key and regex.search(r"(?i)hash|digest|sum|sha|md5|checksum|fingerprint", key):
         return "hash"
     if _CODE_REFERENCE.search(s):
@@ -258,39 +327,57 @@ def generic_reason(secret: str, key: str | None, line: str) -> str | None:
         return "regular expression"
     if s.startswith("arn:"):
         return "arn"
-    if s.isalpha() and not (len(s) >= 16 and not s.islower() and not _IDENT_WORDS.match(s)):
-        return "plain word"  # 'python', 'badpass', 'IAmSensitive': test and documentation values
     if _HEADER_NAME.match(s):
         return "header name"
-    if any(ch.isspace() for ch in s):
-        return "prose"  # generated secrets have no spaces; sentences and expressions do
-    if regex.search(r"(?i)secret", s.translate(_LEET)):
-        return "placeholder"  # mysecretvalue, s3cr3t-key: documentation values
+    if _TYPE_NAME.fullmatch(s):
+        return "type name"  # private_key: "_RSAPrivateKey" (a quoted annotation)
+    if any(ch.isspace() for ch in s) and is_prose(s):
+        return "prose"  # 'Please enter your password', 'password is required'
     if regex.search(r";\s*[A-Za-z ]+=", s):
         return "connection string fragment"  # the connection-string rules extract the password itself
     if key and low.replace("-", "_") == key.lower().replace("-", "_"):
         return "value equals its name"
-    if _IDENT_WORDS.match(s) and _SECRET_WORDS.search(s):
-        return "field name"
-    if s.isdigit() and len(s) < 8:
-        return "number"
+    if _IDENT_WORDS.match(s) and _SECRET_WORDS.search(s) and "-" not in s:
+        return "field name"  # user_password, apiKey
     if regex.fullmatch(r"[\d.,:_-]+", s) and not s.isdigit():
-        return "number"
+        return "number"  # versions, addresses, times
+    return None
+
+
+def is_random_letters(value: str) -> bool:
+    """A mixed-case string of letters that is not made of words: 'xKfPqLmZtR'
+    (a generated secret) but not 'IAmSensitive', 'HelloWorld' or 'fooBar'."""
+    if not value.isalpha() or len(value) < 8 or value.islower() or value.isupper() or _IDENT_WORDS.match(value):
+        return False
+    flips = sum(1 for a, b in zip(value, value[1:]) if a.islower() != b.islower())
+    consonant_run = max((len(r) for r in regex.findall(r"[^aeiouy]+", value.lower())), default=0)
+    return flips / len(value) >= 0.35 or consonant_run >= 4
+
+
+def generic_weak_reason(secret: str, key: str | None) -> str | None:
+    """Why a value generic_reason keeps is weak or dictionary-like (reported
+    at low confidence), or None when it looks like a real secret."""
+    s = _clean(secret)
+    if _UUID.match(s):
+        return "uuid"  # an id more often than a key
+    if s.isalpha() and not (len(s) >= 16 and not s.islower() and not _IDENT_WORDS.match(s)) and not is_random_letters(s):
+        return "plain word"  # 'python', 'badpass', 'IAmSensitive'
+    if any(ch.isspace() for ch in s):
+        return "passphrase"  # a few words with spaces
+    if _IDENT_WORDS.match(s) and _SECRET_WORDS.search(s):
+        return "name-like"  # 'db-password-prod'
+    if s.isdigit() and len(s) < 8:
+        return "number"  # a PIN, a port, a count
     if key and _is_token_key(key):
         # API keys and tokens are machine-made: long and varied.
         if len(s) < 32 and regex.fullmatch(r"[0-9a-f]+", s):
             return "short hex id"  # content hashes and ids; hex API keys are 32+
         if len(s) < 8 or shannon(s) < 2.5:
             return "not token-like"
-        if len(s) < 32 and regex.fullmatch(r"[A-Za-z_.:-]+", s):
+        if len(s) < 32 and regex.fullmatch(r"[A-Za-z_.:-]+", s) and not is_random_letters(s):
             return "word"  # names (NextToken, _sa_default), words: real tokens have digits
         if _WORDY.match(s):
             return "identifier"
-    return None
-
-
-def generic_weak_reason(secret: str, key: str | None) -> str | None:
-    """Why a value that generic_reason keeps is still weak, or None."""
     return None
 
 

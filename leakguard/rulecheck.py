@@ -63,6 +63,8 @@ def check_rule(rule: Rule, full: Engine | None = None, backend: str = "regex") -
             continue
         if ex.secret is not None and found[0].secret != ex.secret:
             yield p("error", f"{tag}: extracted a different secret than the example's 'secret' ({len(found[0].secret)} chars vs {len(ex.secret)})")
+        if ex.confidence is not None and found[0].confidence != ex.confidence:
+            yield p("error", f"{tag}: reported at confidence {found[0].confidence}, the example says {ex.confidence}")
         if ex.secret is None and found[0].secret not in ex.text:
             yield p("error", f"{tag}: extracted secret does not occur in the text")
         if full is not None and not any(f.rule_id == rule.id for f in run_example(full, ex)):

@@ -48,6 +48,7 @@ class Example:
     text: str
     secret: str | None = None
     path: str = "example.txt"
+    confidence: str | None = None  # the finding's expected confidence (positive examples)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,14 +251,17 @@ def _examples(source: str, rid: object, name: str, v: object) -> tuple[Example, 
     for i, ex in enumerate(v):
         if isinstance(ex, str):
             out.append(Example(ex))
-        elif isinstance(ex, dict) and isinstance(ex.get("text"), str) and not set(ex) - {"text", "secret", "path"}:
+        elif isinstance(ex, dict) and isinstance(ex.get("text"), str) and not set(ex) - {"text", "secret", "path", "confidence"}:
             sec = ex.get("secret")
             path = ex.get("path", "example.txt")
             if sec is not None and not isinstance(sec, str) or not isinstance(path, str):
                 raise _fail(source, rid, f"{name}[{i}]: 'secret' and 'path' must be strings")
-            out.append(Example(ex["text"], sec, path))
+            conf = ex.get("confidence")
+            if conf is not None and conf not in ("high", "medium", "low"):
+                raise _fail(source, rid, f"{name}[{i}]: 'confidence' must be high, medium or low")
+            out.append(Example(ex["text"], sec, path, conf))
         else:
-            raise _fail(source, rid, f"{name}[{i}]: expected a string or {{text, secret, path}}")
+            raise _fail(source, rid, f"{name}[{i}]: expected a string or {{text, secret, path, confidence}}")
     return tuple(out)
 
 

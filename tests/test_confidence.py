@@ -86,3 +86,76 @@ def test_min_confidence_keeps_at_or_above_and_counts(eng: Engine) -> None:
     assert [f.rule_id for f in result.findings] == ["provider"] and result.stats.below_min_confidence == 1
     result = apply_min_confidence(ScanResult(list(found), Stats()), "low")
     assert len(result.findings) == 2 and result.stats.below_min_confidence == 0
+
+
+# ---------------------------------------------------------------- weak but real vs placeholders
+# Each weak-but-real password in several credential positions: reported (low or medium), never dropped.
+WEAK_REAL = ["Passw0rd!", "pass123", "D1fficultP@ssw0rd", "mysecretpass", "hunter2", "postgres", "letmein",
+             "admin123", "Summer.2024", "blue-sky-harbor", "correct horse battery", "sunshine", "qwerty123",
+             "P@55w0rd!", "s3cr3tP4ss!", "123456", "tiger"]
+# A random mixed-case string of letters is a secret (medium), not a dictionary word.
+RANDOM_LETTERS = ["xKfPqLmZtR", "QzWvBnMkLp", "mRtKwPzQxV"]
+# Only true non-secrets are dropped.
+PLACEHOLDERS = ["changeme", "<your-key>", "xxxx", "xxxxxxxx", "your_password_here", "REPLACE_ME", "${DB_PASSWORD}",
+                "{{ db_password }}", "%(password)s", "password", "db_pass", "MyPassword", "********", "",
+                "<password>", "YOUR-PASSWORD", "CHANGE_ME", "dummy", "ENC[AES256_GCM,data:8fE=,iv:abc=,tag:x==,type:str]"]
+POSITIONS = [
+    ("settings.py", 'DATABASE_PASSWORD = "{v}"'),
+    ("config.yml", "  password: '{v}'"),
+    ("app.js", "const dbPassword = '{v}';"),
+    ("server.xml", "<password>{v}</password>"),
+]
+
+
+def _found(engine: Engine, path: str, line: str) -> list[tuple[str, str]]:
+    return [(f.secret, f.confidence) for f in engine.scan(Chunk(line.encode(), (Origin("file", path),))).findings]
+
+
+@pytest.mark.parametrize("value", WEAK_REAL)
+@pytest.mark.parametrize(("path", "template"), POSITIONS, ids=[p for p, _ in POSITIONS])
+def test_weak_real_passwords_are_reported(engine: Engine, path: str, template: str, value: str) -> None:
+    found = _found(engine, path, template.format(v=value))
+    assert len(found) == 1 and found[0][0] == value, found
+    assert found[0][1] in ("low", "medium")
+
+
+@pytest.mark.parametrize("value", ["Passw0rd!", "pass123", "mysecretpass", "hunter2", "123456", "correct horse battery"])
+def test_weak_passwords_are_low(engine: Engine, value: str) -> None:
+    assert _found(engine, "settings.py", f'DATABASE_PASSWORD = "{value}"') == [(value, "low")]
+
+
+@pytest.mark.parametrize("value", RANDOM_LETTERS)
+def test_random_letters_are_medium(engine: Engine, value: str) -> None:
+    assert _found(engine, "settings.py", f'DATABASE_PASSWORD = "{value}"') == [(value, "medium")]
+
+
+@pytest.mark.parametrize("value", PLACEHOLDERS)
+@pytest.mark.parametrize(("path", "template"), POSITIONS, ids=[p for p, _ in POSITIONS])
+def test_placeholders_are_not_reported(engine: Engine, path: str, template: str, value: str) -> None:
+    assert _found(engine, path, template.format(v=value)) == []
+
+
+@pytest.mark.parametrize("value", ["IAmSensitive", "HelloWorld", "python", "appleTree"])
+def test_words_are_low_not_medium(engine: Engine, value: str) -> None:
+    assert _found(engine, "settings.py", f'DATABASE_PASSWORD = "{value}"') == [(value, "low")]
+
+
+def test_rule_check_verifies_an_examples_confidence(tmp_path: Path) -> None:
+    from leakguard.rulecheck import check_rule
+
+    (tmp_path / "r.yaml").write_text(r"""
+rules:
+  - id: pw
+    description: a generic password
+    severity: medium
+    generic: true
+    keywords: [password]
+    pattern: '(?i)\b(?P<key>password) = "(?P<secret>[^"]{4,})"'
+    examples:
+      - {text: 'password = "pass123"', confidence: low}
+      - {text: 'password = "Hk7mZq2xVb9L"', confidence: low}
+    negative_examples: ['password = "changeme"']
+""")
+    (rule,) = load_ruleset([tmp_path], include_default=False).rules
+    problems = [p.message for p in check_rule(rule) if p.level == "error"]
+    assert problems == ["examples[1]: reported at confidence medium, the example says low"]

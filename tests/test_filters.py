@@ -20,7 +20,8 @@ def test_templates_and_references(value: str) -> None:
 
 @pytest.mark.parametrize("value", [
     "changeme", "your_password", "YOUR-API-KEY-HERE", "xxxxxxxx", "********", "AKIAIOSFODNN7EXAMPLE",
-    "example-secret", "dummy", "placeholder", "REDACTED", "abcdefgh", "12345678", "aaaaaaaa", "insert-key-here", "TODO",
+    "example-secret", "dummy", "placeholder", "REDACTED", "aaaaaaaa", "insert-key-here", "TODO", "db_pass",
+    "MyPassword", "secured_password", "some_pass", "password", "pass",
 ])
 def test_placeholders(value: str) -> None:
     assert placeholder_reason(value)
@@ -40,16 +41,15 @@ def test_real_values_pass_placeholder_filter(value: str) -> None:
     ("password", "password"), ("null", "password"), ("None", "secret"), ("os.environ['X']", "password"),
     ("process.env.API_KEY", "api_key"), ("settings.DB_PASSWORD", "password"), ("get_secret('db')", "password"),
     ("DB_PASSWORD", "password"), ("/etc/ssl/private/key.pem", "private_key"), ("https://auth.example.com/token", "token"),
-    ("550e8400-e29b-41d4-a716-446655440000", "api_key"), ("$2b$12$KIXQJb2n8R0x1oZmQv6yUeWl3k9cV7dB4nM2sT5fH8jP1qA6rE0gW", "password"),
+    ("$2b$12$KIXQJb2n8R0x1oZmQv6yUeWl3k9cV7dB4nM2sT5fH8jP1qA6rE0gW", "password"),
     ("sha512-Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFy", "integrity_token"), ("Please enter your password", "password"),
-    ("****", "password"), ("8", "password"), ("bearer", "token_type"), ("production", "token"), ("user_password", "password_field"),
+    ("****", "password"), ("8", "password"), ("bearer", "token_type"), ("user_password", "password_field"),
     ("abc", "password"), ("next-page-cursor-value", "next_token"), ("%s", "password"), ("{0}", "password"),
-    ("s3cr3tP4ss!", "password"), ("P@55w0rd!", "password"), ("Pa55.w0rd", "password"), ("secured_password", "pw"),
-    ("some_pass", "pw"), ("pass%2Bword", "pw"), ("pass</pre></div>", "pw"), ("password&quot;</span>", "pw"),
-    ("somepw;PORT=50001", "PWD"), ("masterkey", "password"), ("python", "pwd"), ("IAmSensitive", "password"),
-    ("ABC12345", "SessionToken"), ("abcd1234defg5678", "token"), ("[^\\W\\d]\\w*", "jsonnet_token"),
+    ("secured_password", "pw"),
+    ("some_pass", "pw"), ("pass</pre></div>", "pw"), ("password&quot;</span>", "pw"),
+    ("somepw;PORT=50001", "PWD"), ("[^\\W\\d]\\w*", "jsonnet_token"),
     ("Access-Control-Allow-Credentials", "ACL_CREDENTIALS"), ("arn:aws:kms:us-west-2:111122223333:key/1a2b", "encryptionKey"),
-    ("48205d4ffd7feba3", "ApiKey"), ("session:{ADMIN_EMAIL}", "session_key"), ("id={env.lower()},src=FILE", "secret"), ("id={env.lower(", "secret"), ("%!*'();:@&=+$,/?#[] ", "safe_token"), ("user:{user.id}:tok", "token"), ("None,", "password"), ("secret\\n", "password"), ("f/31961209122448", "nextForwardToken"),
+    ("session:{ADMIN_EMAIL}", "session_key"), ("id={env.lower()},src=FILE", "secret"), ("id={env.lower(", "secret"), ("%!*'();:@&=+$,/?#[] ", "safe_token"), ("user:{user.id}:tok", "token"), ("None,", "password"), ("secret\\n", "password"), ("f/31961209122448", "nextForwardToken"),
 ])
 def test_generic_drops(value: str, key: str) -> None:
     assert generic_reason(value, key, "") or placeholder_reason(value), (value, key)
