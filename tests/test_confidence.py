@@ -159,3 +159,10 @@ rules:
     (rule,) = load_ruleset([tmp_path], include_default=False).rules
     problems = [p.message for p in check_rule(rule) if p.level == "error"]
     assert problems == ["examples[1]: reported at confidence medium, the example says low"]
+
+
+@pytest.mark.parametrize("host", ["db.example.com", "db.internal", "10.0.3.17"])
+def test_the_host_does_not_decide(eng: Engine, host: str) -> None:
+    assert scan(eng, f"u = db://app:Zr8kLq2mVx9T@{host}/x") == [("conn-auto", "Zr8kLq2mVx9T", "medium")]
+    assert scan(eng, f"u = db://app:pass123@{host}/x") == [("conn-auto", "pass123", "low")]
+    assert scan(eng, f"u = db://app:password@{host}/x") == []
