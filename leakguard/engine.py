@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from leakguard import checksums, filters
 from leakguard.confidence import judge
+from leakguard.decode import MAX_DEPTH, decoded_findings, overlaps
 from leakguard.entropy import shannon
 from leakguard.model import Chunk, Finding, Location
 from leakguard.prefilter import Prefilter, make_prefilter
@@ -62,10 +63,12 @@ class _Match:
 class Engine:
     """A compiled rule set plus its prefilter. Build once, scan many chunks."""
 
-    def __init__(self, ruleset: Ruleset, *, backend: str = "auto") -> None:
+    def __init__(self, ruleset: Ruleset, *, backend: str = "auto", decode_depth: int = MAX_DEPTH) -> None:
         self.ruleset = ruleset
         self.rules = ruleset.rules
         self.backend = backend
+        self.decode_depth = decode_depth  # encoding layers opened (leakguard.decode); 0: none
+        self._generic_ids = frozenset(r.id for r in self.rules if r.generic)
         self.prefilter: Prefilter = make_prefilter(self.rules, ruleset.digest, backend)
         self._keywordless = [i for i, r in enumerate(self.rules) if not r.keywords]
 
@@ -76,7 +79,40 @@ class Engine:
         if self.backend == "lazy" and self.prefilter.name != "hyperscan" and items >= LAZY_COMPILE_ITEMS:
             self.prefilter = make_prefilter(self.rules, self.ruleset.digest, "auto")
 
-    def scan(self, chunk: Chunk) -> Detection:
+    def scan(self, chunk: Chunk, *, decode_depth: int | None = None) -> Detection:
+        """Findings in the chunk's text, then in the encoded blobs it holds."""
+        det = self._scan_plain(chunk)
+        depth = self.decode_depth if decode_depth is None else decode_depth
+        if depth > 0 and chunk.data:
+            self._add_decoded(chunk, det, depth)
+        return det
+
+    def _add_decoded(self, chunk: Chunk, det: Detection, depth: int) -> None:
+        """Merge findings from decoded blobs: a provider finding on the encoded text
+        wins; a generic one (an opaque 'Basic dXNl...' value) gives way to what the
+        decoded text holds."""
+        new: list[Finding] = []
+        found, cleared = decoded_findings(self, chunk, depth)
+        if cleared:  # an opaque generic match whose decoded user:password is a placeholder
+            det.findings = [g for g in det.findings if not (g.rule_id in self._generic_ids and any(
+                s < g.location.end_offset and g.location.start_offset < e for s, e in cleared))]
+        for f in found:
+            if chunk.lines is not None and f.location.line not in chunk.lines:
+                continue
+            if any(overlaps(f, g) and g.rule_id not in self._generic_ids for g in det.findings):
+                continue
+            if _allowed_inline(chunk.data, f.location.start_offset):
+                det.allowed_inline += 1
+                continue
+            new.append(f)
+        if not new:
+            return
+        plain = [g for g in det.findings if not (g.rule_id in self._generic_ids and any(overlaps(f, g) for f in new))]
+        findings = sorted(plain + new, key=lambda f: (f.location.start_offset, f.rule_id))
+        encoded = {chunk.data[f.location.start_offset:f.location.end_offset].decode("utf-8", "replace") for f in new}
+        det.findings = _mask_neighbours([_mask_encoded(f, encoded) for f in findings])
+
+    def _scan_plain(self, chunk: Chunk) -> Detection:
         det = Detection()
         data = chunk.data
         if not data:
@@ -242,6 +278,15 @@ def _mask_neighbours(findings: list[Finding]) -> list[Finding]:
                 text = text.replace(g.secret, redact(g.secret))
         out.append(dataclasses.replace(f, line_text=text) if text != f.line_text else f)
     return out
+
+
+def _mask_encoded(f: Finding, encoded: set[str]) -> Finding:
+    """Encoded blobs are secrets in disguise: mask them in every line text."""
+    text = f.line_text
+    for e in encoded:
+        if e in text:
+            text = text.replace(e, redact(e))
+    return dataclasses.replace(f, line_text=text) if text != f.line_text else f
 
 
 def _line_starts(data: bytes) -> set[int]:

@@ -44,6 +44,8 @@ def add_engine_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-default-rules", action="store_true", help="use only the --rules given")
     g.add_argument("--enable-rule", action="append", default=[], metavar="ID", help="scan with only these rules (repeatable)")
     g.add_argument("--disable-rule", action="append", default=[], metavar="ID", help="skip this rule (repeatable)")
+    g.add_argument("--decode", action=argparse.BooleanOptionalAction, default=True,
+                   help="also scan inside base64, hex and percent-encoded text (default: on)")
     c = p.add_argument_group("configuration")
     c.add_argument("--config", metavar="FILE", help="config file applied after (and over) the discovered ones")
     c.add_argument("--no-repo-config", action="store_true",
@@ -249,7 +251,9 @@ def build_engine(args: argparse.Namespace, *, backend: str = "auto") -> Engine:
         digest = hashlib.sha256(f"{ruleset.digest}\0{sorted(sev.items())}".encode()).hexdigest()
         ruleset = Ruleset(rules, digest)
     args.rule_metadata = ruleset.rules  # for reporters that describe rules (SARIF)
-    return Engine(ruleset, backend=backend)
+    from leakguard.decode import MAX_DEPTH
+
+    return Engine(ruleset, backend=backend, decode_depth=MAX_DEPTH if getattr(args, "decode", True) else 0)
 
 
 def baseline_path(args: argparse.Namespace) -> str | None:

@@ -1,0 +1,381 @@
+"""Secrets wrapped in an encoding: base64, hex and percent-encoding.
+
+After the plain scan of a chunk, :func:`decoded_findings` looks for encoded
+blobs, decodes them, scans the decoded text with the full rule set, and
+reports what it finds at the ENCODED text's location, with ``decoded`` (the
+outer encoding) and ``key_path`` (where the blob sits, e.g.
+``data.DB_PASSWORD``). The secret of such a finding is the decoded value
+(what has to be rotated); its line text has the encoded blob masked, since
+base64 is no protection.
+
+Where the blobs come from:
+
+- Kubernetes ``Secret`` manifests: every ``data:`` entry, reported by its
+  key name (``KEY: <decoded>`` is what the rules see);
+- ``user:password`` pairs (HTTP Basic headers, Docker ``auth`` values): the
+  rules see ``password: <decoded password>`` under the blob's key;
+- any other base64 run of 20+ characters, hex run of 20+ digits, ``\\xNN``
+  escapes, or a token with 3+ ``%XX`` escapes whose decoded text is printable.
+
+Everything is bounded: blobs over ``MAX_BLOB`` characters are skipped, at
+most ``MAX_CANDIDATES`` blobs and ``MAX_DECODED`` decoded bytes per chunk,
+and decoded text is itself decoded at most ``MAX_DEPTH`` levels deep.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import unquote_to_bytes
+
+from leakguard.model import Chunk, Finding, Origin
+from leakguard.redact import redact
+
+if TYPE_CHECKING:
+    from leakguard.engine import Engine
+
+MAX_BLOB = 65536  # encoded characters
+MAX_CANDIDATES = 256  # blobs decoded per chunk
+MAX_DECODED = 1 << 20  # decoded bytes per chunk, all levels
+MAX_DEPTH = 2  # decoded text inside decoded text
+MIN_B64 = 20
+DECODED_SUFFIX = ".decoded"  # the path rules see for decoded text
+MIN_HEX = 20
+
+# bytes of the base64 alphabets (standard and URL-safe) -> b"A", everything else -> b" "
+# ('_' and '-' of the URL-safe alphabet are left out: snake_case names would make every line a run;
+# URL-safe tokens such as JWTs have their own rules)
+_ALPHABET = bytes(65 if chr(c) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/" else 32
+                  for c in range(256))
+_RUN = b"A" * MIN_B64
+_HEXRUN = re.compile(rb"(?:[0-9a-fA-F]{2}){" + str(MIN_HEX // 2).encode() + rb",}")
+_XESC = re.compile(rb"\\x[0-9a-fA-F]{2}(?:\\x[0-9a-fA-F]{2}){7,}")
+# three or more %XX escapes in a token (widened to the token's start by _token_start)
+_PCT = re.compile(rb"%[0-9A-Fa-f]{2}(?:[^\s\"'<>`%]{0,256}%[0-9A-Fa-f]{2}){2,}[^\s\"'<>`%]{0,256}")
+# user:password pairs, which may be shorter than MIN_B64: HTTP Basic credentials and Docker auths
+_AFTER = (b'"', b"'", b" ", b"\t", b":", b"=")
+_BASIC_AT = re.compile(rb"(?i)basic[ \t]+([A-Za-z0-9+/]{8,1024}={0,2})(?![A-Za-z0-9+/=])")
+_AUTH_AT = re.compile(rb"""(?i)auth["']?[ \t]*[:=][ \t]*["']?([A-Za-z0-9+/]{8,1024}={0,2})(?![A-Za-z0-9+/=])""")
+_PAIR_WORDS = tuple((w, p) for p, words in ((_BASIC_AT, (b"Basic", b"basic", b"BASIC")), (_AUTH_AT, (b"auth", b"Auth", b"AUTH")))
+                    for w in words)
+_KIND_SECRET = re.compile(rb"""^\s*["']?kind["']?\s*:\s*["']?Secret\b""", re.M)
+_DATA_BLOCK = re.compile(rb"^(?P<indent>[ \t]*)(?:data|binaryData)[ \t]*:[ \t]*(?:#.*)?\r?$", re.M)
+_DATA_ENTRY = re.compile(rb"""^(?P<indent>[ \t]+)["']?(?P<key>[\w.\-]+)["']?[ \t]*:[ \t]*["']?(?P<blob>[A-Za-z0-9+/]+={0,2})["']?[ \t]*\r?$""")
+_KEY_BEFORE = re.compile(r"""["']?(?P<key>[A-Za-z_][\w.\-]*)["']?\s*[:=]\s*(?:["']|(?:basic|bearer)\s+)?$""", re.I)
+_BASIC_BEFORE = re.compile(r"(?i)\bbasic\s+$")
+_USER_PASS = re.compile(r"^(?P<user>[^:\s]{1,256}):(?P<password>\S{1,512})$")
+_HAS_ASSIGNMENT = re.compile(r"[\w\"'][\"']?\s*[:=]")
+_KEY_LINE = re.compile(r"""^\s*(?:-\s+)?["']?(?P<key>[^"':{}\[\]\s][^"':{}\[\]]*?)["']?\s*:""")
+
+
+@dataclass(slots=True)
+class _Blob:
+    start: int  # byte offsets of the encoded text in the chunk
+    end: int
+    kind: str  # base64 | hex | percent
+    decoded: str
+    key: str | None  # the name the blob is assigned to
+    key_path: str | None  # that name with the keys of its enclosing blocks
+    view: str  # what the rules see
+    pair: bool = False  # a user:password pair (Basic auth, Docker auth)
+
+
+def decoded_findings(engine: Engine, chunk: Chunk, depth: int = MAX_DEPTH) -> tuple[list[Finding], list[tuple[int, int]]]:
+    """Findings inside the encoded blobs of ``chunk``, located at the encoded text, and
+    the spans of ``user:password`` blobs whose password was judged no secret
+    (``dXNlcjpwYXNzd29yZA==`` is 'user:password': a placeholder, encoded or not).
+
+    ``depth`` is how many encoding layers to open (0: none)."""
+    out: list[Finding] = []
+    cleared: list[tuple[int, int]] = []
+    if depth <= 0:
+        return out, cleared
+    budget = MAX_DECODED
+    for blob in _blobs(chunk.data):
+        budget -= len(blob.view)
+        if budget < 0:
+            break
+        found = list(_scan_view(engine, chunk, blob, depth))
+        out.extend(found)
+        if not found and blob.pair:
+            cleared.append((blob.start, blob.end))
+    return out, cleared
+
+
+def overlaps(f: Finding, g: Finding) -> bool:
+    return f.location.start_offset < g.location.end_offset and g.location.start_offset < f.location.end_offset
+
+
+def _scan_view(engine: Engine, chunk: Chunk, blob: _Blob, depth: int) -> Iterator[Finding]:
+    # decoded text is data, not the program source around it: rules scoped away from
+    # source files (unquoted assignments) apply to it
+    sub = Chunk(blob.view.encode("utf-8"), (Origin("file", chunk.origin.path + DECODED_SUFFIX),))
+    found = engine.scan(sub, decode_depth=depth - 1).findings
+    if not found:
+        return
+    data = chunk.data
+    ls = data.rfind(b"\n", 0, blob.start) + 1
+    le = data.find(b"\n", blob.end)
+    le = len(data) if le < 0 else le
+    encoded = data[blob.start:blob.end].decode("utf-8", "replace")
+    line = data[ls:le].decode("utf-8", "replace").replace(encoded, redact(encoded))
+    from leakguard.engine import _location, fingerprint, secret_hash
+
+    loc = _location(data, blob.start, blob.end)
+
+    seen: set[str] = set()
+    for f in found:
+        if f.secret in seen:
+            continue
+        seen.add(f.secret)
+        sh = secret_hash(f.rule_id, f.secret)
+        yield dataclasses.replace(
+            f, origins=chunk.origins, location=loc, secret_hash=sh, fingerprint=fingerprint(sh, chunk.origin.path),
+            line_text=line[:2000], key=blob.key or f.key, decoded=blob.kind,
+            key_path=_join(blob.key_path, f.key_path))
+
+
+def _join(outer: str | None, inner: str | None) -> str | None:
+    if outer and inner:
+        return f"{outer}>{inner}"  # a blob inside a blob: data.config>auths.registry.auth
+    return outer or inner
+
+
+# ---------------------------------------------------------------- finding blobs
+
+def _blobs(data: bytes) -> Iterator[_Blob]:
+    """Candidate blobs, cheapest tests first; plain-text work stays in C
+    (bytes.translate / find / lower) so decoding costs little on real code."""
+    n = 0
+    taken: list[tuple[int, int]] = []
+    for blob in _k8s_blobs(data):
+        taken.append((blob.start, blob.end))
+        n += 1
+        yield blob
+    for s, e, kind, text in _candidates(data):
+        if n >= MAX_CANDIDATES:
+            return
+        if any(s < te and ts < e for ts, te in taken):
+            continue
+        n += 1
+        taken.append((s, e))
+        yield _view(data, s, e, kind, text)
+
+
+def _candidates(data: bytes) -> Iterator[tuple[int, int, str, str]]:
+    """(start, end, kind, decoded text) for each blob that decodes to text."""
+    # user:password pairs after 'Basic' or under an 'auth' key (may be short)
+    for word, pattern in _PAIR_WORDS:
+        i = data.find(word)
+        while i >= 0:
+            nxt = data[i + len(word):i + len(word) + 1]
+            ok = nxt in _AFTER and (i == 0 or not data[i - 1:i].isalnum())
+            m = pattern.match(data, i) if ok else None
+            if m:
+                s, e = m.span(1)
+                text = _b64(m.group(1), strict=True)
+                if text is not None and _USER_PASS.match(text.strip()):
+                    yield s, e, "base64", text
+            i = data.find(word, i + 4)
+    # runs of the base64 alphabet (hex digits are a subset): found with translate + find
+    t = data.translate(_ALPHABET)
+    i = t.find(_RUN)
+    while i >= 0:
+        e = t.find(b" ", i)
+        e = len(t) if e < 0 else e
+        s = i
+        while e < len(t) and data[e:e + 1] == b"=" and e - s < MAX_BLOB:  # padding
+            e += 1
+        raw = data[s:e]
+        # most runs are words, names and paths: reject them before any decoding
+        text = None
+        if e - s > MAX_BLOB or raw.isalpha():
+            pass
+        elif _HEXRUN.fullmatch(raw):
+            text, kind = _hex(raw), "hex"
+        elif not (raw.islower() or raw.isupper()):
+            text, kind = _b64(raw), "base64"
+        if text is not None:
+            yield s, e, kind, text
+        i = t.find(_RUN, e)
+    # \xNN escapes and %XX escapes (literal-led patterns: fast)
+    i = data.find(b"\\x")
+    while i >= 0:
+        m = _XESC.match(data, i) if data[i + 4:i + 6] == b"\\x" == data[i + 28:i + 30] else None
+        if m:
+            text = _hex(m.group())
+            if text is not None:
+                yield m.start(), m.end(), "hex", text
+            i = m.end()
+        i = data.find(b"\\x", i + 1)
+    if b"%" in data:
+        for m in _PCT.finditer(data):
+            s = _token_start(data, m.start())
+            if m.end() - s <= MAX_BLOB:
+                text = _pct(data[s:m.end()])
+                if text is not None:
+                    yield s, m.end(), "percent", text
+
+
+def _span(data: bytes, pos: int) -> tuple[int, int]:
+    ls = data.rfind(b"\n", 0, pos) + 1
+    le = data.find(b"\n", pos)
+    return ls, len(data) if le < 0 else le
+
+
+def _token_start(data: bytes, pos: int) -> int:
+    """Where the token holding ``pos`` starts (at most 256 bytes back)."""
+    i = pos
+    while i > 0 and pos - i < 256 and data[i - 1:i] not in b" \t\r\n\"'<>`":
+        i -= 1
+    return i
+
+
+def _k8s_blobs(data: bytes) -> Iterator[_Blob]:
+    """Each `data:` entry of each Kubernetes Secret document."""
+    i = data.find(b"Secret")
+    while i >= 0:
+        ls = data.rfind(b"\n", 0, i) + 1
+        if _KIND_SECRET.match(data, ls, i + 6):
+            break
+        i = data.find(b"Secret", i + 6)
+    else:
+        return
+    for doc_start, doc_end in _documents(data):
+        doc = data[doc_start:doc_end]
+        if not _KIND_SECRET.search(doc):
+            continue  # (a manifest is small: this search is cheap)
+        for block in _DATA_BLOCK.finditer(doc):
+            indent = len(block.group("indent").expandtabs())
+            pos = block.end() + 1
+            while pos < len(doc):
+                nl = doc.find(b"\n", pos)
+                nl = len(doc) if nl < 0 else nl
+                raw = doc[pos:nl]
+                if raw.strip() and not raw.lstrip().startswith(b"#"):
+                    m = _DATA_ENTRY.match(raw)
+                    if not m or len(m.group("indent").expandtabs()) <= indent:
+                        break
+                    s = doc_start + pos + m.start("blob")
+                    e = doc_start + pos + m.end("blob")
+                    text = _b64(m.group("blob"), strict=True) if e - s <= MAX_BLOB else None
+                    if text is not None:
+                        key = m.group("key").decode()
+                        yield _Blob(s, e, "base64", text, key, f"data.{key}", _k8s_view(key, text))
+                pos = nl + 1
+
+
+def _k8s_view(key: str, text: str) -> str:
+    if "\n" in text.strip():
+        return f"# {key}\n{text}"  # a file (a PEM key, a config): scanned as it is
+    return f"{key}: {text.strip()}"
+
+
+def _documents(data: bytes) -> Iterator[tuple[int, int]]:
+    start = 0
+    for m in re.finditer(rb"^---[ \t]*\r?$", data, re.M):
+        yield start, m.start()
+        start = m.end()
+    yield start, len(data)
+
+
+def _view(data: bytes, start: int, end: int, kind: str, text: str) -> _Blob:
+    ls = data.rfind(b"\n", 0, start) + 1
+    before = data[max(ls, start - 200):start].decode("utf-8", "replace")
+    m = _KEY_BEFORE.search(before)
+    key = m.group("key") if m else None
+    path = _key_path(data, ls, key) if key else None
+    up = _USER_PASS.match(text.strip()) if kind == "base64" else None
+    pair = bool(up and (_BASIC_BEFORE.search(before) or (key or "").lower() in ("auth", "basic", "basic_auth", "credentials")))
+    if up and pair:
+        view = _assign("password", up.group("password"))  # user:password: the password is the secret
+    elif key and "\n" not in text.strip() and not _HAS_ASSIGNMENT.search(text):
+        view = _assign(key, text.strip())  # a bare value: the rules see it under the blob's name
+    else:
+        view = text
+    return _Blob(start, end, kind, text, key, path, view, pair)
+
+
+def _assign(key: str, value: str) -> str:
+    q = "'" if '"' in value else '"'
+    return f"{key} = {q}{value}{q}"
+
+
+def _key_path(data: bytes, line_start: int, key: str) -> str:
+    """``key`` prefixed by the keys of the enclosing blocks (YAML or pretty-printed JSON), found by
+    walking up to lines with less indentation (at most 200 lines)."""
+    parts = [key]
+    line = data[line_start:data.find(b"\n", line_start) if data.find(b"\n", line_start) >= 0 else len(data)]
+    indent = len(line) - len(line.lstrip())
+    pos = line_start
+    for _ in range(200):
+        if pos <= 0 or indent == 0:
+            break
+        prev = data.rfind(b"\n", 0, pos - 1) + 1
+        text = data[prev:pos - 1].decode("utf-8", "replace")
+        pos = prev
+        stripped = text.lstrip()
+        if not stripped or stripped.startswith(("#", "//")):
+            continue
+        ind = len(text) - len(stripped)
+        if ind < indent:
+            m = _KEY_LINE.match(text)
+            if m and (text.rstrip().endswith((":", "{", "[")) or stripped.startswith("-")):
+                parts.append(m.group("key").strip())
+            indent = ind
+    return ".".join(reversed(parts))
+
+
+# ---------------------------------------------------------------- decoding
+
+def _printable(b: bytes) -> str | None:
+    """The text, if the bytes are UTF-8 text a person could have written."""
+    if len(b) < 6:
+        return None
+    try:
+        s = b.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    bad = sum(1 for ch in s if not (ch.isprintable() or ch in "\t\r\n"))
+    if bad or not any(ch.isalnum() for ch in s):
+        return None
+    return s
+
+
+def _b64(raw: bytes, strict: bool = False) -> str | None:
+    if not strict:
+        # a word, a path or an identifier is not base64: ask for a digit or '+/=' and mixed case
+        # (a run holds only the base64 alphabet, so 'not isalpha' means a digit or '+/=')
+        if raw.isalpha() or raw.islower() or raw.isupper() or raw.isdigit():
+            return None
+    body = raw.rstrip(b"=")
+    if len(body) % 4 == 1:
+        return None
+    alt = b"-_" if b"-" in body or b"_" in body else None
+    if alt and (b"+" in body or b"/" in body):
+        return None
+    try:
+        b = base64.b64decode(body + b"=" * (-len(body) % 4), altchars=alt, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return _printable(b)
+
+
+def _hex(raw: bytes) -> str | None:
+    body = raw.replace(b"\\x", b"")
+    try:
+        return _printable(bytes.fromhex(body.decode("ascii")))
+    except ValueError:
+        return None
+
+
+def _pct(raw: bytes) -> str | None:
+    try:
+        b = unquote_to_bytes(raw)
+    except ValueError:
+        return None
+    return _printable(b) if b != raw else None
