@@ -153,3 +153,11 @@ def test_staged_lines_and_inline_allow_apply(engine: Engine) -> None:
     assert det.findings == [] and det.allowed_inline == 1
     text = f"a: 1\ntoken_blob: {b64('password: ' + PW)}\n"
     assert engine.scan(Chunk(text.encode(), (Origin("file", "x.yaml"),), lines=frozenset({1}))).findings == []
+
+
+def test_docker_config_inside_a_kubernetes_secret(engine: Engine) -> None:
+    cfg = json.dumps({"auths": {"registry.acme.io": {"auth": b64("deploy:" + PW)}}})
+    text = f"apiVersion: v1\nkind: Secret\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: {b64(cfg)}\n"
+    (f,) = scan(engine, text, "k8s/regcred.yaml")
+    assert (f.secret, f.decoded, f.key, f.location.line) == (PW, "base64", ".dockerconfigjson", 5)
+    assert f.key_path is not None and f.key_path.startswith("data..dockerconfigjson>")
