@@ -166,3 +166,17 @@ def test_the_host_does_not_decide(eng: Engine, host: str) -> None:
     assert scan(eng, f"u = db://app:Zr8kLq2mVx9T@{host}/x") == [("conn-auto", "Zr8kLq2mVx9T", "medium")]
     assert scan(eng, f"u = db://app:pass123@{host}/x") == [("conn-auto", "pass123", "low")]
     assert scan(eng, f"u = db://app:password@{host}/x") == []
+
+
+def test_min_confidence_from_config_and_command_line(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    (tmp_path / "settings.py").write_text('DB_PASSWORD = "pass123"\nAPI_PASSWORD = "Vq8#nR2kLw!73"\n')
+    def confidences(*extra: str) -> list[str]:
+        code, out, err = run_cli(["scan", str(tmp_path), "-f", "json", "--no-progress", *extra])
+        assert code in (0, 1), err
+        return sorted(f["confidence"] for f in json.loads(out)["findings"])
+    assert confidences() == ["medium"]  # the default floor hides the weak one
+    (tmp_path / ".leakguard.toml").write_text('min_confidence = "low"\n')
+    assert confidences() == ["low", "medium"]
+    assert confidences("--min-confidence", "high") == []

@@ -18,6 +18,10 @@ STARTER = """\
 # Fail the build only for findings at or above this severity: low | medium | high | critical.
 # fail_on = "low"
 
+# Report only findings at or above this confidence: low | medium | high (docs/confidence.md).
+# "low" adds weak passwords such as pass123; "high" keeps provider formats and credential files.
+# min_confidence = "medium"
+
 # Exit code when findings fail the build (default 1; 2, 3 and 130 are reserved).
 # exit_code = 1
 
