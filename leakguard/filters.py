@@ -299,6 +299,8 @@ def generic_reason(secret: str, key: str | None, line: str) -> str | None:
     :func:`generic_weak_reason` (reported at low confidence)."""
     if key and _NOT_SECRET_KEY.search(key):
         return "not a secret name"
+    if key and "::" in line and regex.search(r"::" + regex.escape(key) + r"[\"']", line):
+        return "not a secret name"  # a type name such as "AWS::AppSync::ApiKey": the key is not a field
     s = _clean(secret)
     low = s.lower()
     if s != secret and placeholder_reason(s):

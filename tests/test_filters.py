@@ -121,3 +121,9 @@ def test_real_passwords_found(engine: Engine, path: str, line: str) -> None:
 def test_decoys_not_found(engine: Engine, path: str, line: str) -> None:
     found = engine.scan(Chunk(line.encode(), (Origin("file", path),))).findings
     assert found == [], [(f.rule_id, f.key) for f in found]
+
+
+def test_resource_type_names_are_not_credential_positions() -> None:
+    line = '    "AWS::AppSync::ApiKey": "3d9f0c2a1b",'
+    assert generic_reason("3d9f0c2a1b", "ApiKey", line) == "not a secret name"
+    assert generic_reason("3d9f0c2a1b", "ApiKey", '    "ApiKey": "3d9f0c2a1b",') is None
