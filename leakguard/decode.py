@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import unquote_to_bytes
 
+from leakguard.filters import placeholder_reason
 from leakguard.model import Chunk, Finding, Origin
 from leakguard.redact import redact
 
@@ -101,7 +102,7 @@ def decoded_findings(engine: Engine, chunk: Chunk, depth: int = MAX_DEPTH) -> tu
             break
         found = list(_scan_view(engine, chunk, blob, depth))
         out.extend(found)
-        if not found and blob.pair:
+        if not found and blob.pair and placeholder_reason(_password(blob.decoded)):
             cleared.append((blob.start, blob.end))
     return out, cleared
 
@@ -137,6 +138,10 @@ def _scan_view(engine: Engine, chunk: Chunk, blob: _Blob, depth: int) -> Iterato
             f, origins=chunk.origins, location=loc, secret_hash=sh, fingerprint=fingerprint(sh, chunk.origin.path),
             line_text=line[:2000], key=blob.key or f.key, decoded=blob.kind,
             key_path=_join(blob.key_path, f.key_path))
+
+
+def _password(pair: str) -> str:
+    return pair.strip().split(":", 1)[-1]
 
 
 def _join(outer: str | None, inner: str | None) -> str | None:
