@@ -108,3 +108,24 @@ def test_push_of_a_commit_with_a_secret_is_rejected(hooked_repo: tuple[Path, dic
     out = r.stdout + r.stderr
     assert r.returncode != 0, out
     assert "deploy.env" in out and "removed since" in out
+
+
+def test_run_all_files_fails_on_a_committed_key(hooked_repo: tuple[Path, dict[str, str]]) -> None:
+    """`pre-commit run --all-files` names every tracked file with nothing staged: the hook must
+    read them, not pass because the commit adds nothing."""
+    repo, env = hooked_repo
+    pw = fake_password()
+    (repo / "legacy.env").write_text(f"DB_PASSWORD={pw}\n")
+    _run(repo, env, "git", "add", "legacy.env")
+    r = _run(repo, env, "git", "commit", "-q", "--no-verify", "-m", "committed before the hook existed")
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = _run(repo, env, *PRE_COMMIT, "run", "--all-files", "leakguard")
+    out = r.stdout + r.stderr
+    assert r.returncode != 0 and "legacy.env" in out and "Failed" in out, out
+    assert pw not in out
+    r = _run(repo, env, *PRE_COMMIT, "run", "--files", "legacy.env", "leakguard")
+    assert r.returncode != 0, r.stdout + r.stderr
+    _run(repo, env, "git", "rm", "-q", "legacy.env")
+    _run(repo, env, "git", "commit", "-q", "--no-verify", "-m", "drop it")
+    r = _run(repo, env, *PRE_COMMIT, "run", "--all-files", "leakguard")
+    assert r.returncode == 0, r.stdout + r.stderr

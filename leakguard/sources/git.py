@@ -249,6 +249,48 @@ def mirror_clone(url: str) -> Iterator[str]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _index_extensions(data: bytes) -> set[bytes]:
+    """Signatures of the index extensions (each: 4-byte signature, 4-byte size, data)."""
+    sigs: set[bytes] = set()
+    pos = 0
+    while pos + 8 <= len(data):
+        sigs.add(data[pos:pos + 4])
+        pos += 8 + int.from_bytes(data[pos + 4:pos + 8], "big")
+    return sigs
+
+
+def index_entries(repo: str) -> dict[str, tuple[str, str]]:
+    """Path -> (octal mode, blob id) of every stage-0 entry of the index.
+
+    Read by GitPython (the file named by GIT_INDEX_FILE when a hook sets it);
+    an index GitPython cannot parse in full (version 4, a split index) is read
+    with ``git ls-files -s`` instead, never partially."""
+    try:
+        from git.index import IndexFile
+
+        r = gitpython_repo(repo)
+        try:
+            env_index = os.environ.get("GIT_INDEX_FILE")
+            idx = IndexFile(r, os.path.abspath(env_index) if env_index else None)
+            entries = idx.entries
+            if not _index_extensions(idx._extension_data or b"") & {b"link", b"sdir"}:  # split / sparse index
+                return {os.fsdecode(p) if isinstance(p, bytes) else str(p): (f"{e.mode:o}", e.hexsha)
+                        for (p, stage), e in entries.items() if stage == 0}
+        finally:
+            r.close()
+    except SourceError:
+        raise
+    except Exception:  # noqa: BLE001 - index version 4, a corrupt index: ask git
+        pass
+    out: dict[str, tuple[str, str]] = {}
+    for rec in run(repo, "ls-files", "-s", "-z", "--full-name").stdout.split(b"\0"):
+        meta, _, p = rec.partition(b"\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[2] == b"0":
+            out[p.decode("utf-8", "backslashreplace")] = (parts[0].decode(), parts[1].decode())
+    return out
+
+
 def is_shallow(repo: str) -> bool:
     out = run(repo, "rev-parse", "--is-shallow-repository", check=False).stdout.strip()
     return out == b"true"

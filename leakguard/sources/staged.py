@@ -22,6 +22,7 @@ from leakguard.errors import SourceError, UsageError
 from leakguard.model import Chunk, Origin, Skipped
 from leakguard.sources import git
 from leakguard.sources._text import to_utf8
+from leakguard.sources.files import Entry, read_entry
 from leakguard.sources.history import display_path
 
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
@@ -105,13 +106,35 @@ def pathspecs_for(repo: str, paths: Sequence[str]) -> list[str]:
 
 
 def staged_chunks(path: str = ".", paths: Sequence[str] = (), max_size: int = 0) -> Iterator[Chunk | Skipped]:
-    """Chunks of the staged blobs, each limited to the lines the commit adds."""
-    repo = git.open_repo(path)
-    if git.run(repo, "rev-parse", "--is-bare-repository", check=False).stdout.strip() == b"true":
+    """Chunks of the staged blobs, each limited to the lines the commit adds.
+
+    A file named in ``paths`` that the commit does not change is scanned whole
+    from the index, and a named file git does not track is read from disk:
+    ``pre-commit run --all-files`` (or ``--files``) names files with nothing
+    staged, and a gate run over them must read them. A commit names only
+    staged files, so a commit is still judged by the lines it adds."""
+    info = git.repository(path)
+    if info.bare:
         raise SourceError(f"{path}: a bare repository has no index (--staged needs a work tree)")
-    files = staged_files(repo, pathspecs_for(repo, paths) if paths else ())
+    repo = info.top
+    specs = pathspecs_for(repo, paths) if paths else []
+    files = staged_files(repo, specs)
+    whole: set[str] = set()
+    if specs:
+        staged = {f.path for f in files}
+        index = git.index_entries(repo)
+        for p, spec in zip(paths, specs):
+            if spec in staged:
+                continue
+            if spec in index:
+                mode, oid = index[spec]
+                if mode.startswith("100"):
+                    files.append(StagedFile(spec, git.ZERO_OID, oid, None))
+                    whole.add(spec)
+            elif os.path.isfile(p) and not any(k.startswith(spec + "/") for k in index):
+                yield read_entry(Entry(os.path.abspath(p), spec), max_size)  # untracked: from disk
     sizes = git.blob_sizes(repo, [f.oid for f in files])
-    readable = []
+    readable: dict[str, list[StagedFile]] = {}  # one read per blob, however many files hold it
     for f in files:
         origin = Origin("staged", f.path)
         if f.oid not in sizes:
@@ -119,23 +142,25 @@ def staged_chunks(path: str = ".", paths: Sequence[str] = (), max_size: int = 0)
         elif max_size and sizes[f.oid] > max_size:
             yield Skipped(origin, "too-large", f"{sizes[f.oid]} bytes")
         else:
-            readable.append(f)
+            readable.setdefault(f.oid, []).append(f)
     reader = git.BlobReader(repo)
     try:
-        by_oid = {f.oid: f for f in readable}
-        for oid, raw in reader.read(list(by_oid)):
-            f = by_oid[oid]
-            origin = Origin("staged", f.path)
-            if raw is None:
-                yield Skipped(origin, "unreadable", f"missing index blob {oid[:12]}")
-                continue
-            data, notes = to_utf8(raw)
-            if data is None:
-                yield Skipped(origin, "binary")
-                continue
-            lines = f.lines if f.lines is not None else _diff_lines(reader, f.old_oid, data)
-            if lines:
-                yield Chunk(data, (origin,), oid, lines, notes)
+        for oid, raw in reader.read(list(readable)):
+            for f in readable[oid]:
+                origin = Origin("staged", f.path)
+                if raw is None:
+                    yield Skipped(origin, "unreadable", f"missing index blob {oid[:12]}")
+                    continue
+                data, notes = to_utf8(raw)
+                if data is None:
+                    yield Skipped(origin, "binary")
+                    continue
+                if f.path in whole:
+                    yield Chunk(data, (origin,), oid, None, notes)
+                    continue
+                lines = f.lines if f.lines is not None else _diff_lines(reader, f.old_oid, data)
+                if lines:
+                    yield Chunk(data, (origin,), oid, lines, notes)
     finally:
         reader.close()
 

@@ -126,3 +126,27 @@ def test_revisions_resolve_through_gitpython_and_git(origin: tuple[Path, str]) -
     with pytest.raises(Exception, match="unknown revision"):
         git_src.resolve(str(repo), "main:deploy/.env")  # a blob is not a commit
     assert os.path.isdir(git_src.repository(str(repo)).common_dir)
+
+
+@pytest.mark.parametrize("setup", [[], ["--index-version", "4"], ["--split-index"]], ids=["v2", "v4", "split"])
+def test_index_entries_match_git_for_every_index_format(origin: tuple[Path, str], setup: list[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, _ = origin
+    for i in range(5):
+        write(repo, f"dir/f{i}.txt", f"{i}\n")
+    if setup:
+        git(repo, "update-index", *setup)
+    write(repo, "late.txt", "late\n")  # after the split: lives in the shared or split part
+    expected = {}
+    for line in git(repo, "ls-files", "-s").splitlines():
+        meta, path = line.split("\t")
+        mode, oid, _ = meta.split()
+        expected[path] = (mode, oid)
+    assert git_src.index_entries(str(repo)) == expected
+    other = repo.parent / "other-index"  # a hook's GIT_INDEX_FILE (git commit <paths>) is honoured
+    env_index = {**os.environ, "GIT_INDEX_FILE": str(other)}
+    import subprocess
+
+    subprocess.run(["git", "read-tree", "HEAD"], cwd=repo, env=env_index, check=True)
+    monkeypatch.setenv("GIT_INDEX_FILE", str(other))
+    assert set(git_src.index_entries(str(repo))) == {"deploy/.env"}

@@ -90,3 +90,33 @@ def test_staged_outside_a_repository_is_one_line_exit_2(tmp_path: Path, run_cli:
 def test_staged_bad_paths_are_usage_errors(git_repo: Path, run_cli: RunCli, argv: list[str]) -> None:
     code, _, err = run_cli(argv, cwd=git_repo)
     assert code == 2 and err.count("\n") == 1
+
+
+def test_named_files_with_nothing_staged_are_scanned_whole(git_repo: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    """`pre-commit run --all-files` names committed files with nothing staged: they are read
+    (from the index), so a committed live-format key fails the run. Untracked named files are read
+    from disk. Without names, --staged still reports only what the commit adds."""
+    import json
+    import secrets
+    import string
+
+    from tests.conftest import git as g
+
+    key = "sk_live_" + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(24))
+    (git_repo / "pay.js").write_text(f'const stripe = "{key}";\n')
+    (git_repo / "ok.txt").write_text("nothing\n")
+    g(git_repo, "add", ".")
+    g(git_repo, "commit", "-qm", "committed key")
+    code, out, err = run_cli(["scan", "--staged", "-f", "json", "--no-progress"], cwd=git_repo)
+    assert code == 0, err  # nothing staged, no names: nothing to judge
+    code, out, err = run_cli(["scan", "--staged", "pay.js", "ok.txt", "-f", "json", "--no-progress"], cwd=git_repo)
+    assert code == 1, err
+    assert [f["path"] for f in json.loads(out)["findings"]] == ["pay.js"]
+    (git_repo / "new.js").write_text(f'const k = "{key}";\n')  # untracked, named (pre-commit run --files)
+    code, out, _ = run_cli(["scan", "--staged", "new.js", "ok.txt", "-f", "json", "--no-progress"], cwd=git_repo)
+    assert code == 1 and [f["path"] for f in json.loads(out)["findings"]] == ["new.js"]
+    # a staged edit elsewhere in the file still counts only the lines it adds
+    (git_repo / "pay.js").write_text(f'const stripe = "{key}";\nconst x = 1;\n')
+    g(git_repo, "add", "pay.js")
+    code, out, err = run_cli(["scan", "--staged", "pay.js", "-f", "json", "--no-progress"], cwd=git_repo)
+    assert code == 0, out
