@@ -48,6 +48,7 @@ class PathGlob:
     pattern: str
     base: str  # absolute directory
     compiled: Any = field(repr=False, compare=False)
+    from_repo: bool = False  # set by a config file found in the scanned repository
 
     def matches(self, abspath: str) -> bool:
         rel = os.path.relpath(abspath, self.base)
@@ -305,6 +306,17 @@ def is_broad_glob(pattern: str) -> bool:
     return wild_last and len(parts) <= 2 and not (p.endswith("/**") and len(parts) > 1)
 
 
+def _inside_repo(path: Path, key: str, target: str) -> str:
+    """A path from a repository's own config must stay inside that repository
+    (symlinks resolved): it must not read or overwrite files elsewhere."""
+    top = find_repo_root(path.resolve().parent) or path.resolve().parent
+    real, root = os.path.realpath(target), os.path.realpath(top)
+    if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
+        raise ConfigError(f"{path}: '{key}' must stay inside the repository {root} (got {target!r}); "
+                          "pass it on the command line or with --config instead")
+    return target
+
+
 def _apply(acc: _Acc, path: Path, table: dict[str, Any], from_repo: bool) -> None:
     s = acc.s
     base = str(path.resolve().parent)
@@ -315,7 +327,8 @@ def _apply(acc: _Acc, path: Path, table: dict[str, Any], from_repo: bool) -> Non
         rules = _table(path, "rules", table["rules"])
         _unknown(path, "rules", rules, _RULES_KEYS)
         for p in _str_list(path, "rules.paths", rules.get("paths", [])):
-            s["rule_paths"].append(os.path.join(base, p))
+            full = os.path.join(base, p)
+            s["rule_paths"].append(_inside_repo(path, "rules.paths", full) if from_repo else full)
         if "default" in rules:
             s["default_rules"] = _bool(path, "rules.default", rules["default"])
             if not s["default_rules"]:
@@ -338,14 +351,11 @@ def _apply(acc: _Acc, path: Path, table: dict[str, Any], from_repo: bool) -> Non
         for g in _str_list(path, "allowlist.paths", allow.get("paths", [])):
             if not g.strip():
                 raise ConfigError(f"{path}: 'allowlist.paths' has an empty glob")
-            s["allow_paths"].append(PathGlob(g, base, glob_to_regex(g)))
-            if is_broad_glob(g):
-                warn.append(f"allowlists the path glob {g!r} (a whole directory or file type)")
+            s["allow_paths"].append(PathGlob(g, base, glob_to_regex(g), from_repo))
+        # what allowlists hide is judged on each scan by its effect (commands/_common.py), not by their text
         for key, dst in (("secrets", "allow_secrets"), ("lines", "allow_lines")):
             pats = _regex_list(path, f"allowlist.{key}", allow.get(key, []))
             s[dst].extend(pats)
-            warn.extend(f"allowlist.{key} regex {p.pattern!r} matches almost anything"
-                        for p in pats if p.search("") or p.search("x") and p.search("Zq9!"))
         words = _str_list(path, "allowlist.stopwords", allow.get("stopwords", []))
         for w in words:
             if len(w.strip()) < 3:
@@ -371,21 +381,15 @@ def _apply(acc: _Acc, path: Path, table: dict[str, Any], from_repo: bool) -> Non
             warn.append(f"sets max_file_size to {s['max_file_size']} bytes (larger files are not scanned)")
     if "fail_on" in table:
         s["fail_on"] = _choice(path, "fail_on", table["fail_on"], SEVERITIES)
-        if s["fail_on"] != "low":
-            warn.append(f"sets fail_on = {s['fail_on']!r} (findings below it do not fail the build)")
     if "min_confidence" in table:
         s["min_confidence"] = _choice(path, "min_confidence", table["min_confidence"], CONFIDENCES)
-        if s["min_confidence"] == "high":
-            warn.append("sets min_confidence = 'high' (medium-confidence findings are not reported)")
     if "exit_code" in table:
         s["exit_code"] = check_exit_code(str(path), table["exit_code"])
-        if s["exit_code"] == 0:
-            warn.append("sets exit_code = 0 (findings never fail the build)")
     if "baseline" in table:
         b = table["baseline"]
         if not isinstance(b, str) or not b.strip():
             raise ConfigError(f"{path}: 'baseline' must be a file name")
-        s["baseline"] = os.path.join(base, b)
+        s["baseline"] = _inside_repo(path, "baseline", os.path.join(base, b)) if from_repo else os.path.join(base, b)
     if from_repo:
         s["warnings"].extend(f"repository config {path} {w}; run with --no-repo-config to ignore it" for w in warn)
 

@@ -17,8 +17,8 @@ from leakguard import baseline as baseline_mod
 from leakguard.config import Settings, apply_allowlists, check_exit_code, load_settings, size_in_bytes
 from leakguard.engine import Engine
 from leakguard.errors import ConfigError, UsageError
-from leakguard.confidence import DEFAULT_MIN_CONFIDENCE, apply_min_confidence
-from leakguard.model import CONFIDENCES, SEVERITIES, ScanResult
+from leakguard.confidence import DEFAULT_MIN_CONFIDENCE, apply_min_confidence, at_least
+from leakguard.model import CONFIDENCES, SEVERITIES, Finding, ScanResult, severity_rank
 from leakguard.reporters import REPORTERS
 from leakguard.ruleset import Ruleset, load_ruleset
 from leakguard.scan import Progress
@@ -214,6 +214,13 @@ def settings_for(args: argparse.Namespace) -> Settings:
     settings = load_settings(config_base(args), config_file=getattr(args, "config", None),
                              repo_config=not getattr(args, "no_repo_config", False))
     args.settings = settings
+    # what a run without the repository's config would use, to judge what that config hides
+    args.cli_gate = (getattr(args, "fail_on", None), getattr(args, "exit_code", None),
+                     getattr(args, "min_confidence", None))
+    args.user_settings = None
+    if not getattr(args, "no_repo_config", False) and len(settings.files) > (1 if getattr(args, "config", None) else 0):
+        args.user_settings = load_settings(config_base(args), config_file=getattr(args, "config", None),
+                                           repo_config=False)
     if getattr(args, "fail_on", None) is None:
         args.fail_on = settings.fail_on or "low"
     if getattr(args, "min_confidence", None) is None:
@@ -245,6 +252,10 @@ def build_engine(args: argparse.Namespace, *, backend: str = "auto") -> Engine:
         enable = list(args.enable_rule)
     if enable or disable:
         ruleset = ruleset.select(enable=enable, disable=disable)
+    user: Settings | None = getattr(args, "user_settings", None)
+    if user is not None:  # each rule's severity without the repository's config
+        usev = dict(user.severity)
+        args.default_severity = {r.id: usev.get(r.id, r.severity) for r in ruleset.rules}
     if st.severity:
         sev = dict(st.severity)
         rules = tuple(dataclasses.replace(r, severity=sev.get(r.id, r.severity)) for r in ruleset.rules)
@@ -261,15 +272,18 @@ def baseline_path(args: argparse.Namespace) -> str | None:
 
 
 def excluded_path(args: argparse.Namespace) -> Callable[[str], bool]:
-    """Files never read: config path-glob allowlists and leakguard's own baseline."""
+    """Files never read: the baseline file in use (no other file of that name),
+    and path globs from your own ``--config``. A repository config's path globs
+    are applied after the scan, so what they hide can be counted."""
     st = settings_for(args)
     own = baseline_path(args)
-    own_abs = os.path.abspath(own) if own else None
+    own_real = os.path.realpath(own) if own else None
+    globs = [g for g in st.allow_paths if not g.from_repo]
 
     def excluded(abspath: str) -> bool:
-        if os.path.basename(abspath) == baseline_mod.DEFAULT_NAME or abspath == own_abs:
+        if own_real is not None and os.path.realpath(abspath) == own_real:
             return True
-        return st.path_allowed(abspath)
+        return any(g.matches(abspath) for g in globs)
 
     return excluded
 
@@ -333,8 +347,14 @@ def postprocess(result: ScanResult, args: argparse.Namespace) -> ScanResult:
     settings = settings_for(args)
     if not result.root and not getattr(args, "root", None) and any(p != "-" for p in getattr(args, "paths", None) or []):
         result.root = scan_base(args)
+    before = list(result.findings)
     result = apply_min_confidence(result, args.min_confidence)
     result = apply_allowlists(result, settings, scan_base(args))
+    hidden = repo_config_effect(before, result.findings, args)
+    if hidden:
+        print(f"leakguard: warning: {hidden}", file=sys.stderr)
+        if getattr(args, "format", "terminal") != "terminal" or getattr(args, "output", None):
+            result.warnings.append(hidden)
     bl = baseline_path(args)
     if bl:
         result = baseline_mod.apply(result, baseline_mod.load(bl), show=getattr(args, "show_baselined", False))
@@ -348,6 +368,73 @@ def postprocess(result: ScanResult, args: argparse.Namespace) -> ScanResult:
             if getattr(args, "format", "terminal") != "terminal" or getattr(args, "output", None):
                 print(f"leakguard: warning: {w}", file=sys.stderr)
     return result
+
+
+_ALLOW_KEY = {"hash": "allowlist.hashes", "secret regex": "allowlist.secrets", "line regex": "allowlist.lines",
+              "stopword": "allowlist.stopwords"}
+
+
+def repo_config_effect(before: list[Finding], after: list[Finding], args: argparse.Namespace) -> str | None:
+    """What the repository's own config hides on this scan, judged by effect.
+
+    Compares this run with a default run (no repository config: only the
+    command line and ``--config``): findings that run would report which
+    allowlists, ``min_confidence`` or path globs from the repository drop,
+    and findings that would fail that run's gate but pass this one (severity
+    downgrades, ``fail_on``, ``exit_code = 0``). None when nothing is hidden."""
+    user: Settings | None = getattr(args, "user_settings", None)
+    if user is None:
+        return None
+    settings = settings_for(args)
+    base = scan_base(args)
+    cli_fail, cli_exit, cli_conf = getattr(args, "cli_gate", (None, None, None))
+    fail_on = cli_fail or user.fail_on or "low"
+    exit_code = cli_exit if cli_exit is not None else user.exit_code if user.exit_code is not None else 1
+    conf_ok = at_least(cli_conf or user.min_confidence or DEFAULT_MIN_CONFIDENCE)
+    default_sev: dict[str, str] = getattr(args, "default_severity", {})
+
+    def user_drops(f: Finding) -> bool:
+        by_path = f.origin.kind != "stdin" and user.path_allowed(os.path.join(base, f.path))
+        return by_path or user.secret_allowed(f.secret, f.secret_hash, f.line_text) is not None
+
+    default = [f for f in before if conf_ok(f.confidence) and not user_drops(f)]
+    kept = {id(f) for f in after}
+    why: dict[str, int] = {}
+    for f in default:
+        if id(f) in kept:
+            continue
+        if f.origin.kind != "stdin" and settings.path_allowed(os.path.join(base, f.path)):
+            key = "allowlist.paths"
+        else:
+            reason = settings.secret_allowed(f.secret, f.secret_hash, f.line_text)
+            key = _ALLOW_KEY.get(reason or "", "min_confidence")
+        why[key] = why.get(key, 0) + 1
+    gate_why: dict[str, int] = {}
+    bar, now_bar = severity_rank(fail_on), severity_rank(getattr(args, "fail_on", None) or "low")
+    for f in default:
+        if id(f) not in kept or exit_code == 0 or severity_rank(default_sev.get(f.rule_id, f.severity)) < bar:
+            continue  # not reported here, or would not fail the default gate either
+        if args.exit_code == 0:
+            key = "exit_code = 0"
+        elif severity_rank(f.severity) < now_bar:
+            key = "rules.severity" if f.severity != default_sev.get(f.rule_id, f.severity) else "fail_on"
+        else:
+            continue
+        gate_why[key] = gate_why.get(key, 0) + 1
+    if not why and not gate_why:
+        return None
+
+    def detail(d: dict[str, int]) -> str:
+        return ", ".join(f"{n} by {k}" for k, n in sorted(d.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    parts = []
+    if why:
+        parts.append(f"hides {sum(why.values())} finding(s) a default run would report ({detail(why)})")
+    if gate_why:
+        parts.append(f"lets {sum(gate_why.values())} finding(s) that would fail a default run pass the gate "
+                     f"({detail(gate_why)})")
+    files = ", ".join(f for f in settings.files if f != getattr(args, "config", None))
+    return f"repository config {files} {' and '.join(parts)}; run with --no-repo-config to see them"
 
 
 def emit(result: ScanResult, args: argparse.Namespace, **options: object) -> None:

@@ -78,6 +78,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     for w in settings_for(args).warnings:
         print(f"leakguard: warning: {w}", file=sys.stderr)
     target = _target(args)
+    args.baseline = target  # the file in use: the one scan that skips it
     if args.action == "audit":
         return audit(args, target)
     if args.action == "create":
