@@ -18,7 +18,7 @@ class Origin:
     """Where a chunk of text came from."""
 
     kind: OriginKind
-    path: str  # relative to the scan root, '/'-separated ('-' for stdin)
+    path: str  # relative to the repository root, else the cwd; '/'-separated ('-' for stdin)
     commit: str | None = None
     author: str | None = None
     email: str | None = None

@@ -37,6 +37,7 @@ import contextlib
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 import threading
@@ -70,6 +71,73 @@ def git_exe() -> str:
     return exe
 
 
+_INCLUDE = re.compile(rb"^\s*path\s*=\s*(.*?)\s*$", re.M | re.I)
+
+
+def _git_dirs(path: str) -> list[str]:
+    """The git dir (and common dir) that git would open for ``path``, found without running git."""
+    d = os.path.abspath(path)
+    if not os.path.isdir(d):
+        d = os.path.dirname(d)
+    while True:
+        dotgit = os.path.join(d, ".git")
+        gd = None
+        if os.path.isdir(dotgit):
+            gd = dotgit
+        elif os.path.isfile(dotgit):
+            try:
+                with open(dotgit, "rb") as f:
+                    line = f.read(4096).split(b"\n")[0]
+            except OSError:
+                return []
+            if line.startswith(b"gitdir:"):
+                gd = os.path.join(d, os.fsdecode(line[7:].strip()))
+        elif os.path.isfile(os.path.join(d, "HEAD")) and os.path.isdir(os.path.join(d, "objects")):
+            gd = d  # a bare repository
+        if gd is not None:
+            dirs = [gd]
+            try:
+                with open(os.path.join(gd, "commondir"), "rb") as f:
+                    dirs.append(os.path.join(gd, os.fsdecode(f.read(4096).strip())))
+            except OSError:
+                pass
+            return dirs
+        parent = os.path.dirname(d)
+        if parent == d:
+            return []
+        d = parent
+
+
+def check_repo_files(path: str) -> None:
+    """Refuse a repository whose config, includes, HEAD or index is a FIFO, device or
+    directory: git (and GitPython) would block opening it and the scan would hang."""
+    todo: list[tuple[str, int]] = []
+    for gd in _git_dirs(path):
+        todo += [(os.path.join(gd, n), 0) for n in ("config", "config.worktree", "HEAD", "index", "packed-refs")]
+    seen: set[str] = set()
+    while todo:
+        f, depth = todo.pop()
+        if f in seen or depth > 10:
+            continue
+        seen.add(f)
+        try:
+            st = os.stat(f)
+        except OSError:
+            continue  # missing: git copes (or reports it)
+        if not stat.S_ISREG(st.st_mode):
+            raise SourceError(f"{path}: the repository's {f} is not a regular file (refusing to open it)")
+        if os.path.basename(f).startswith("config") or depth:
+            try:
+                with open(f, "rb") as fh:
+                    text = fh.read(1 << 20)
+            except OSError:
+                continue
+            for m in _INCLUDE.finditer(text):
+                inc = os.fsdecode(m.group(1).strip(b'"'))
+                inc = os.path.expanduser(inc)
+                todo.append((inc if os.path.isabs(inc) else os.path.join(os.path.dirname(f), inc), depth + 1))
+
+
 def _filter_overrides(repo: str) -> tuple[list[str], dict[str, str]]:
     """Options (and env) that defuse every configured filter and textconv driver, read once per repository.
 
@@ -81,6 +149,7 @@ def _filter_overrides(repo: str) -> tuple[list[str], dict[str, str]]:
     cached = _filters.get(key)
     if cached is not None:
         return cached
+    check_repo_files(repo)
     settings: set[tuple[str, str]] = set()
     try:
         proc = subprocess.run([git_exe(), "--no-pager", "-C", repo, *_CONFIG, "config", "-z", "--get-regexp",
@@ -183,6 +252,7 @@ def gitpython_repo(path: str) -> gitpython.Repo:
         raise SourceError(f"{path}: no such file or directory")
     if not os.path.isdir(path):
         raise SourceError(f"{path}: not a directory")
+    check_repo_files(path)
     try:
         r = gitpython.Repo(path, search_parent_directories=True)
     except gitpython.InvalidGitRepositoryError:

@@ -120,12 +120,11 @@ def staged_chunks(path: str = ".", paths: Sequence[str] = (), max_size: int = 0)
     specs = pathspecs_for(repo, paths) if paths else []
     files = staged_files(repo, specs)
     whole: set[str] = set()
-    if specs:
-        staged = {f.path for f in files}
+    staged = {f.path for f in files}
+    named = [(p, spec) for p, spec in zip(paths, specs) if spec not in staged]
+    if named:  # a commit names only staged files: the index is read only for a run over files
         index = git.index_entries(repo)
-        for p, spec in zip(paths, specs):
-            if spec in staged:
-                continue
+        for p, spec in named:
             if spec in index:
                 mode, oid = index[spec]
                 if mode.startswith("100"):

@@ -7,6 +7,7 @@ marker was never written. One test per invocation path."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -126,3 +127,38 @@ def test_the_plant_is_live(hostile: tuple[Path, Path]) -> None:
 
     subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, env=env, check=False)
     assert marker.exists()
+
+
+@pytest.mark.parametrize("where", ["include", "config", "index"])
+def test_fifo_in_the_repository_metadata_never_hangs(git_repo: Path, run_cli: RunCli, where: str) -> None:
+    """git and GitPython block forever opening a FIFO named by the repository (a config
+    include, .git/config or .git/index itself): refuse with one line instead."""
+    (git_repo / "app.py").write_text(f'aws_access_key_id = "{AWS_ID}"\n')
+    git(git_repo, "add", ".")
+    git(git_repo, "commit", "-qm", "x")
+    if where == "include":
+        os.mkfifo(git_repo / ".git" / "evil")
+        git(git_repo, "config", "include.path", "evil")
+    else:
+        target = git_repo / ".git" / where
+        target.unlink()
+        os.mkfifo(target)
+    getattr(git_src, "_filters", {}).clear()
+    for argv in (["git", "."], ["scan", "--staged", "app.py"]):
+        code, _, err = run_cli([*argv, "--no-progress"], cwd=git_repo)
+        assert code == 2 and "is not a regular file" in err and len(err.splitlines()) == 1, (argv, err)
+    code, out, err = run_cli(["scan", ".", "--no-progress", "-f", "json"], cwd=git_repo)  # walks instead of git
+    assert code == 1, err
+
+
+def test_git_runs_only_through_the_wrapper() -> None:
+    """One place builds every git command line: no other module spawns processes or imports GitPython."""
+    pkg = Path(git_src.__file__).resolve().parents[1]
+    offenders = []
+    for f in pkg.rglob("*.py"):
+        if f.name == "git.py" and f.parent.name == "sources":
+            continue
+        text = f.read_text(encoding="utf-8")
+        if re.search(r"^\s*(import (subprocess|git)\b|from (subprocess|git)[ .])|os\.(system|popen)\(", text, re.M):
+            offenders.append(str(f.relative_to(pkg)))
+    assert offenders == []
