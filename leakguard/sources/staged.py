@@ -157,20 +157,27 @@ def staged_chunks(path: str = ".", paths: Sequence[str] = (), max_size: int = 0)
                 if f.path in whole:
                     yield Chunk(data, (origin,), oid, None, notes)
                     continue
-                lines = f.lines if f.lines is not None else _diff_lines(reader, f.old_oid, data)
+                lines = f.lines if f.lines is not None else _diff_lines(repo, f.old_oid, data)
                 if lines:
                     yield Chunk(data, (origin,), oid, lines, notes)
     finally:
         reader.close()
 
 
-def _diff_lines(reader: git.BlobReader, old_oid: str, new: bytes) -> frozenset[int]:
-    """Added lines of a file git treats as binary but we decode (UTF-16 with a BOM)."""
+def _diff_lines(repo: str, old_oid: str, new: bytes) -> frozenset[int]:
+    """Added lines of a file git treats as binary but we decode (UTF-16 with a BOM).
+
+    The old version is read by a reader of its own: the caller is in the middle
+    of streaming the other staged blobs from its reader."""
     old_text: list[str] = []
     if old_oid != git.ZERO_OID:
-        for _, raw in reader.read([old_oid]):
-            data = to_utf8(raw)[0] if raw is not None else None
-            old_text = data.decode("utf-8", "replace").splitlines() if data is not None else []
+        reader = git.BlobReader(repo)
+        try:
+            for _, raw in reader.read([old_oid]):
+                data = to_utf8(raw)[0] if raw is not None else None
+                old_text = data.decode("utf-8", "replace").splitlines() if data is not None else []
+        finally:
+            reader.close()
     new_text = new.decode("utf-8", "replace").splitlines()
     added: set[int] = set()
     sm = difflib.SequenceMatcher(None, old_text, new_text, autojunk=False)

@@ -120,3 +120,27 @@ def test_named_files_with_nothing_staged_are_scanned_whole(git_repo: Path, run_c
     g(git_repo, "add", "pay.js")
     code, out, err = run_cli(["scan", "--staged", "pay.js", "-f", "json", "--no-progress"], cwd=git_repo)
     assert code == 0, out
+
+
+def test_an_edited_utf16_file_does_not_cut_short_the_other_staged_files(git_repo: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    """git sees UTF-16 as binary, so its added lines come from a second blob read (the old
+    version); that read must not disturb the stream the other staged files are read from."""
+    import json
+    import secrets
+    import string
+
+    from tests.conftest import git as g
+
+    def pw() -> str:
+        return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(20))
+
+    (git_repo / "a16.txt").write_bytes("x = 1\n".encode("utf-16"))
+    g(git_repo, "add", ".")
+    g(git_repo, "commit", "-qm", "utf-16")
+    (git_repo / "a16.txt").write_bytes(f"x = 1\nDB_PASSWORD={pw()}\n".encode("utf-16"))
+    for i in range(6):
+        (git_repo / f"z{i}.env").write_text(f"DB_PASSWORD={pw()}\n")
+    g(git_repo, "add", ".")
+    code, out, err = run_cli(["scan", "--staged", "-f", "json", "--no-progress"], cwd=git_repo)
+    assert code == 1, err
+    assert sorted(f["path"] for f in json.loads(out)["findings"]) == ["a16.txt", *(f"z{i}.env" for i in range(6))]
