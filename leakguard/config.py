@@ -24,6 +24,7 @@ import regex
 
 from leakguard.errors import ConfigError
 from leakguard.model import CONFIDENCES, SEVERITIES, Finding, ScanResult
+from leakguard.saferegex import SlowRegex, compile_user
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -32,7 +33,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 CONFIG_NAME = ".leakguard.toml"
 PREFER = ("features", "cost")
-RESERVED_EXIT_CODES = (2, 3, 130)
+RESERVED_EXIT_CODES = (2, 3, 4, 130)
 
 _TOP_KEYS = {"rules", "allowlist", "remediation", "max_file_size", "fail_on", "exit_code", "baseline", "min_confidence"}
 _RULES_KEYS = {"paths", "default", "enable", "disable", "severity"}
@@ -216,9 +217,11 @@ def _regex_list(path: Path, name: str, v: object) -> list[Any]:
     out = []
     for i, s in enumerate(_str_list(path, name, v)):
         try:
-            out.append(regex.compile(s, regex.VERSION0))
+            out.append(compile_user(s, regex.VERSION0))
         except regex.error as e:
             raise ConfigError(f"{path}: '{name}[{i}]': bad regex {s!r}: {e}") from None
+        except SlowRegex as e:
+            raise ConfigError(f"{path}: '{name}[{i}]': regex {s!r} {e}") from None
     return out
 
 
@@ -267,11 +270,11 @@ def check_exit_code(where: str, v: object) -> int:
     if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 255:
         raise ConfigError(f"{where}: 'exit_code' must be a whole number from 0 to 255 (got {v!r})")
     if v in RESERVED_EXIT_CODES:
-        raise ConfigError(f"{where}: 'exit_code' {v} is reserved (2 errors, 3 internal errors, 130 interrupted)")
+        raise ConfigError(f"{where}: 'exit_code' {v} is reserved (2 errors, 3 internal errors, 4 scan incomplete, 130 interrupted)")
     return v
 
 
-def glob_to_regex(pattern: str) -> Any:
+def glob_to_regex(pattern: str, *, check: bool = False) -> Any:
     """gitignore-style: '**' spans directories, '*' and '?' stay in one segment;
     a pattern without '/' matches the file name at any depth; 'dir/' means all below."""
     p = pattern.strip()
@@ -290,7 +293,10 @@ def glob_to_regex(pattern: str) -> Any:
             out.append(regex.escape(p[i]))
             i += 1
     body = "".join(out)
-    return regex.compile(("" if anchored else "(?:.*/)?") + body + r"(?:/.*)?\Z")
+    # matched (anchored) against a relative path: probed the same way, on path-length strings
+    # DOTALL: a file name may hold a newline, and '**' must still cover it
+    return compile_user(("" if anchored else "(?:.*/)?") + body + r"(?:/.*)?\Z", regex.VERSION0 | regex.DOTALL,
+                        check=check, anchored=True, length=1024)
 
 
 def is_broad_glob(pattern: str) -> bool:
@@ -351,7 +357,10 @@ def _apply(acc: _Acc, path: Path, table: dict[str, Any], from_repo: bool) -> Non
         for g in _str_list(path, "allowlist.paths", allow.get("paths", [])):
             if not g.strip():
                 raise ConfigError(f"{path}: 'allowlist.paths' has an empty glob")
-            s["allow_paths"].append(PathGlob(g, base, glob_to_regex(g), from_repo))
+            try:
+                s["allow_paths"].append(PathGlob(g, base, glob_to_regex(g, check=True), from_repo))
+            except SlowRegex as e:
+                raise ConfigError(f"{path}: 'allowlist.paths': glob {g!r} {e}") from None
         # what allowlists hide is judged on each scan by its effect (commands/_common.py), not by their text
         for key, dst in (("secrets", "allow_secrets"), ("lines", "allow_lines")):
             pats = _regex_list(path, f"allowlist.{key}", allow.get(key, []))
@@ -403,8 +412,13 @@ def apply_allowlists(result: ScanResult, settings: Settings, base: str) -> ScanR
     kept: list[Finding] = []
     dropped = 0
     for f in result.findings:
-        by_path = f.origin.kind != "stdin" and settings.path_allowed(os.path.join(base, f.path))
-        if by_path or settings.secret_allowed(f.secret, f.secret_hash, f.line_text):
+        try:
+            by_path = f.origin.kind != "stdin" and settings.path_allowed(os.path.join(base, f.path))
+            allowed = by_path or settings.secret_allowed(f.secret, f.secret_hash, f.line_text) is not None
+        except TimeoutError:  # a config allowlist regex: keep the finding, say the check did not finish
+            result.stats.timeouts.append(f"{f.path}: config allowlist")
+            allowed = False
+        if allowed:
             dropped += 1
         else:
             kept.append(f)

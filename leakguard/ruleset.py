@@ -20,6 +20,7 @@ import yaml
 
 from leakguard import checksums
 from leakguard.errors import RuleError
+from leakguard.saferegex import SlowRegex, TimedPattern, compile_user
 from leakguard.verify.spec import SpecError, VerifySpec, parse as parse_verify
 
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -90,7 +91,7 @@ class Rule:
     def pattern(self) -> Any:  # regex.Pattern[str], compiled on first use
         pat = _PATTERNS.get(self.pattern_source)
         if pat is None:
-            pat = _PATTERNS[self.pattern_source] = regex.compile(self.pattern_source, _FLAGS)
+            pat = _PATTERNS[self.pattern_source] = TimedPattern(regex.compile(self.pattern_source, _FLAGS))
         return pat
 
     @property
@@ -232,13 +233,16 @@ def _strs(source: str, rid: object, name: str, v: object) -> tuple[str, ...]:
     return tuple(v)
 
 
-def _regexes(source: str, rid: object, name: str, v: object) -> tuple[Any, ...]:
+def _regexes(source: str, rid: object, name: str, v: object, *, check: bool = True) -> tuple[Any, ...]:
+    """Compiled with a search timeout; a user file's patterns are also tried on adversarial text."""
     out = []
-    for s in _strs(source, rid, name, v):
+    for i, s in enumerate(_strs(source, rid, name, v)):
         try:
-            out.append(regex.compile(s, _FLAGS))
+            out.append(compile_user(s, _FLAGS, check=check))
         except regex.error as e:
             raise _fail(source, rid, f"bad regex in '{name}': {e}") from None
+        except SlowRegex as e:
+            raise _fail(source, rid, f"'{name}[{i}]': regex {s!r} {e}") from None
     return tuple(out)
 
 
@@ -294,9 +298,11 @@ def compile_rule(raw: object, source: str, index: int, *, compile_now: bool = Tr
     src: str = raw["pattern"]
     if compile_now or src not in _PATTERNS and "(?P<secret>" not in src:
         try:
-            pattern = _PATTERNS.get(src) or regex.compile(src, _FLAGS)
+            pattern = _PATTERNS.get(src) or compile_user(src, _FLAGS, check=compile_now)
         except regex.error as e:
             raise _fail(source, rid, f"bad regex: {e}") from None
+        except SlowRegex as e:
+            raise _fail(source, rid, f"'pattern': {e}") from None
         _PATTERNS[src] = pattern
         names = set(pattern.groupindex)
         groups = pattern.groups
@@ -323,7 +329,7 @@ def compile_rule(raw: object, source: str, index: int, *, compile_now: bool = Tr
         n = raw["near"]
         if not isinstance(n, dict) or set(n) - {"pattern", "lines"} or not isinstance(n.get("pattern"), str):
             raise _fail(source, rid, "'near' must be {pattern: REGEX, lines: N}")
-        near = _regexes(source, rid, "near.pattern", n["pattern"])[0]
+        near = _regexes(source, rid, "near.pattern", n["pattern"], check=compile_now)[0]
         near_lines = n.get("lines", 3)
         if not isinstance(near_lines, int) or not 0 <= near_lines <= 100:
             raise _fail(source, rid, "'near.lines' must be a whole number from 0 to 100")
@@ -365,10 +371,10 @@ def compile_rule(raw: object, source: str, index: int, *, compile_now: bool = Tr
         generic=bool(raw.get("generic", False)),
         near=near,
         near_lines=near_lines,
-        paths_only=_regexes(source, rid, "paths.only", paths.get("only")),
-        paths_skip=_regexes(source, rid, "paths.skip", paths.get("skip")),
+        paths_only=_regexes(source, rid, "paths.only", paths.get("only"), check=compile_now),
+        paths_skip=_regexes(source, rid, "paths.skip", paths.get("skip"), check=compile_now),
         allow_secrets=frozenset(_strs(source, rid, "allow.secrets", allow.get("secrets"))),
-        allow_patterns=_regexes(source, rid, "allow.patterns", allow.get("patterns")),
+        allow_patterns=_regexes(source, rid, "allow.patterns", allow.get("patterns"), check=compile_now),
         allow_stopwords=tuple(s.lower() for s in _strs(source, rid, "allow.stopwords", allow.get("stopwords"))),
         filters=bool(raw.get("filters", True)),
         remediation=tuple(sorted(rem.items())),

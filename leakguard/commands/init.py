@@ -22,7 +22,7 @@ STARTER = """\
 # "low" adds weak passwords such as pass123; "high" keeps provider formats and credential files.
 # min_confidence = "medium"
 
-# Exit code when findings fail the build (default 1; 2, 3 and 130 are reserved).
+# Exit code when findings fail the build (default 1; 2, 3, 4, 5 and 130 are reserved).
 # exit_code = 1
 
 # Skip files larger than this (bytes, or "500KB", "5MB"; 0 = no limit).
