@@ -18,7 +18,7 @@ from leakguard.decode import MAX_DEPTH, decoded_findings, overlaps
 from leakguard.entropy import shannon
 from leakguard.model import Chunk, Finding, Location
 from leakguard.prefilter import Prefilter, make_prefilter
-from leakguard.redact import redact
+from leakguard.redact import MASK
 from leakguard.ruleset import Rule, Ruleset
 
 ALLOW_MARKER = "leakguard:allow"
@@ -26,6 +26,7 @@ _COMMENT_LEADERS = (b"#", b"//", b"--", b";", b"<!--", b"/*", b"*", b"%", b"REM 
 _LONG_LINE = 16384  # on longer lines (minified code) confirm on a window around the hit
 _WINDOW = 8192
 _REGEX_TIMEOUT = 2.0
+_CONTEXT = 1000  # bytes of a finding's line kept on either side of the secret
 LAZY_COMPILE_ITEMS = 200
 
 
@@ -44,6 +45,7 @@ class Detection:
     findings: list[Finding] = field(default_factory=list)
     allowed_inline: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
+    timeouts: list[str] = field(default_factory=list)  # ids of rules whose regexes timed out: scan incomplete
 
 
 @dataclass(slots=True)
@@ -130,8 +132,11 @@ class Engine:
                 by_rule[idx] = set()
         for idx, positions in by_rule.items():
             rule = self.rules[idx]
-            if not rule.applies_to(path):
-                continue
+            try:
+                if not rule.applies_to(path):
+                    continue
+            except TimeoutError:  # a user rule's paths regex: scan the file rather than skip it
+                det.timeouts.append(rule.id)
             if not rule.keywords:  # path-scoped rule: every line of these (small) files
                 positions = _line_starts(data)
             elif rule.near is not None and not rule.multiline:
@@ -153,7 +158,7 @@ class Engine:
             det.findings.append(f)
         det.findings.sort(key=lambda f: (f.location.start_offset, f.rule_id))
         if len(det.findings) > 1:
-            det.findings = _mask_neighbours(det.findings)
+            det.findings = _mask_neighbours(det.findings, data)
         return det
 
     # -- confirmation -------------------------------------------------------
@@ -205,6 +210,7 @@ class Engine:
             it = list(rule.pattern.finditer(text, timeout=_REGEX_TIMEOUT))
         except TimeoutError:
             _drop(det, "regex timeout")
+            det.timeouts.append(rule.id)
             return out
         for m in it:
             secret = m.group(rule.secret_group)
@@ -212,7 +218,11 @@ class Engine:
                 continue
             s_start, s_end = m.span(rule.secret_group)
             key = m.group("key") if rule.has_key_group else None
-            reason, confidence = self._gate(rule, secret, key, text)
+            try:
+                reason, confidence = self._gate(rule, secret, key, text)
+            except TimeoutError:  # a rule allowlist regex: report the finding rather than hide it
+                det.timeouts.append(rule.id)
+                reason, confidence = judge(rule, secret, key, text)
             if reason:
                 _drop(det, reason)
                 continue
@@ -220,7 +230,12 @@ class Engine:
             end = start + len(secret.encode("utf-8"))
             m_start = base + len(text[:m.start()].encode("utf-8"))
             m_end = m_start + len(m.group(0).encode("utf-8"))
-            if rule.near is not None and not _near(rule, data, start):
+            try:
+                alone = rule.near is not None and not _near(rule, data, start)
+            except TimeoutError:
+                det.timeouts.append(rule.id)
+                alone = False
+            if alone:
                 _drop(det, "no companion nearby")
                 continue
             out.append(_Match(rule, start, end, secret, key, text, shannon(secret), m_start, m_end, confidence))
@@ -246,8 +261,11 @@ class Engine:
     def _finding(self, m: _Match, chunk: Chunk, data: bytes) -> Finding:
         loc = _location(data, m.start, m.end)
         sh = secret_hash(m.rule.id, m.secret)
-        ls, le = _line_span(data, m.start, m.end)
-        line_text = data[ls:le].decode("utf-8", "replace")
+        # the whole secret and at most _CONTEXT bytes of its line(s) on either side: never
+        # cut through the secret, so redaction can always find (and mask) all of it
+        cs, ce = _context(data, m.start, m.end)
+        line_text = (data[cs:m.start].decode("utf-8", "replace") + m.secret
+                     + data[m.end:ce].decode("utf-8", "replace"))
         return Finding(
             rule_id=m.rule.id,
             description=m.rule.description,
@@ -258,7 +276,7 @@ class Engine:
             secret_hash=sh,
             fingerprint=fingerprint(sh, chunk.origin.path),
             entropy=round(m.entropy, 3),
-            line_text=line_text[:2000],
+            line_text=line_text,
             key=m.key,
             tags=m.rule.tags,
             confidence=m.confidence,
@@ -266,16 +284,45 @@ class Engine:
         )
 
 
-def _mask_neighbours(findings: list[Finding]) -> list[Finding]:
+def _context(data: bytes, start: int, end: int) -> tuple[int, int]:
+    """Byte span of a finding's context: its line(s), at most _CONTEXT bytes either side of the secret."""
+    ls, le = _line_span(data, start, end)
+    return max(ls, start - _CONTEXT), min(le, end + _CONTEXT)
+
+
+def _mask_neighbours(findings: list[Finding], data: bytes) -> list[Finding]:
     """A finding's line text keeps only its own secret raw (reporters redact
-    that one); other secrets found on the same line are masked here, so no
-    output shows them through a neighbour's context."""
+    that one); other secrets found on the same line are masked here (no
+    characters shown, whatever the report's policy), by
+    position (a neighbour may contain, or be contained in, this secret), so
+    no output shows them through a neighbour's context."""
     out = []
+    others = sorted({g.secret for g in findings}, key=len, reverse=True)
     for f in findings:
-        text = f.line_text
-        for g in findings:
-            if g is not f and g.secret != f.secret and g.secret in text:
-                text = text.replace(g.secret, redact(g.secret))
+        fs, fe = f.location.start_offset, f.location.end_offset
+        cs, ce = _context(data, fs, fe)
+        # (start, end, shown) for the finding's own secret (kept raw) and each neighbour in view (masked)
+        spans = sorted([(fs, fe, f.secret)] + [
+            (max(g.location.start_offset, cs), min(g.location.end_offset, ce), MASK)
+            for g in findings if g is not f and g.location.start_offset < ce and g.location.end_offset > cs
+            and (g.location.end_offset <= fs or g.location.start_offset >= fe)])
+        parts: list[str] = []
+        pos = cs
+        for a, b, shown in spans:
+            if a < pos:  # overlapping neighbours cannot happen (one finding per span); be safe anyway
+                a = pos
+            text = data[pos:a].decode("utf-8", "replace")
+            for s in others:  # other copies of a found secret, where no rule matched them
+                if s != f.secret and s in text:
+                    text = text.replace(s, MASK)
+            parts += [text, shown]
+            pos = max(pos, b)
+        text = data[pos:ce].decode("utf-8", "replace")
+        for s in others:
+            if s != f.secret and s in text:
+                text = text.replace(s, MASK)
+        parts.append(text)
+        text = "".join(parts)
         out.append(dataclasses.replace(f, line_text=text) if text != f.line_text else f)
     return out
 

@@ -186,6 +186,8 @@ class Stats:
     managed_references: int = 0  # values that already point at Secrets Manager / Parameter Store
     notes: dict[str, int] = field(default_factory=dict)  # e.g. 'invalid UTF-8 replaced' -> count
     below_min_confidence: int = 0  # findings not reported because of --min-confidence
+    # 'path: what' for each place a user-supplied regex timed out: the scan is incomplete there
+    timeouts: list[str] = field(default_factory=list)
 
     def add(self, other: Stats) -> None:
         self.files += other.files
@@ -194,6 +196,7 @@ class Stats:
         self.suppressed_baseline += other.suppressed_baseline
         self.managed_references += other.managed_references
         self.below_min_confidence += other.below_min_confidence
+        self.timeouts.extend(other.timeouts)
         for src, dst in ((other.skipped, self.skipped), (other.notes, self.notes)):
             for k, v in src.items():
                 dst[k] = dst.get(k, 0) + v

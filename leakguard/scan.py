@@ -43,6 +43,14 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+MAX_JOBS_PER_CORE = 4
+
+
+def max_jobs() -> int:
+    """The most worker processes a scan starts, whatever -j says: more only costs memory."""
+    return default_jobs() * MAX_JOBS_PER_CORE
+
+
 def scan_chunk(engine: Engine, chunk: Chunk, stats: Stats) -> list[Finding]:
     det: Detection = engine.scan(chunk)
     stats.files += 1
@@ -52,6 +60,8 @@ def scan_chunk(engine: Engine, chunk: Chunk, stats: Stats) -> list[Finding]:
     stats.managed_references += max(det.dropped.get(MANAGED_REFERENCE, 0), count_managed_references(chunk.data))
     for note in chunk.notes:
         stats.notes[note] = stats.notes.get(note, 0) + 1
+    for rid in dict.fromkeys(det.timeouts):
+        stats.timeouts.append(f"{chunk.origin.path}: rule {rid}")
     return det.findings
 
 
@@ -100,7 +110,7 @@ def scan_paths(
             entries.append(item)
     findings: list[Finding] = []
     engine.prepare(len(entries))
-    jobs = options.jobs or default_jobs()
+    jobs = min(options.jobs or default_jobs(), max_jobs())
     _ENGINE, _MAX_SIZE = engine, options.max_file_size
     try:
         if jobs <= 1 or len(entries) < 64 or sys.platform == "win32":
@@ -224,7 +234,7 @@ def scan_blobs(
     clean: list[str] = []
     missing: list[str] = []
     stats = Stats()
-    jobs = jobs or default_jobs()
+    jobs = min(jobs or default_jobs(), max_jobs())
     _ENGINE, _GIT_REPO, _BLOB_READER = engine, repo, None
     done = nbytes = 0
     size_of = {oid: n for oid, _, n in items} if progress else {}

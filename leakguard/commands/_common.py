@@ -19,6 +19,8 @@ from leakguard.engine import Engine
 from leakguard.errors import ConfigError, UsageError
 from leakguard.confidence import DEFAULT_MIN_CONFIDENCE, apply_min_confidence, at_least
 from leakguard.model import CONFIDENCES, SEVERITIES, Finding, ScanResult, severity_rank
+from leakguard.fsio import write_file
+from leakguard.redact import policy as redact_policy
 from leakguard.reporters import REPORTERS
 from leakguard.ruleset import Ruleset, load_ruleset
 from leakguard.scan import Progress
@@ -34,6 +36,32 @@ def parse_size(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 5MB, 500KB, 0 for no limit)") from None
     if n < 0:
         raise argparse.ArgumentTypeError("size must not be negative")
+    return n
+
+
+def parse_jobs(text: str) -> int:
+    """-j N: a whole number from 1; more than MAX_JOBS_PER_CORE per core is capped at that."""
+    from leakguard.scan import max_jobs
+
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of worker processes: {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {n}); leave it out to use every core")
+    return min(n, max_jobs())
+
+
+JOBS_HELP = "worker processes (default: all cores; at most 4 per core)"
+
+
+def parse_shown(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of characters: {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError("the number of characters shown must not be negative")
     return n
 
 
@@ -81,9 +109,15 @@ def report_scope(args: argparse.Namespace) -> dict[str, str]:
 def add_output_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("output")
     g.add_argument("-f", "--format", default="terminal", choices=sorted(REPORTERS), help="report format (default: terminal)")
-    g.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE (atomically) instead of stdout")
-    g.add_argument("--no-redact", "--reveal", dest="reveal", action="store_true",
-                   help="show secrets in clear (default: redacted everywhere)")
+    g.add_argument("-o", "--output", metavar="FILE",
+                   help="write the report to FILE instead of stdout (- is stdout; a regular file is replaced "
+                        "atomically, a device, FIFO or symlink is written through)")
+    red = g.add_mutually_exclusive_group()
+    red.add_argument("--no-redact", "--reveal", dest="reveal", action="store_true",
+                     help="show secrets in clear (default: redacted everywhere)")
+    red.add_argument("--redact", dest="redact", type=parse_shown, nargs="?", const=0, default=None, metavar="N",
+                     help="show N leading characters of each secret (never more than half of it; "
+                          "--redact alone: none); default: 4 of long tokens, 2 of mid-length, none of short ones")
     g.add_argument("--no-progress", action="store_true", help="no progress display on stderr")
     g.add_argument("--link-template", type=_link_template, default=None, metavar="URL",
                    help="html: link each location to the code host, e.g. "
@@ -98,7 +132,7 @@ def add_output_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--baseline", metavar="FILE", help="report only findings not in this baseline file")
     g.add_argument("--show-baselined", action="store_true",
                    help="also report baselined findings, labelled with their status (they never fail the gate)")
-    g.add_argument("-j", "--jobs", type=int, default=0, metavar="N", help="worker processes (default: all cores)")
+    g.add_argument("-j", "--jobs", type=parse_jobs, default=0, metavar="N", help=JOBS_HELP)
     r = p.add_argument_group("remediation")
     r.add_argument("--remediation", action=argparse.BooleanOptionalAction, default=True,
                    help="say where each secret belongs in AWS and what replaces it (default: on)")
@@ -279,23 +313,36 @@ def excluded_path(args: argparse.Namespace) -> Callable[[str], bool]:
     own = baseline_path(args)
     own_real = os.path.realpath(own) if own else None
     globs = [g for g in st.allow_paths if not g.from_repo]
+    timeouts: list[str] = []
+    args.exclude_timeouts = timeouts  # postprocess() reports them
 
     def excluded(abspath: str) -> bool:
         if own_real is not None and os.path.realpath(abspath) == own_real:
             return True
-        return any(g.matches(abspath) for g in globs)
+        try:
+            return any(g.matches(abspath) for g in globs)
+        except TimeoutError:  # scan the file rather than skip it unchecked
+            timeouts.append(f"{abspath}: config allowlist.paths")
+            return False
 
     return excluded
 
 
+EXIT_INCOMPLETE = 5  # a user-supplied regex timed out: the scan is incomplete
+
+
 def exit_status(result: ScanResult, args: argparse.Namespace) -> int:
-    """The gate: findings at or above --fail-on, not baselined, exit with --exit-code."""
+    """The gate: findings at or above --fail-on, not baselined, exit with --exit-code;
+    else 5 when the scan was incomplete (a user-supplied regex timed out)."""
     gate = ScanResult([f for f in result.findings if f.status is None], result.stats)
     if getattr(args, "fail_on_active", False) and any(
             f.verification is not None and f.verification.status == "active" for f in gate.findings):
         return EXIT_ACTIVE
     code = getattr(args, "exit_code", None)
-    return gate.exit_code(getattr(args, "fail_on", None) or "low", 1 if code is None else code)
+    status = gate.exit_code(getattr(args, "fail_on", None) or "low", 1 if code is None else code)
+    if status == 0 and result.stats.timeouts:
+        return EXIT_INCOMPLETE
+    return status
 
 
 @contextlib.contextmanager
@@ -324,20 +371,11 @@ def _stderr_console() -> Console:
 
 
 def write_atomic(path: str, text: str) -> None:
-    """Write to a temp file beside the target, then rename over it."""
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
+    """Write a report, plan or config file (``-``: stdout): a plain regular file is
+    replaced atomically; a device, FIFO or symlink is written through (leakguard.fsio)."""
     try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
+        write_file(path, text)
     except OSError as e:
-        raise UsageError(f"{path}: cannot write: {e.strerror or e}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, target)
-    except OSError as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise UsageError(f"{path}: cannot write: {e.strerror or e}") from None
 
 
@@ -362,6 +400,16 @@ def postprocess(result: ScanResult, args: argparse.Namespace) -> ScanResult:
     from leakguard.remediation.attach import attach_from_args
 
     result = attach_from_args(result, args, scan_base(args))
+    result.stats.timeouts.extend(getattr(args, "exclude_timeouts", ()))
+    if result.stats.timeouts:
+        shown = result.stats.timeouts[:5]
+        more = len(result.stats.timeouts) - len(shown)
+        msg = (f"scan incomplete: a regex from a rule or config file timed out on {len(result.stats.timeouts)} "
+               f"file(s) (exit code {EXIT_INCOMPLETE} unless findings fail the gate): " + "; ".join(shown)
+               + (f"; and {more} more" if more else ""))
+        result.warnings.append(msg)
+        if getattr(args, "format", "terminal") != "terminal" or getattr(args, "output", None):
+            print(f"leakguard: warning: {msg}", file=sys.stderr)
     for w in settings.warnings:  # the terminal report shows warnings; other formats get them on stderr too
         if w not in result.warnings:
             result.warnings.append(w)
@@ -443,11 +491,12 @@ def emit(result: ScanResult, args: argparse.Namespace, **options: object) -> Non
     if args.format == "html":
         options.setdefault("link_template", getattr(args, "link_template", None))
         options.setdefault("scope", report_scope(args))
-    if args.output:
-        buf = io.StringIO()
-        reporter(result, buf, reveal=args.reveal, **options)
-        write_atomic(args.output, buf.getvalue())
-    else:
-        out: IO[str] = sys.stdout
-        reporter(result, out, reveal=args.reveal, **options)
-        out.flush()
+    with redact_policy(getattr(args, "redact", None)):
+        if args.output and args.output != "-":
+            buf = io.StringIO()
+            reporter(result, buf, reveal=args.reveal, **options)
+            write_atomic(args.output, buf.getvalue())
+        else:
+            out: IO[str] = sys.stdout
+            reporter(result, out, reveal=args.reveal, **options)
+            out.flush()

@@ -156,11 +156,12 @@ def plan_changes(root: str, entries: Iterable[Entry]) -> tuple[list[FileChange],
 
 def unified_diff(change: FileChange, secrets: Iterable[str] = ()) -> str:
     """The diff with every known secret redacted (removed and context lines hold them)."""
-    text = "".join(difflib.unified_diff(change.old.splitlines(keepends=True), change.new.splitlines(keepends=True),
-                                        f"a/{change.path}", f"b/{change.path}"))
+    old, new = change.old, change.new
+    # mask before diffing: a secret spanning lines (a private key) is cut apart by the diff's line prefixes
     for secret in sorted({*secrets, *(e.secret for e, _ in change.done)}, key=len, reverse=True):
-        text = redact_line(text, secret)
-    return text
+        old, new = redact_line(old, secret), redact_line(new, secret)
+    return "".join(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                        f"a/{change.path}", f"b/{change.path}"))
 
 
 def write_atomic(path: str, text: str) -> None:

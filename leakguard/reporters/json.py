@@ -10,7 +10,7 @@ from typing import IO, Any
 
 from leakguard import __version__
 from leakguard.model import Finding, ScanResult
-from leakguard.redact import redact, redact_line
+from leakguard.redact import redact, snippet
 
 SCHEMA_VERSION = "1.0"
 
@@ -30,7 +30,7 @@ def finding_to_dict(f: Finding, *, reveal: bool = False) -> dict[str, Any]:
         "end_column": loc.end_column,
         "secret": redact(f.secret, reveal=reveal),
         "redacted": not reveal,
-        "line_text": redact_line(f.line_text, f.secret, reveal=reveal)[:500],
+        "line_text": snippet(f.line_text, f.secret, reveal=reveal, width=500),
         "key": f.key,
         "fingerprint": f.fingerprint,
         "secret_hash": f.secret_hash,
@@ -71,6 +71,7 @@ def result_to_dict(result: ScanResult, *, reveal: bool = False) -> dict[str, Any
             "managed_references": st.managed_references,
             "below_min_confidence": st.below_min_confidence,
             "notes": dict(sorted(st.notes.items())),
+            "timeouts": list(st.timeouts),
         },
         "skipped": [{"path": s.origin.path, "reason": s.reason, "detail": s.detail} for s in result.skipped],
         "warnings": list(result.warnings),

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from typing import IO, Any
 
 from leakguard.model import ScanResult
-from leakguard.redact import redact, redact_line
+from leakguard.redact import redact, snippet
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -34,7 +34,7 @@ def write(result: ScanResult, stream: IO[str], *, reveal: bool = False, **_: Any
             ET.SubElement(case, "skipped", message=_clean(f"baselined ({f.status})"))
             continue
         body = [f"{f.description}", f"location: {f.path}:{loc.line}:{loc.column}", f"severity: {f.severity}", f"confidence: {f.confidence}",
-                f"secret: {secret}", f"line: {redact_line(f.line_text, f.secret, reveal=reveal).strip()[:300]}",
+                f"secret: {secret}", f"line: {snippet(f.line_text, f.secret, reveal=reveal).strip()}",
                 f"fingerprint: {f.fingerprint}"]
         if f.verification is not None:
             body.append(f"verification: {f.verification.summary()}")
