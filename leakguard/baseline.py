@@ -18,20 +18,21 @@ File format (``.leakguard-baseline.json`` by default; see docs/baseline.md)::
 - optional ``status`` (true-positive | false-positive | accepted) and
   ``reason`` come from ``leakguard baseline audit``;
 - written atomically (temp file in the same directory, fsync, rename), so a
-  reader or a concurrent writer never sees a half-written file.
+  reader or a concurrent writer never sees a half-written file; commands that
+  change it re-read and merge under a lock (:func:`locked`), so concurrent
+  runs lose nothing.
 """
 from __future__ import annotations
 
 import contextlib
 import json
 import os
-import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from leakguard.errors import ConfigError
+from leakguard.fsio import read_regular, write_file
 from leakguard.model import Finding, ScanResult
 from leakguard.redact import redact
 
@@ -142,6 +143,10 @@ def loads(text: str, source: str) -> Baseline:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise ConfigError(f"{source}: not a leakguard baseline: invalid JSON at line {e.lineno}: {e.msg}") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: not a leakguard baseline: JSON nested too deeply") from None
+    except ValueError as e:  # e.g. an integer of more digits than Python converts
+        raise ConfigError(f"{source}: not a leakguard baseline: {str(e).splitlines()[0]}") from None
     if not isinstance(doc, dict) or "leakguard_baseline" not in doc:
         raise ConfigError(f"{source}: not a leakguard baseline (no 'leakguard_baseline' version)")
     version = doc["leakguard_baseline"]
@@ -182,42 +187,48 @@ def _entry(source: str, i: int, item: object) -> Entry:
 
 def load(path: str | os.PathLike[str]) -> Baseline:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_regular(path).decode("utf-8")  # a FIFO or device in its place cannot block
     except FileNotFoundError:
         raise ConfigError(f"{path}: baseline file not found (create it with 'leakguard baseline create')") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: cannot read baseline: {getattr(e, 'strerror', None) or e}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: cannot read baseline: not UTF-8 text") from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read baseline: {e.strerror or e}") from None
     return loads(text, str(path))
+
+
+@contextlib.contextmanager
+def locked(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Hold an exclusive lock for a read-modify-write of the baseline at ``path``.
+
+    The file itself is replaced atomically (a new inode each time), so the
+    lock is taken on its directory, which every writer shares. Commands that
+    change the baseline scan first, then lock, re-read the file, merge and
+    save: concurrent ``baseline update`` runs all keep their entries."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no advisory locks
+        yield
+        return
+    directory = os.path.dirname(os.path.realpath(path)) or "."
+    try:
+        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot lock the baseline's directory: {e.strerror or e}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def save(path: str | os.PathLike[str], baseline: Baseline) -> None:
     """Atomic: temp file beside the target, fsync, os.replace. Concurrent writers
     each replace the whole file; the last one wins and the file is always valid."""
-    target = Path(path)
-    text = dumps(baseline)
     try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".",
-                                   prefix=f".{target.name}.", suffix=".tmp")
+        write_file(path, dumps(baseline), fsync=True)
     except OSError as e:
         raise ConfigError(f"{path}: cannot write baseline: {e.strerror or e}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        with contextlib.suppress(OSError):  # keep a sane mode (mkstemp makes 0600)
-            os.chmod(tmp, 0o644 & ~_umask())
-        os.replace(tmp, target)
-    except OSError as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise ConfigError(f"{path}: cannot write baseline: {e.strerror or e}") from None
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def counts(baseline: Baseline) -> Mapping[str, int]:

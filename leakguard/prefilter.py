@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 import regex
 
+from leakguard.fsio import read_regular
 from leakguard.ruleset import Rule
 
 _hs: Any
@@ -53,7 +54,7 @@ def cache_dir() -> Path:
     if env:
         return Path(env)
     xdg = os.environ.get("XDG_CACHE_HOME")
-    return Path(xdg) if xdg else Path.home() / ".cache" / "leakguard"
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "leakguard"
 
 
 class KeywordPrefilter:
@@ -288,7 +289,7 @@ def _load_or_build(rules: Sequence[Rule], digest: str) -> object:
     assert _hs is not None
     path = hs_cache_path(digest)
     try:
-        db = _hs.loadb(path.read_bytes(), _hs.HS_MODE_BLOCK)
+        db = _hs.loadb(read_regular(path), _hs.HS_MODE_BLOCK)  # never a FIFO or device
         db.scratch = _hs.Scratch(db)  # a loaded database comes without scratch space
         return db
     except Exception:  # missing, unreadable or stale cache: rebuild

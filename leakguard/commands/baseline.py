@@ -18,12 +18,12 @@ import sys
 from typing import Any
 
 from leakguard import baseline as bl
-from leakguard.commands._common import add_engine_args, build_engine, excluded_path, parse_size, scan_base, settings_for
+from leakguard.commands._common import JOBS_HELP, add_engine_args, parse_jobs, build_engine, excluded_path, parse_size, scan_base, settings_for
 from leakguard.config import apply_allowlists
 from leakguard.errors import UsageError
 from leakguard.confidence import apply_min_confidence
 from leakguard.model import CONFIDENCES, Finding
-from leakguard.redact import redact_line
+from leakguard.redact import snippet
 from leakguard.scan import ScanOptions, scan_paths
 
 _CHOICES = {"t": "true-positive", "f": "false-positive", "a": "accepted"}
@@ -48,7 +48,7 @@ def register(sub: Any) -> None:
             a.add_argument("--no-scan", action="store_true", help="do not rescan PATH to show where each entry is")
         a.add_argument("--all-files", action="store_true", help="also scan files that .gitignore excludes")
         a.add_argument("--max-file-size", type=parse_size, default=None, metavar="SIZE", help="skip larger files")
-        a.add_argument("-j", "--jobs", type=int, default=0, metavar="N", help="worker processes (default: all cores)")
+        a.add_argument("-j", "--jobs", type=parse_jobs, default=0, metavar="N", help=JOBS_HELP)
         a.add_argument("--min-confidence", choices=CONFIDENCES, default=None,
                        help="baseline only findings at or above this confidence (default: config, else medium)")
         add_engine_args(a)
@@ -81,21 +81,33 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     args.baseline = target  # the file in use: the one scan that skips it
     if args.action == "audit":
         return audit(args, target)
+    # Scan first (the long part), then re-read and write under the lock: runs that
+    # overlap merge into the file as it is when each one saves, so none loses entries.
     if args.action == "create":
         if os.path.exists(target) and not args.force:
             raise UsageError(f"{target}: baseline exists; use 'leakguard baseline update' or --force")
-        new = bl.from_findings(_scan(args))
-        bl.save(target, new)
+        found = _scan(args)
+        with bl.locked(target):
+            if os.path.exists(target) and not args.force:
+                raise UsageError(f"{target}: baseline was created meanwhile; use 'leakguard baseline update'")
+            new = bl.from_findings(found)
+            bl.save(target, new)
         print(f"leakguard: wrote {len(new)} entries to {target}", file=sys.stderr)
     elif args.action == "update":
-        old = bl.load(target)
-        new = bl.update(old, _scan(args))
-        bl.save(target, new)
+        bl.load(target)  # a missing or malformed baseline fails before the scan
+        found = _scan(args)
+        with bl.locked(target):
+            old = bl.load(target)
+            new = bl.update(old, found)
+            bl.save(target, new)
         print(f"leakguard: {target}: {len(new) - len(old)} new, {len(new)} entries", file=sys.stderr)
     else:
-        old = bl.load(target)
-        new, gone = bl.prune(old, _scan(args))
-        bl.save(target, new)
+        bl.load(target)
+        found = _scan(args)
+        with bl.locked(target):
+            old = bl.load(target)
+            new, gone = bl.prune(old, found)
+            bl.save(target, new)
         print(f"leakguard: {target}: pruned {gone}, {len(new)} entries left", file=sys.stderr)
     return 0
 
@@ -122,7 +134,7 @@ def audit(args: argparse.Namespace, target: str) -> int:
                       f"[magenta]{escape(entry.secret)}[/]" + (f"  (now: {entry.status})" if entry.status else ""))
         f = where.get(entry.fingerprint)
         if f is not None:
-            console.print(f"  line {f.location.line}: [dim]{escape(redact_line(f.line_text, f.secret).strip()[:200])}[/]")
+            console.print(f"  line {f.location.line}: [dim]{escape(snippet(f.line_text, f.secret, width=200).strip())}[/]")
         elif not args.no_scan:
             console.print("  [yellow]no longer found[/] ('leakguard baseline prune' removes it)")
         try:
@@ -137,8 +149,9 @@ def audit(args: argparse.Namespace, target: str) -> int:
                 reason = Prompt.ask("  an accepted entry needs a reason", console=console).strip()
         except EOFError:
             break
-        current = bl.label(current, entry.fingerprint, _CHOICES[choice], reason or None)
-        bl.save(target, current)
+        with bl.locked(target):  # label the file as it is now (another run may have added entries)
+            current = bl.label(bl.load(target), entry.fingerprint, _CHOICES[choice], reason or None)
+            bl.save(target, current)
         done += 1
     c = bl.counts(current)
     console.print()

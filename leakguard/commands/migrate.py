@@ -12,7 +12,7 @@ import os
 import sys
 from typing import Any
 
-from leakguard.commands._common import _link_template, add_engine_args, add_verify_args, build_engine, parse_size, postprocess, progress_display, scan_base, write_atomic
+from leakguard.commands._common import JOBS_HELP, _link_template, add_engine_args, parse_jobs, add_verify_args, build_engine, parse_size, postprocess, progress_display, scan_base, write_atomic
 from leakguard.errors import UsageError
 from leakguard.model import CONFIDENCES, ScanResult
 from leakguard.remediation.attach import rule_hints, settings_from_args
@@ -44,7 +44,7 @@ def register(sub: Any) -> None:
     o.add_argument("--project", metavar="NAME", help="project part of names (default: the repository directory name)")
     o.add_argument("--env", metavar="NAME", help="environment part of names (default: from the path, e.g. .env.production)")
     o.add_argument("--no-progress", action="store_true", help="no progress display on stderr")
-    o.add_argument("-j", "--jobs", type=int, default=0, metavar="N", help="worker processes (default: all cores)")
+    o.add_argument("-j", "--jobs", type=parse_jobs, default=0, metavar="N", help=JOBS_HELP)
     o.add_argument("--min-confidence", choices=CONFIDENCES, default=None,
                    help="plan only for findings at or above this confidence (default: config, else medium)")
     a = p.add_argument_group("apply")

@@ -2,7 +2,9 @@
 
 One file per (rule set digest, leakguard version) under the same cache
 directory as the compiled prefilter (``$LEAKGUARD_CACHE_DIR``, else
-``$XDG_CACHE_HOME/leakguard`` or ``~/.cache/leakguard``). It holds 20-byte
+``$XDG_CACHE_HOME/leakguard`` or ``~/.cache/leakguard``; only regular files
+are ever opened there, so a FIFO or device in place of a cache file cannot
+block a scan). It holds 20-byte
 keys, sha1(blob id NUL path of first appearance), sorted: no secret, no
 content, no readable path. The path is part of the key because some rules
 apply only to some paths (``.env`` files), so a blob clean under one name may
@@ -18,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 from leakguard import __version__
+from leakguard.fsio import read_regular
 
 KEY_SIZE = 20
 MAX_ENTRIES = 4_000_000  # about 80 MB on disk; start afresh beyond that
@@ -37,7 +40,7 @@ def cache_file(digest: str) -> Path:
 
 def load(digest: str) -> set[bytes]:
     try:
-        raw = cache_file(digest).read_bytes()
+        raw = read_regular(cache_file(digest), MAX_ENTRIES * KEY_SIZE + 1)  # never blocks on a FIFO or device
     except OSError:
         return set()
     if len(raw) % KEY_SIZE:

@@ -1,0 +1,194 @@
+"""Where leakguard writes: reports (-o), plans, baselines, caches. A regular
+file is replaced atomically; a device, FIFO or symlink is written through
+(never replaced by a regular file); -o - is stdout. Caches open only regular
+files; -j is capped and nonsense is refused."""
+from __future__ import annotations
+
+import json
+import os
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+
+from leakguard import fsio
+from leakguard.prefilter import cache_dir
+from leakguard.sources import blobcache
+from tests.conftest import RunCli
+
+SECRET_LINE = 'db_password = "Wint3r-Harb0r-88q"\n'
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    d = tmp_path / "proj"
+    d.mkdir()
+    (d / "app.py").write_text(SECRET_LINE)
+    return d
+
+
+def test_output_to_a_symlink_writes_through_it(run_cli: RunCli, project: Path, tmp_path: Path) -> None:
+    real = tmp_path / "reports" / "report.json"
+    real.parent.mkdir()
+    real.write_text("old")
+    link = tmp_path / "latest.json"
+    link.symlink_to(real)
+    code, _, err = run_cli(["scan", str(project / "app.py"), "-f", "json", "-o", str(link)])
+    assert code == 1, err
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert json.loads(real.read_text())["findings"]
+
+
+def test_output_to_a_fifo_writes_through_it(run_cli: RunCli, project: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(Path(fifo).read_bytes()))
+    reader.start()
+    code, _, _ = run_cli(["scan", str(project / "app.py"), "-f", "json", "-o", str(fifo)])
+    reader.join(timeout=60)
+    assert code == 1
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)  # still a FIFO, not replaced by a file
+    assert json.loads(got[0])["findings"]
+
+
+def test_output_to_a_device_keeps_the_device(run_cli: RunCli, project: Path, tmp_path: Path) -> None:
+    """-o /dev/null run as root replaced the device node with a regular file. Tested on a
+    null device of our own (never on the machine's /dev/null)."""
+    dev = tmp_path / "null"
+    try:
+        os.mknod(dev, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except (PermissionError, AttributeError):
+        pytest.skip("creating a device node needs root")
+    code, _, _ = run_cli(["scan", str(project / "app.py"), "-f", "json", "-o", str(dev)])
+    assert code == 1
+    assert stat.S_ISCHR(os.lstat(dev).st_mode)
+
+
+def test_write_file_through_a_symlinked_dev_stdout_like_path(tmp_path: Path) -> None:
+    """/dev/stdout is a symlink (to /proc/self/fd/1): what it points at is written, the link stays."""
+    target = tmp_path / "captured"
+    target.write_text("")
+    link = tmp_path / "stdout"
+    link.symlink_to(target)
+    fsio.write_file(link, "hello\n")
+    assert link.is_symlink() and target.read_text() == "hello\n"
+
+
+def test_output_dash_is_stdout(run_cli: RunCli, project: Path) -> None:
+    code, out, _ = run_cli(["scan", str(project / "app.py"), "-f", "json", "-o", "-"])
+    assert code == 1
+    assert json.loads(out)["findings"]
+    assert not (Path.cwd() / "-").exists()
+
+
+def test_regular_file_is_replaced_atomically_keeping_its_mode(tmp_path: Path) -> None:
+    f = tmp_path / "report.txt"
+    f.write_text("old")
+    f.chmod(0o640)
+    ino = f.stat().st_ino
+    fsio.write_file(f, "new")
+    assert f.read_text() == "new" and stat.S_IMODE(f.stat().st_mode) == 0o640
+    assert f.stat().st_ino != ino  # a new file renamed over the old one
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_hard_linked_file_is_written_in_place(tmp_path: Path) -> None:
+    f = tmp_path / "a"
+    f.write_text("old")
+    (tmp_path / "b").hardlink_to(f)
+    fsio.write_file(f, "new")
+    assert (tmp_path / "b").read_text() == "new"
+
+
+def test_migrate_plan_output_to_a_symlink(run_cli: RunCli, project: Path, tmp_path: Path) -> None:
+    real = tmp_path / "plan-real.md"
+    real.write_text("")
+    link = tmp_path / "plan.md"
+    link.symlink_to(real)
+    code, _, err = run_cli(["migrate", str(project), "-o", str(link), "--no-repo-config"])
+    assert code == 0, err
+    assert link.is_symlink() and "leakguard" in real.read_text().lower()
+
+
+# -- caches ---------------------------------------------------------------------
+
+
+def test_xdg_cache_home_means_a_leakguard_directory_in_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("LEAKGUARD_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache_dir() == tmp_path / "leakguard"
+
+
+def test_a_fifo_in_place_of_a_cache_file_does_not_hang(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("LEAKGUARD_CACHE_DIR", str(tmp_path))
+    target = blobcache.cache_file("digest")
+    target.parent.mkdir(parents=True)
+    os.mkfifo(target)
+    result: list[set[bytes]] = []
+    t = threading.Thread(target=lambda: result.append(blobcache.load("digest")), daemon=True)
+    t.start()
+    t.join(timeout=10)
+    assert result == [set()], "reading the cache blocked on a FIFO"
+
+
+def test_a_fifo_in_place_of_the_prefilter_database_does_not_hang(run_cli: RunCli, project: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from leakguard.prefilter import hs_cache_path, hyperscan_available
+
+    if not hyperscan_available():
+        pytest.skip("no hyperscan wheel here")
+    from leakguard.ruleset import load_ruleset
+
+    monkeypatch.setenv("LEAKGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    path = hs_cache_path(load_ruleset().digest)
+    path.parent.mkdir(parents=True)
+    os.mkfifo(path)
+    done: list[int] = []
+    t = threading.Thread(target=lambda: done.append(run_cli(["scan", str(project), "--no-repo-config"])[0]), daemon=True)
+    t.start()
+    t.join(timeout=120)
+    assert done == [1], "the scan blocked on a FIFO in the cache"
+
+
+# -- -j -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "lots", "1.5"])
+def test_nonsense_jobs_is_a_usage_error(run_cli: RunCli, project: Path, value: str) -> None:
+    for cmd in (["scan", str(project)], ["baseline", "create", str(project)], ["migrate", str(project)]):
+        code, _, err = run_cli([*cmd, "-j", value])
+        assert code == 2, (cmd, err)
+        assert err.count("\n") == 1 and "-j" in err
+
+
+def test_jobs_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    from leakguard import scan
+    from leakguard.commands._common import parse_jobs
+
+    monkeypatch.setattr(scan, "default_jobs", lambda: 2)
+    assert parse_jobs("100000") == 2 * scan.MAX_JOBS_PER_CORE
+    assert parse_jobs("3") == 3
+    started: list[int] = []
+
+    class FakePool:
+        def __init__(self, n: int) -> None:
+            started.append(n)
+
+    class Ctx:
+        def Pool(self, n: int) -> FakePool:  # noqa: N802 - multiprocessing's name
+            FakePool(n)
+            raise RuntimeError("stop here")
+
+    monkeypatch.setattr(scan.multiprocessing, "get_context", lambda _: Ctx())
+    entries = [scan.Entry(f"/nonexistent/{i}", str(i)) for i in range(100)]
+    monkeypatch.setattr(scan, "iter_entries", lambda *a, **k: iter(entries))
+
+    class E:
+        def prepare(self, n: int) -> None:
+            pass
+
+    with pytest.raises(RuntimeError):
+        scan.scan_paths(E(), ["x"], scan.ScanOptions(jobs=100000))  # type: ignore[arg-type]
+    assert started == [2 * scan.MAX_JOBS_PER_CORE]
