@@ -1,7 +1,7 @@
 """Command line: parse, dispatch, map errors to exit codes. No business logic.
 
 Exit codes: 0 no findings, 1 findings, 2 usage/input/config/rule error,
-3 internal error, 4 scan incomplete (a user-supplied regex timed out),
+3 internal error, 4 active secret (--verify --fail-on-active), 5 scan incomplete (a user-supplied regex timed out),
 130 interrupted.
 """
 from __future__ import annotations

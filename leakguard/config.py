@@ -33,7 +33,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 CONFIG_NAME = ".leakguard.toml"
 PREFER = ("features", "cost")
-RESERVED_EXIT_CODES = (2, 3, 4, 130)
+RESERVED_EXIT_CODES = (2, 3, 4, 5, 130)
 
 _TOP_KEYS = {"rules", "allowlist", "remediation", "max_file_size", "fail_on", "exit_code", "baseline", "min_confidence"}
 _RULES_KEYS = {"paths", "default", "enable", "disable", "severity"}
@@ -270,7 +270,7 @@ def check_exit_code(where: str, v: object) -> int:
     if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 255:
         raise ConfigError(f"{where}: 'exit_code' must be a whole number from 0 to 255 (got {v!r})")
     if v in RESERVED_EXIT_CODES:
-        raise ConfigError(f"{where}: 'exit_code' {v} is reserved (2 errors, 3 internal errors, 4 scan incomplete, 130 interrupted)")
+        raise ConfigError(f"{where}: 'exit_code' {v} is reserved (2 errors, 3 internal errors, 4 active secret found, 5 scan incomplete, 130 interrupted)")
     return v
 
 

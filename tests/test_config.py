@@ -127,7 +127,7 @@ def test_max_file_size_and_cli_override(run_cli, repo: Path) -> None:
 def test_fail_on_and_exit_code_from_config_and_cli(run_cli, repo: Path) -> None:
     (repo / ".leakguard.toml").write_text('exit_code = 9\n')
     assert scan_json(run_cli, repo)[0] == 9
-    assert scan_json(run_cli, repo, "--exit-code", "5")[0] == 5
+    assert scan_json(run_cli, repo, "--exit-code", "6")[0] == 6
     assert scan_json(run_cli, repo, "--fail-on", "critical")[0] == 0
     (repo / ".leakguard.toml").write_text('fail_on = "critical"\n')
     assert scan_json(run_cli, repo)[0] == 0

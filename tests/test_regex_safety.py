@@ -1,7 +1,7 @@
 """User-supplied regexes (rule files, config allowlists) are hostile input:
 a pathological one is refused when it is loaded, one line naming file and
 key; a search that still times out during a scan is reported and the exit
-code says the scan is incomplete (4)."""
+code says the scan is incomplete (5)."""
 from __future__ import annotations
 
 import json
@@ -73,7 +73,7 @@ def test_rule_file_with_a_pathological_regex_is_a_one_line_error(run_cli: RunCli
         assert "mine.yaml" in err and "my-token" in err and field in err and "catastrophic" in err
 
 
-def test_a_timeout_during_the_scan_is_reported_and_exits_4(run_cli: RunCli, tmp_path: Path,
+def test_a_timeout_during_the_scan_is_reported_and_exits_5(run_cli: RunCli, tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """A pattern slow only on content the load-time probes do not try still
     cannot hang the scan or pass silently."""
@@ -93,14 +93,14 @@ def test_a_timeout_during_the_scan_is_reported_and_exits_4(run_cli: RunCli, tmp_
                      "    keywords: [xxx]\n    pattern: \"(?P<secret>(x|x)+)y\"\n")
     monkeypatch.setattr("leakguard.engine._REGEX_TIMEOUT", 0.05)
     code, out, err = run_cli(["scan", "--no-repo-config", "--rules", str(rules), str(root), "-f", "json"])
-    assert code == 4, err
+    assert code == 5, err
     doc = json.loads(out)
     assert doc["stats"]["timeouts"] == ["app.py: rule slow-token"]
     assert any("scan incomplete" in w for w in doc["warnings"])
     assert "scan incomplete" in err
 
 
-def test_exit_code_4_is_reserved_in_config(run_cli: RunCli, tmp_path: Path) -> None:
-    root = _repo_config(tmp_path, "exit_code = 4\n")
+def test_exit_code_5_is_reserved_in_config(run_cli: RunCli, tmp_path: Path) -> None:
+    root = _repo_config(tmp_path, "exit_code = 5\n")
     code, _, err = run_cli(["scan", str(root)])
     assert code == 2 and "reserved" in err
