@@ -108,15 +108,23 @@ class Settings:
 
 def find_repo_root(start: Path) -> Path | None:  # the directory holding .git
     for d in (start, *start.parents):
-        if (d / ".git").exists():
+        if _exists(d / ".git"):
             return d
     return None
+
+
+def _exists(p: Path, *, file: bool = False) -> bool:
+    """Path.exists / is_file that treat "cannot look" (permission denied) as "not there"."""
+    try:
+        return p.is_file() if file else p.exists()
+    except OSError:
+        return False
 
 
 def discover(scan_root: Path) -> list[Path]:
     """Config files from the repository root down to the scan root."""
     start = scan_root.resolve()
-    if start.is_file():
+    if _exists(start, file=True):
         start = start.parent
     repo = find_repo_root(start)
     dirs = [start]
@@ -125,9 +133,9 @@ def discover(scan_root: Path) -> list[Path]:
     found: list[Path] = []
     for d in reversed(dirs):
         py = d / "pyproject.toml"
-        if py.is_file() and "leakguard" in _read_toml(py).get("tool", {}):
+        if _exists(py, file=True) and "leakguard" in _read_toml(py).get("tool", {}):
             found.append(py)
-        if (d / CONFIG_NAME).is_file():
+        if _exists(d / CONFIG_NAME, file=True):
             found.append(d / CONFIG_NAME)
     return found
 
@@ -140,6 +148,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read config: {e.strerror or e}") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: invalid TOML: {e}") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 (byte {e.start})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
+    except ValueError as e:  # e.g. an integer of more digits than Python converts
+        raise ConfigError(f"{path}: invalid TOML: {str(e).splitlines()[0][:200]}") from None
 
 
 def read_table(path: Path) -> dict[str, Any]:
@@ -237,6 +251,7 @@ def _choice(path: Path, name: str, v: object, choices: Sequence[str]) -> str:
     return str(v)
 
 
+MAX_SIZE = 2**50  # 1 PiB: anything larger is a typo (0 means no limit)
 _SIZE_UNITS = (("KB", 1024), ("MB", 1024**2), ("GB", 1024**3), ("K", 1024), ("M", 1024**2), ("G", 1024**3), ("B", 1))
 
 
@@ -248,21 +263,24 @@ def size_in_bytes(text: str) -> int:
         if t.endswith(suffix):
             t, mult = t[: -len(suffix)], m
             break
-    return int(float(t) * mult)
+    n = float(t) * mult
+    if not n == n or n in (float("inf"), float("-inf")) or abs(n) > MAX_SIZE:  # nan, inf, 1e400
+        raise ValueError(f"not a size: {text!r}")
+    return int(n)
 
 
 def parse_size(path: Path | None, name: str, v: object) -> int:
     """An int of bytes or a string like '5MB' / '500KB'."""
     n = -1
     if isinstance(v, int) and not isinstance(v, bool):
-        n = v
+        n = v if v <= MAX_SIZE else -1
     elif isinstance(v, str):
         try:
             n = size_in_bytes(v)
         except ValueError:
             n = -1
     if n < 0:
-        raise ConfigError(f"{path}: '{name}' must be a size such as 5MB, 500KB or 0 (got {v!r})")
+        raise ConfigError(f"{path}: '{name}' must be a size such as 5MB, 500KB or 0 (got {str(v)[:40]!r})")
     return n
 
 

@@ -31,11 +31,17 @@ LAZY_COMPILE_ITEMS = 200
 
 
 def secret_hash(rule_id: str, secret: str) -> str:
-    return hashlib.sha256(f"{rule_id}\0{secret}".encode()).hexdigest()
+    return hashlib.sha256(f"{rule_id}\0{secret}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def fingerprint(secret_hash_: str, path: str) -> str:
-    return hashlib.sha256(f"{secret_hash_}\0{path}".encode()).hexdigest()
+    # a file name that is not UTF-8 arrives with surrogate escapes (os.fsdecode): hash its bytes
+    text = f"{secret_hash_}\0{path}"
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogatepass")
+    return hashlib.sha256(raw).hexdigest()
 
 
 @dataclass(slots=True)

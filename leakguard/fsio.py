@@ -29,7 +29,8 @@ def _umask() -> int:
 def write_file(path: str | os.PathLike[str], data: str | bytes, *, fsync: bool = False,
                temp_suffix: str = TEMP_SUFFIX) -> None:
     """Write ``data`` to ``path`` (``-``: stdout). Raises OSError."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
+    # a non-UTF-8 file name (surrogate escapes) is written as \udcXX text: the file stays valid UTF-8
+    raw = data.encode("utf-8", "backslashreplace") if isinstance(data, str) else data
     p = os.fspath(path)
     if p == "-":
         sys.stdout.flush()

@@ -9,14 +9,14 @@ import io
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from leakguard import baseline as baseline_mod
 from leakguard.config import Settings, apply_allowlists, check_exit_code, load_settings, size_in_bytes
 from leakguard.engine import Engine
-from leakguard.errors import ConfigError, UsageError
+from leakguard.errors import ConfigError, SourceError, UsageError
 from leakguard.confidence import DEFAULT_MIN_CONFIDENCE, apply_min_confidence, at_least
 from leakguard.model import CONFIDENCES, SEVERITIES, Finding, ScanResult, severity_rank
 from leakguard.fsio import write_file
@@ -326,6 +326,29 @@ def excluded_path(args: argparse.Namespace) -> Callable[[str], bool]:
             return False
 
     return excluded
+
+
+SKIP_UNREADABLE_HELP = ("report files and directories that cannot be read as skipped and go on "
+                        "(default: they are an error, exit 2: a gate must not pass without scanning)")
+_NOT_SCANNED = ("unreadable", "decode-error")
+
+
+def require_scanned(result: ScanResult, args: argparse.Namespace, targets: Sequence[str]) -> None:
+    """A gate must never pass without scanning: a file or directory that could not be
+    read (and a file named on the command line that vanished) is an error, exit 2,
+    unless --skip-unreadable."""
+    if getattr(args, "skip_unreadable", False):
+        return
+    from leakguard.sources.files import _rel
+
+    named = {_rel(t) for t in targets if t != "-" and not os.path.isdir(t)}
+    bad = [s for s in result.skipped
+           if s.reason in _NOT_SCANNED or s.reason == "not-found" and s.origin.path in named]
+    if bad:
+        s = bad[0]
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        raise SourceError(f"{s.origin.path}: cannot read ({s.detail or s.reason}): not scanned{more}; "
+                          "fix the permissions, or pass --skip-unreadable to report it and go on")
 
 
 EXIT_INCOMPLETE = 5  # a user-supplied regex timed out: the scan is incomplete

@@ -18,7 +18,7 @@ import sys
 from typing import Any
 
 from leakguard import baseline as bl
-from leakguard.commands._common import JOBS_HELP, add_engine_args, parse_jobs, build_engine, excluded_path, parse_size, scan_base, settings_for
+from leakguard.commands._common import JOBS_HELP, SKIP_UNREADABLE_HELP, require_scanned, add_engine_args, parse_jobs, build_engine, excluded_path, parse_size, scan_base, settings_for
 from leakguard.config import apply_allowlists
 from leakguard.errors import UsageError
 from leakguard.confidence import apply_min_confidence
@@ -47,6 +47,7 @@ def register(sub: Any) -> None:
             a.add_argument("--all", action="store_true", help="also revisit entries that already have a label")
             a.add_argument("--no-scan", action="store_true", help="do not rescan PATH to show where each entry is")
         a.add_argument("--all-files", action="store_true", help="also scan files that .gitignore excludes")
+        a.add_argument("--skip-unreadable", action="store_true", help=SKIP_UNREADABLE_HELP)
         a.add_argument("--max-file-size", type=parse_size, default=None, metavar="SIZE", help="skip larger files")
         a.add_argument("-j", "--jobs", type=parse_jobs, default=0, metavar="N", help=JOBS_HELP)
         a.add_argument("--min-confidence", choices=CONFIDENCES, default=None,
@@ -69,7 +70,9 @@ def _scan(args: argparse.Namespace) -> list[Finding]:
     engine = build_engine(args)
     opts = ScanOptions(jobs=args.jobs, max_file_size=args.max_file_size, all_files=args.all_files,
                        exclude=excluded_path(args))
-    result = apply_min_confidence(scan_paths(engine, [args.path], opts), args.min_confidence)
+    scanned = scan_paths(engine, [args.path], opts)
+    require_scanned(scanned, args, [args.path])
+    result = apply_min_confidence(scanned, args.min_confidence)
     return apply_allowlists(result, settings_for(args), scan_base(args)).findings
 
 

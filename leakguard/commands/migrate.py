@@ -12,7 +12,7 @@ import os
 import sys
 from typing import Any
 
-from leakguard.commands._common import JOBS_HELP, _link_template, add_engine_args, parse_jobs, add_verify_args, build_engine, parse_size, postprocess, progress_display, scan_base, write_atomic
+from leakguard.commands._common import JOBS_HELP, SKIP_UNREADABLE_HELP, require_scanned, _link_template, add_engine_args, parse_jobs, add_verify_args, build_engine, parse_size, postprocess, progress_display, scan_base, write_atomic
 from leakguard.errors import UsageError
 from leakguard.model import CONFIDENCES, ScanResult
 from leakguard.remediation.attach import rule_hints, settings_from_args
@@ -29,6 +29,7 @@ def register(sub: Any) -> None:
     p.add_argument("path", nargs="?", default=".", metavar="PATH", help="directory or file to scan (default: .)")
     p.add_argument("--git", action="store_true", help="plan for the git history (leakguard git) instead of the files")
     p.add_argument("--all-files", action="store_true", help="also scan files that .gitignore excludes")
+    p.add_argument("--skip-unreadable", action="store_true", help=SKIP_UNREADABLE_HELP)
     p.add_argument("--max-file-size", type=parse_size, default=DEFAULT_MAX_FILE_SIZE, metavar="SIZE", help="skip larger files (default: 5MB)")
     add_engine_args(p)
     add_verify_args(p)
@@ -80,6 +81,7 @@ def _scan(args: argparse.Namespace) -> tuple[ScanResult, str]:
     opts = ScanOptions(jobs=args.jobs, max_file_size=args.max_file_size, all_files=args.all_files)
     with progress_display(args, "scanning") as progress:
         result = scan_paths(engine, [args.path], opts, progress)
+    require_scanned(result, args, [args.path])
     return postprocess(result, args), root
 
 

@@ -5,7 +5,7 @@ import argparse
 import sys
 from typing import Any
 
-from leakguard.commands._common import (add_engine_args, add_output_args, add_verify_args, build_engine, emit, excluded_path, exit_status,
+from leakguard.commands._common import (SKIP_UNREADABLE_HELP, add_engine_args, require_scanned, add_output_args, add_verify_args, build_engine, emit, excluded_path, exit_status,
                                         parse_size, postprocess, progress_display)
 from leakguard.model import Origin
 from leakguard.scan import ScanOptions, scan_chunks, scan_paths
@@ -23,6 +23,7 @@ def register(sub: Any) -> None:
                         "added or changed lines; PATHs (as pre-commit passes them) limit it to those files")
     p.add_argument("--max-file-size", type=parse_size, default=None, metavar="SIZE",
                    help=f"skip files larger than this (default: config, else {DEFAULT_MAX_FILE_SIZE // 2**20}MB; 0 = no limit)")
+    p.add_argument("--skip-unreadable", action="store_true", help=SKIP_UNREADABLE_HELP)
     add_engine_args(p)
     add_output_args(p)
     add_verify_args(p)
@@ -48,6 +49,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
                            exclude=excluded_path(args))
         with progress_display(args, "scanning") as progress:
             result = scan_paths(engine, args.paths, opts, progress)
+        require_scanned(result, args, args.paths)
     result = postprocess(result, args)
     emit(result, args)
     return exit_status(result, args)

@@ -12,6 +12,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _SNIFF = 8192
+_CONTROLS = bytes(b for b in range(32) if b not in b"\t\n\r\f\v\x1b") + b"\x7f"
 # Formats whose magic bytes say "binary" even before a NUL shows up.
 _MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF-", b"PK\x03\x04", b"\x7fELF", b"\x1f\x8b",
           b"BZh", b"\xfd7zXZ", b"7z\xbc\xaf", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"MZ", b"\x00asm",
@@ -45,6 +46,11 @@ def to_utf8(raw: bytes) -> tuple[bytes | None, tuple[str, ...]]:
         return raw, ()
     except UnicodeDecodeError:
         text = raw.decode("utf-8", "replace")
-        if text.count("\ufffd") > max(16, len(text) // 20):
-            return None, ()  # mostly undecodable: binary in a text-looking wrapper
-        return text.encode("utf-8"), ("invalid UTF-8 replaced",)
+        if text.count("\ufffd") <= max(16, len(text) // 20):
+            return text.encode("utf-8"), ("invalid UTF-8 replaced",)
+        # Mostly not UTF-8: a legacy 8-bit text encoding (Latin-1, Windows-1252) when it has
+        # next to no control characters, else binary in a text-looking wrapper.
+        controls = sum(raw.count(bytes([b])) for b in _CONTROLS)
+        if controls > len(raw) // 100:
+            return None, ()
+        return raw.decode("latin-1").encode("utf-8"), ("non-UTF-8 text decoded as Latin-1",)

@@ -121,24 +121,35 @@ def _git_listing(root: str) -> list[str] | None:
 
 
 def _walk(root: str, rel: str, prefix: str) -> Iterator[Entry | Skipped]:
-    try:
-        with os.scandir(os.path.join(root, rel) if rel else root) as it:
-            entries = sorted(it, key=lambda e: e.name)
-    except OSError as e:
-        yield Skipped(Origin("file", prefix + rel or "."), "unreadable", e.strerror or str(e))
-        return
-    for d in entries:
-        r = f"{rel}/{d.name}" if rel else d.name
+    """Depth-first, in name order, with an explicit stack: a tree thousands of
+    levels deep cannot exhaust the recursion limit."""
+    stack: list[str | Entry | Skipped] = [rel]  # a str is a directory still to list
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, str):
+            yield item
+            continue
+        d_rel = item
         try:
-            if d.is_symlink():
-                yield Skipped(Origin("file", prefix + r), "symlink")
-            elif d.is_dir(follow_symlinks=False):
-                if d.name != ".git":
-                    yield from _walk(root, r, prefix)
-            else:
-                yield Entry(d.path, prefix + r)
-        except OSError as err:
-            yield Skipped(Origin("file", prefix + r), "unreadable", err.strerror or str(err))
+            with os.scandir(os.path.join(root, d_rel) if d_rel else root) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as e:
+            yield Skipped(Origin("file", prefix + d_rel or "."), "unreadable", e.strerror or str(e))
+            continue
+        todo: list[str | Entry | Skipped] = []
+        for d in entries:
+            r = f"{d_rel}/{d.name}" if d_rel else d.name
+            try:
+                if d.is_symlink():
+                    todo.append(Skipped(Origin("file", prefix + r), "symlink"))
+                elif d.is_dir(follow_symlinks=False):
+                    if d.name != ".git":
+                        todo.append(r)
+                else:
+                    todo.append(Entry(d.path, prefix + r))
+            except OSError as err:
+                todo.append(Skipped(Origin("file", prefix + r), "unreadable", err.strerror or str(err)))
+        stack.extend(reversed(todo))
 
 
 def read_entry(entry: Entry, max_size: int = DEFAULT_MAX_FILE_SIZE) -> Chunk | Skipped:
