@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 from typing import Any
 
@@ -94,6 +95,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
         opts = AwsOptions(args.region, args.profile, args.endpoint_url, tags, args.kms_key_id)
         clients = connect(opts)  # no boto3 / credentials / region: one line, exit 2, nothing changed
+    if args.apply and args.yes:
+        _remove_stray_temp_files(args.path)
     result, root = _scan(args)
     try:
         settings = settings_from_args(args, root)
@@ -119,6 +122,30 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         raise UsageError(f"the git work tree has uncommitted changes ({dirty[0]}{' …' if len(dirty) > 1 else ''}): "
                          "commit or stash them, or pass --allow-dirty")
     return _apply(plan, root, clients, opts)
+
+
+def _remove_stray_temp_files(path: str) -> None:
+    """A run killed while rewriting leaves its temp files (``.NAME.XXXX.leakguard.tmp``) behind:
+    remove them before this run scans and rewrites."""
+    from leakguard.fsio import TEMP_SUFFIX
+    from leakguard.sources.files import Entry, iter_entries
+
+    if not os.path.isdir(path):
+        return
+    removed = []
+    for item in iter_entries([path], all_files=True):
+        if isinstance(item, Entry):
+            name = os.path.basename(item.abspath)
+            if name.startswith(".") and name.endswith(TEMP_SUFFIX) and os.path.isfile(item.abspath):
+                try:
+                    os.unlink(item.abspath)
+                    removed.append(item.relpath)
+                except OSError as e:
+                    sys.stderr.write(f"leakguard: warning: cannot remove stray temp file {item.relpath}: "
+                                     f"{e.strerror or e}\n")
+    if removed:
+        sys.stdout.write(f"removed {len(removed)} temp file{'s' if len(removed) != 1 else ''} left by an interrupted "
+                         f"run: {', '.join(removed[:5])}{' …' if len(removed) > 5 else ''}\n")
 
 
 def _tags(items: list[str]) -> tuple[tuple[str, str], ...]:
@@ -193,7 +220,20 @@ def _apply(plan: Plan, root: str, clients: tuple[Any, Any], opts: Any) -> int:
         problems += o.status in ("conflict", "error")
     changes, skips = plan_changes(root, stored)
     for c in changes:
-        write_file(os.path.join(root, c.path), c.new)
+        full = os.path.join(root, c.path)
+        try:
+            mode = os.stat(full).st_mode
+            if not mode & 0o222:  # root could write it anyway: a read-only file says "do not touch"
+                sys.stdout.write(f"conflict: {c.path}: read-only (mode {stat.S_IMODE(mode):04o}): not rewritten; "
+                                 "make it writable and rerun\n")
+                problems += 1
+                continue
+            write_file(full, c.new)
+        except OSError as e:  # immutable (chattr +i), read-only file system, full disk ...: go on
+            sys.stdout.write(f"conflict: {c.path}: cannot rewrite ({e.strerror or e}): not rewritten; "
+                             "the secret is stored, replace the literal by hand\n")
+            problems += 1
+            continue
         sys.stdout.write(f"rewrote {c.path} ({len(c.done)} place{'s' if len(c.done) != 1 else ''})\n")
     _report_skips(skips)
     for e in plan.entries:

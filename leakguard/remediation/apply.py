@@ -174,12 +174,15 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
-def managed_index(sm: Any, ssm: Any) -> dict[tuple[str, str], str]:
-    """(service, sha256 of value) -> name, for what an earlier run stored (tag managed-by=leakguard).
-    Lets a rerun find a value stored under another name instead of storing it twice."""
+def managed_index(sm: Any, ssm: Any) -> tuple[dict[tuple[str, str], str], bool]:
+    """(service, sha256 of value) -> name, for what an earlier run stored (tag managed-by=leakguard),
+    and whether both listings were allowed. Lets a rerun find a value stored under another name
+    instead of storing it twice; each service is listed on its own (one denied listing does not
+    hide the other)."""
     import botocore.exceptions
 
     index: dict[tuple[str, str], str] = {}
+    complete = True
     try:
         pages = sm.get_paginator("list_secrets").paginate(
             Filters=[{"Key": "tag-key", "Values": ["managed-by"]}, {"Key": "tag-value", "Values": ["leakguard"]}])
@@ -188,6 +191,9 @@ def managed_index(sm: Any, ssm: Any) -> dict[tuple[str, str], str]:
                 value = sm.get_secret_value(SecretId=s["Name"]).get("SecretString")
                 if value is not None:
                     index.setdefault(("secretsmanager", _digest(value)), s["Name"])
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError):
+        complete = False  # no ListSecrets permission: store_all falls back to names (DescribeSecret)
+    try:
         pages = ssm.get_paginator("describe_parameters").paginate(
             ParameterFilters=[{"Key": "tag:managed-by", "Values": ["leakguard"]}])
         for page in pages:
@@ -195,12 +201,39 @@ def managed_index(sm: Any, ssm: Any) -> dict[tuple[str, str], str]:
                 value = ssm.get_parameter(Name=prm["Name"], WithDecryption=True)["Parameter"]["Value"]
                 index.setdefault(("ssm", _digest(value)), prm["Name"])
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError):
-        pass  # no list permission: fall back to the name check alone
-    return index
+        complete = False
+    return index, complete
+
+
+MAX_NAME_SUFFIX = 20  # plan names a secret NAME-2, NAME-3 ... when another secret took NAME
+
+
+def find_by_name(entry: Entry, sm: Any, ssm: Any) -> str | None:
+    """Without list permissions: the NAME-k (k = 2, 3, ...) an earlier run stored this value
+    under, found with DescribeSecret / GetParameter by name; None if there is none."""
+    import botocore.exceptions
+
+    for k in range(2, MAX_NAME_SUFFIX + 1):
+        name = f"{entry.name}-{k}"
+        try:
+            if entry.service == "secretsmanager":
+                tags = {t.get("Key"): t.get("Value") for t in sm.describe_secret(SecretId=name).get("Tags", [])}
+                if tags.get("managed-by") != "leakguard":
+                    continue
+                current = sm.get_secret_value(SecretId=name).get("SecretString")
+            else:
+                current = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+        except botocore.exceptions.ClientError as e:
+            if _code(e) in ("ResourceNotFoundException", "ParameterNotFound"):
+                return None  # names are taken in order: none further
+            continue
+        if current is not None and _same(current, entry.value):
+            return name
+    return None
 
 
 def store_all(entries: Sequence[Entry], sm: Any, ssm: Any, opts: AwsOptions) -> list[Outcome]:
-    index = managed_index(sm, ssm)
+    index, complete = managed_index(sm, ssm)
     out: list[Outcome] = []
     for e in entries:
         if e.remediation.action == "store":
@@ -209,5 +242,11 @@ def store_all(entries: Sequence[Entry], sm: Any, ssm: Any, opts: AwsOptions) -> 
                 e.remediation = dataclasses.replace(e.remediation, name=known)
                 out.append(Outcome(e, "exists", f"already stored as {known}"))
                 continue
-        out.append(store(e, sm, ssm, opts))
+        outcome = store(e, sm, ssm, opts)
+        if outcome.status == "conflict" and not complete:
+            known = find_by_name(e, sm, ssm)
+            if known:
+                e.remediation = dataclasses.replace(e.remediation, name=known)
+                outcome = Outcome(e, "exists", f"already stored as {known} (found by name: listing is not allowed)")
+        out.append(outcome)
     return out

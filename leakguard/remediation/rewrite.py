@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import difflib
 import os
-import stat
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import regex
 
+from leakguard.fsio import TEMP_SUFFIX, write_file
 from leakguard.redact import redact_line
 from leakguard.remediation.plan import Entry, Place, literal_shape
 from leakguard.remediation.references import Target, cfn_ref, python_expr, reference
@@ -165,21 +164,10 @@ def unified_diff(change: FileChange, secrets: Iterable[str] = ()) -> str:
 
 
 def write_atomic(path: str, text: str) -> None:
-    """Temp file in the same directory, same mode, fsync, then os.replace."""
-    directory = os.path.dirname(os.path.abspath(path))
-    mode = stat.S_IMODE(os.stat(path).st_mode) if os.path.exists(path) else 0o644
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".leakguard.tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Temp file in the same directory (``.NAME.XXXX.leakguard.tmp``, which a later run cleans up
+    if this one is killed), same mode, fsync, then os.replace; a symlink or hard-linked file is
+    written through (leakguard.fsio)."""
+    write_file(path, text.encode("utf-8"), fsync=True, temp_suffix=TEMP_SUFFIX)
 
 
 def dirty_paths(root: str) -> list[str] | None:

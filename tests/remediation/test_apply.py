@@ -135,3 +135,81 @@ def test_atomic_write_keeps_mode(tmp_path: Path) -> None:
     assert f.read_text() == "b\n" and stat.S_IMODE(f.stat().st_mode) == 0o700
     assert [p.name for p in tmp_path.iterdir()] == ["x.sh"]  # no temp file left behind
     assert subprocess.run(["true"]).returncode == 0
+
+
+def test_stray_temp_files_of_a_killed_run_are_removed(git_repo: Path, run_cli: RunCli, moto_endpoint: str) -> None:
+    repo = _repo(git_repo)
+    stray = repo / ".env.production.k3j9x2.leakguard.tmp"  # what a kill during the rewrite leaves
+    stray.write_text(f"DB_PASSWORD={DB_PASSWORD}\n")
+    (repo / "keep.leakguard.tmp.txt").write_text("not ours\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "leftovers")
+    code, out, err = _apply(run_cli, repo, moto_endpoint)
+    assert "removed 1 temp file left by an interrupted run" in out, out + err
+    assert not stray.exists() and (repo / "keep.leakguard.tmp.txt").exists()
+
+
+def test_a_file_that_cannot_be_written_is_a_conflict_and_the_run_goes_on(
+        git_repo: Path, run_cli: RunCli, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An immutable file (chattr +i) aborted the run with exit 3, leaving the other files alone."""
+    from leakguard.remediation import rewrite
+
+    repo = _repo(git_repo)
+    real = rewrite.write_atomic
+
+    def immutable(path: str, text: str) -> None:
+        if path.endswith(".env.production"):
+            raise PermissionError(1, "Operation not permitted", path)
+        real(path, text)
+
+    monkeypatch.setattr(rewrite, "write_atomic", immutable)
+    code, out, err = _apply(run_cli, repo, moto_endpoint)
+    assert code == 1, err
+    assert "conflict: .env.production: cannot rewrite (Operation not permitted)" in out
+    assert DB_PASSWORD in (repo / ".env.production").read_text()
+    assert "rewrote run.sh" in out and "$(aws secretsmanager" in (repo / "run.sh").read_text()
+
+
+def test_a_read_only_file_is_not_rewritten(git_repo: Path, run_cli: RunCli, moto_endpoint: str) -> None:
+    repo = _repo(git_repo)
+    (repo / "run.sh").chmod(0o444)
+    git(repo, "commit", "-qam", "read-only")
+    code, out, err = _apply(run_cli, repo, moto_endpoint)
+    assert code == 1, err
+    assert "conflict: run.sh: read-only (mode 0444): not rewritten" in out
+    assert STRIPE_KEY in (repo / "run.sh").read_text()
+    assert stat.S_IMODE((repo / "run.sh").stat().st_mode) == 0o444
+    assert "rewrote .env.production" in out
+
+
+def test_resume_without_list_secrets_finds_the_stored_name(git_repo: Path, run_cli: RunCli, moto_endpoint: str,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rerun where ListSecrets is denied: the value an earlier run stored as NAME-2 (NAME was
+    taken by another secret then) is found with DescribeSecret by name, not a conflict forever."""
+    import botocore.client
+    import botocore.exceptions
+
+    project = "resume-proj"
+    repo = git_repo
+    (repo / ".env.production").write_text(f"DB_PASSWORD={DB_PASSWORD}\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    sm = _client(moto_endpoint, "secretsmanager")
+    tags = [{"Key": "managed-by", "Value": "leakguard"}]
+    sm.create_secret(Name=f"{project}/production/db-password", SecretString="another-secret-took-it", Tags=tags)
+    sm.create_secret(Name=f"{project}/production/db-password-2", SecretString=DB_PASSWORD, Tags=tags)
+    real = botocore.client.BaseClient._make_api_call
+
+    def deny_list(self, operation, params):  # type: ignore[no-untyped-def]
+        if operation == "ListSecrets":
+            raise botocore.exceptions.ClientError({"Error": {"Code": "AccessDeniedException", "Message": "denied"}},
+                                                  operation)
+        return real(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", deny_list)
+    code, out, err = _apply(run_cli, repo, moto_endpoint, "--project", project)
+    assert "conflict" not in out, out
+    assert f"exists: {project}/production/db-password-2: already stored as {project}/production/db-password-2" in out
+    assert f'{project}/production/db-password-2' in (repo / ".env.production").read_text()
+    assert DB_PASSWORD not in (repo / ".env.production").read_text()
+    assert code == 0, out + err
