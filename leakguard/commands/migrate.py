@@ -229,8 +229,8 @@ def _apply(plan: Plan, root: str, clients: tuple[Any, Any], opts: Any) -> int:
                 problems += 1
                 continue
             write_file(full, c.new)
-        except OSError as e:  # immutable (chattr +i), read-only file system, full disk ...: go on
-            sys.stdout.write(f"conflict: {c.path}: cannot rewrite ({e.strerror or e}): not rewritten; "
+        except OSError as err:  # immutable (chattr +i), read-only file system, full disk ...: go on
+            sys.stdout.write(f"conflict: {c.path}: cannot rewrite ({err.strerror or err}): not rewritten; "
                              "the secret is stored, replace the literal by hand\n")
             problems += 1
             continue
