@@ -112,12 +112,13 @@ def snippet(line: str, secret: str, *, reveal: bool = False, width: int = _SNIPP
         return line[:width]
     preview = redact(secret)
     at = line.find(secret)
+    if at < 0:  # cut before it got here, or not this finding's line: where the secret is cannot be told
+        return HIDDEN if line else line
     # what is left once every whole occurrence is gone must share nothing with the secret
-    # (a copy cut short at the edge of the context, a line that was cut before it got here)
-    if holds_part_of(line.replace(secret, "\0"), secret):
+    # (a copy cut short at the edge of the context)
+    rest = line.replace(secret, "\0")
+    if holds_part_of(rest, secret) or _edge_overlap(rest, secret) >= 3:
         return HIDDEN
-    if at < 0:
-        return _cut(line, 0, 0, width)
     masked = line.replace(secret, preview)
     return _cut(masked, at, len(preview), width)
 
@@ -128,6 +129,15 @@ def holds_part_of(text: str, secret: str, window: int = _WINDOW) -> bool:
     if len(secret) <= window:
         return secret in text
     return any(secret[i:i + window] in text for i in range(0, len(secret) - window + 1))
+
+
+def _edge_overlap(text: str, secret: str) -> int:
+    """Longest part of the secret a cut could leave at either edge of ``text``."""
+    best = 0
+    for k in range(1, min(len(secret), len(text), _WINDOW) + 1):
+        if text.endswith(secret[:k]) or text.startswith(secret[-k:]):
+            best = k
+    return best
 
 
 def _cut(text: str, at: int, length: int, width: int) -> str:

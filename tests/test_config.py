@@ -217,8 +217,8 @@ def test_init_writes_parsable_starter_and_refuses_overwrite(run_cli, tmp_path: P
 
 def test_settings_hold_no_global_state(tmp_path: Path) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
-    for d, code in ((a, 5), (b, 6)):
+    for d, code in ((a, 7), (b, 8)):
         d.mkdir()
         (d / ".leakguard.toml").write_text(f"exit_code = {code}\n")
-    assert (load_settings(a).exit_code, load_settings(b).exit_code, load_settings(a).exit_code) == (5, 6, 5)
+    assert (load_settings(a).exit_code, load_settings(b).exit_code, load_settings(a).exit_code) == (7, 8, 7)
     assert os.getcwd()
