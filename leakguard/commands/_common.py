@@ -339,9 +339,10 @@ def require_scanned(result: ScanResult, args: argparse.Namespace, targets: Seque
     unless --skip-unreadable."""
     if getattr(args, "skip_unreadable", False):
         return
-    from leakguard.sources.files import _rel
+    from leakguard.sources.files import _rel, report_root
 
-    named = {_rel(t) for t in targets if t != "-" and not os.path.isdir(t)}
+    base = report_root(targets)
+    named = {_rel(t, base) for t in targets if t != "-" and not os.path.isdir(t)}
     bad = [s for s in result.skipped
            if s.reason in _NOT_SCANNED or s.reason == "not-found" and s.origin.path in named]
     if bad:
