@@ -127,7 +127,8 @@ def link_for(template: str | None, f: Finding) -> str | None:
     if not template:
         return None
     commit = f.origin.commit if f.origin.kind == "commit" and f.origin.commit else "HEAD"
-    return template.format(path=quote(f.path, safe="/"), line=f.location.line, commit=quote(commit, safe=""))
+    return template.format(path=quote(f.path.encode("utf-8", "surrogateescape"), safe="/"), line=f.location.line,
+                           commit=quote(commit, safe=""))
 
 
 # ------------------------------------------------------------------ charts

@@ -104,9 +104,11 @@ def _message(f: Finding, reveal: bool) -> str:
 def _result(f: Finding, index: int, reveal: bool) -> dict[str, Any]:
     loc = f.location
     path = f.path.replace("\\", "/")
-    artifact: dict[str, str] = {"uri": "stdin" if f.path == "-" else quote(path, safe="/"), "uriBaseId": "%SRCROOT%"}
+    # a file name that is not UTF-8 (surrogate escapes) is percent-encoded byte for byte
+    encoded = quote(path.encode("utf-8", "surrogateescape"), safe="/")
+    artifact: dict[str, str] = {"uri": "stdin" if f.path == "-" else encoded, "uriBaseId": "%SRCROOT%"}
     if path.startswith("/"):  # a file outside the repository / current directory
-        artifact = {"uri": Path(path).as_uri()}
+        artifact = {"uri": "file://" + encoded}
     res: dict[str, Any] = {
         "ruleId": f.rule_id,
         "ruleIndex": index,
