@@ -194,3 +194,11 @@ def test_jobs_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(RuntimeError):
         scan.scan_paths(E(), ["x"], scan.ScanOptions(jobs=100000))  # type: ignore[arg-type]
     assert started == [2 * scan.MAX_JOBS_PER_CORE]
+
+
+def test_a_deeply_nested_verify_cache_is_treated_as_empty(tmp_path: Path) -> None:
+    from leakguard.verify.cache import VerifyCache
+
+    path = tmp_path / "verify.json"
+    path.write_text("[" * 100000 + "]" * 100000)
+    assert VerifyCache(3600, path).entries == {}

@@ -63,7 +63,7 @@ class VerifyCache:
             raw = _read_regular(self.path)
             try:
                 doc = json.loads(raw) if raw else {}
-            except ValueError:
+            except (ValueError, RecursionError):  # malformed, huge integers, nested too deeply: empty
                 doc = {}
             now = time.time()
             if isinstance(doc, dict):
