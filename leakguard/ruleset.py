@@ -20,6 +20,7 @@ import yaml
 
 from leakguard import checksums
 from leakguard.errors import RuleError
+from leakguard.fsio import read_regular
 from leakguard.saferegex import SlowRegex, TimedPattern, compile_user
 from leakguard.verify.spec import SpecError, VerifySpec, parse as parse_verify
 
@@ -183,9 +184,9 @@ def _parse(path: Path, text: str) -> Any:
     from leakguard.prefilter import cache_dir  # prefilter imports this module
 
     cached = cache_dir() / f"rules-{hashlib.sha256(text.encode()).hexdigest()[:32]}.json"
-    try:
-        return json.loads(cached.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    try:  # only ever a regular file (a FIFO in its place cannot block); malformed: parse again
+        return json.loads(read_regular(cached).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
         pass
     try:
         doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

@@ -202,3 +202,22 @@ def test_a_deeply_nested_verify_cache_is_treated_as_empty(tmp_path: Path) -> Non
     path = tmp_path / "verify.json"
     path.write_text("[" * 100000 + "]" * 100000)
     assert VerifyCache(3600, path).entries == {}
+
+
+def test_a_fifo_in_place_of_the_rule_cache_does_not_hang(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    from leakguard.ruleset import load_file
+
+    monkeypatch.setenv("LEAKGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    rules = tmp_path / "mine.yaml"
+    text = ("rules:\n  - id: my-token\n    description: mine\n    severity: high\n"
+            "    keywords: [tok=]\n    pattern: \"tok=(?P<secret>[a-z]{8,})\"\n")
+    rules.write_text(text)
+    (tmp_path / "cache").mkdir()
+    os.mkfifo(tmp_path / "cache" / f"rules-{hashlib.sha256(text.encode()).hexdigest()[:32]}.json")
+    done: list[int] = []
+    t = threading.Thread(target=lambda: done.append(len(load_file(rules))), daemon=True)
+    t.start()
+    t.join(timeout=60)
+    assert done == [1], "loading rules blocked on a FIFO in the cache"
