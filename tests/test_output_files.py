@@ -144,7 +144,7 @@ def test_a_fifo_in_place_of_the_prefilter_database_does_not_hang(tmp_path: Path,
     rules = load_ruleset().rules[:3]  # a small database compiles in a moment
     digest = _digest(rules)
     path = hs_cache_path(digest)
-    path.parent.mkdir(parents=True)
+    path.parent.mkdir(parents=True, exist_ok=True)  # loading the rules may have cached them there
     os.mkfifo(path)
     done: list[str] = []
     t = threading.Thread(target=lambda: done.append(make_prefilter(Ruleset(rules, digest).rules, digest, "hyperscan").name),
