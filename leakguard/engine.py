@@ -118,7 +118,7 @@ class Engine:
         plain = [g for g in det.findings if not (g.rule_id in self._generic_ids and any(overlaps(f, g) for f in new))]
         findings = sorted(plain + new, key=lambda f: (f.location.start_offset, f.rule_id))
         encoded = {chunk.data[f.location.start_offset:f.location.end_offset].decode("utf-8", "replace") for f in new}
-        det.findings = _mask_neighbours([_mask_encoded(f, encoded) for f in findings])
+        det.findings = _mask_neighbours([_mask_encoded(f, encoded) for f in findings], chunk.data)
 
     def _scan_plain(self, chunk: Chunk) -> Detection:
         det = Detection()
@@ -338,7 +338,7 @@ def _mask_encoded(f: Finding, encoded: set[str]) -> Finding:
     text = f.line_text
     for e in encoded:
         if e in text:
-            text = text.replace(e, redact(e))
+            text = text.replace(e, MASK)
     return dataclasses.replace(f, line_text=text) if text != f.line_text else f
 
 
