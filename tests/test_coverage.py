@@ -1,0 +1,59 @@
+"""docs/coverage.md is generated from the rule pack and docs/data/peer-coverage.yaml."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _gen():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("gen_coverage", ROOT / "tools" / "gen_coverage.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_coverage_doc_is_fresh() -> None:
+    gen = _gen()
+    assert (ROOT / "docs" / "coverage.md").read_text(encoding="utf-8") == gen.build(), (
+        "docs/coverage.md is stale: run python3 tools/gen_coverage.py"
+    )
+
+
+def test_readme_totals_are_fresh() -> None:
+    gen = _gen()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "<!-- coverage-totals -->" in readme
+    assert gen.readme_text(gen.build(), readme) == readme, (
+        "README coverage totals are stale: run python3 tools/gen_coverage.py"
+    )
+
+
+def test_coverage_counts_every_rule_once(tmp_path: Path) -> None:
+    gen = _gen()
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "x.yaml").write_text(
+        "rules:\n"
+        "  - {id: acme-api-key, remediation: {provider: Acme}}\n"
+        "  - {id: acme-webhook-secret, remediation: {provider: Acme Corp}}\n"
+        "  - {id: zeta-token, remediation: {provider: Zeta}}\n"
+        "  - {id: generic-thing, generic: true}\n",
+        encoding="utf-8",
+    )
+    data = tmp_path / "peers.yaml"
+    data.write_text(
+        "sources: {}\nproviders:\n"
+        "  - {key: acme, gitleaks: [acme-key], trufflehog: [acme]}\n"
+        "  - {key: beta, noseyparker: [np.beta.1]}\n",
+        encoding="utf-8",
+    )
+    text = gen.build(rules, data)
+    assert "- leakguard rules: 4" in text
+    assert "- providers any peer detects: 2; leakguard covers 1 of them" in text
+    assert "| acme | `acme-api-key`, `acme-webhook-secret` | yes |  |  | yes |  |" in text
+    assert "| beta |  |  |  |  |  | yes |" in text
+    assert "| Zeta | `zeta-token` |" in text
+    assert "| gitleaks | 1 | 1 |" in text
