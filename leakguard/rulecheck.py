@@ -4,13 +4,14 @@ bare regex. The test suite calls :func:`check_ruleset` on ``rules/``.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import regex
 
 from leakguard.engine import Engine
 from leakguard.model import Chunk, Finding, Origin
+from leakguard.redos import redos_risks
 from leakguard.ruleset import Example, Rule, Ruleset, _digest
 
 _ADVERSARIAL = ("a" * 20000, "=" * 20000, "/" * 20000, "+" * 20000, " " * 20000, "A1" * 10000,
@@ -37,7 +38,38 @@ def one_rule_engine(rule: Rule, backend: str = "regex") -> Engine:
     return Engine(Ruleset((rule,), _digest((rule,))), backend=backend)
 
 
-def check_rule(rule: Rule, full: Engine | None = None, backend: str = "regex") -> Iterator[Problem]:
+def lint_rule(rule: Rule) -> Iterator[Problem]:
+    """The house standard (docs/rules.md) beyond what the engine needs: enough examples
+    both ways and a remediation hint. Warnings (`rules check --strict` makes them errors)."""
+    def p(msg: str) -> Problem:
+        return Problem("warning", rule.source, rule.id, msg)
+
+    if len(rule.examples) < 2:
+        yield p(f"{len(rule.examples)} positive example(s); the house standard is at least 2")
+    if 0 < len(rule.negative_examples) < 2:
+        yield p(f"{len(rule.negative_examples)} negative example; the house standard is at least 2")
+    hint = rule.hint
+    if not rule.generic and not (hint.get("kind") and hint.get("provider")):
+        yield p("remediation needs a kind and a provider")
+
+
+def duplicate_patterns(rules: Iterable[Rule]) -> list[Problem]:
+    """Rules whose patterns are the same once verbose-mode whitespace is ignored."""
+    seen: dict[str, Rule] = {}
+    out: list[Problem] = []
+    for rule in rules:
+        key = "".join(rule.pattern_source.split())
+        if key in seen:
+            out.append(Problem("error", rule.source, rule.id, f"same pattern as rule {seen[key].id!r}"))
+        else:
+            seen[key] = rule
+    return out
+
+
+def check_rule(rule: Rule, full: Engine | None = None, backend: str = "regex", *,
+               timing: bool = True) -> Iterator[Problem]:
+    """Run a rule's examples; `timing=False` skips the backend-independent
+    catastrophic-backtracking checks (callers running every backend need them once)."""
     def p(level: str, msg: str) -> Problem:
         return Problem(level, rule.source, rule.id, msg)
 
@@ -74,6 +106,10 @@ def check_rule(rule: Rule, full: Engine | None = None, backend: str = "regex") -
         found = [f for f in run_example(engine, ex) if f.rule_id == rule.id]
         if found:
             yield p("error", f"negative_examples[{i}]: must not match, got {len(found)} finding(s)")
+    if not timing:
+        return
+    for risk in redos_risks(rule.pattern_source):
+        yield p("error", f"pattern: {risk} (catastrophic backtracking risk)")
     for s in _ADVERSARIAL:
         text = (rule.keywords[0] if rule.keywords else "") + " = " + s
         try:
@@ -89,4 +125,6 @@ def check_ruleset(ruleset: Ruleset, backend: str = "regex") -> list[Problem]:
     out: list[Problem] = []
     for rule in ruleset.rules:
         out.extend(check_rule(rule, full, backend))
+        out.extend(lint_rule(rule))
+    out.extend(duplicate_patterns(ruleset.rules))
     return out
