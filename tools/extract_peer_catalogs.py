@@ -152,7 +152,7 @@ ALIASES = {
     "vercelintegration": "vercel", "kubernetessecretyaml": "kubernetes", "jwtbase64": "jwt", "pkcs12file": "privatekey",
     "priv": "privatekey", "private": "privatekey", "langchainlangsmith": "langsmith", "larksuite": "lark",
     "linenotify": "line", "sslmateapikey": "sslmate", "telnyxapiv2key": "telnyx", "pineconeapikey": "pinecone",
-    "tailscaleapikey": "tailscale", "rootlyapikey": "rootly", "mailjetsms": "mailjet", "mailjetbasicauth": "mailjet", "closecrm": "close",
+    "tailscaleapikey": "tailscale", "rootlyapikey": "rootly", "mailjetsms": "mailjet", "mailjetbasicauth": "mailjet", "closecrm": "close", "bitbucketapppassword": "bitbucket",
 }
 
 # ids that are not provider credentials at all (generic detectors): kept under

@@ -36,6 +36,8 @@ ALIASES = {
     "jfrog": "artifactory", "pgpass": "postgres", "8x8": "eightxeight", "chatfuel": "chatfule",
     "cockroachdbcloud": "cockroachlabscloud", "d7networks": "d7network",
     "datastaxastra": "datastaxastraapplication", "flowlu": "flowflu", "ipqualityscore": "ipquality",
+    "gcnotify": "canadiandigitalservicenotify", "42intra": "intra42", "dependencytrack": "dependencytrack",
+    "elasticcloud": "elasticcloud",
 }
 # rows whose credential is found by a rule of another row (the token is that format)
 COVERED_BY = {
@@ -43,6 +45,8 @@ COVERED_BY = {
     "formio": ["jwt-bearer-token"],        # form.io tokens are JWTs
     "graphcms": ["jwt-bearer-token"],      # GraphCMS/Hygraph permanent tokens are JWTs
     "edenai": ["jwt-bearer-token"],        # Eden AI keys are JWTs
+    "calendly": ["jwt-bearer-token"],      # Calendly personal access tokens are JWTs
+    "cloudconvert": ["jwt-bearer-token"],  # CloudConvert API keys are JWTs
 }
 # leakguard rules that are not one provider's credential: grouped under one row each
 GENERIC_TAGS = ("generic", "fallback")
