@@ -209,7 +209,7 @@ def hs_pattern(src: str, multiline: bool = False) -> str:
 
 _ANY_RUN = "(?:[^\\n]*)"
 _ANY_RUN_ML = "(?:[\\s\\S]*)"
-_TAIL_SPACE = regex.compile(r"(?:\s|#[^\n]*)*\Z")
+_TAIL_SPACE = regex.compile(r"(?:\s|(?<![^\s])#[^\n]*)*\Z")  # a comment starts after whitespace: not `[^#]` or `\#`
 
 
 def _trim_tail(pat: str) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+import regex
 
 from leakguard.redos import redos_risks
 from leakguard.rulecheck import duplicate_patterns, lint_rule
@@ -56,3 +57,20 @@ def test_duplicate_patterns_ignore_verbose_whitespace() -> None:
     b = Rule(id="b", description="", severity="low", keywords=("abc",), pattern_source="(?x)\n  abc\\d+\n")
     c = Rule(id="c", description="", severity="low", keywords=("abc",), pattern_source="(?x) abc \\d{2}")
     assert [p.rule_id for p in duplicate_patterns([a, b, c])] == ["b"]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_prefilter_copy_is_a_whole_pattern(rule: Rule) -> None:
+    """The relaxed copy Hyperscan compiles must stay a valid regex: one refused
+    expression makes the database build probe every rule on its own (seconds per
+    hundred rules). `regex` rejects the same truncations Hyperscan does."""
+    from leakguard.prefilter import _trigger, hs_pattern
+
+    regex.compile(hs_pattern(_trigger(rule), bool(rule.multiline)))
+
+
+def test_prefilter_copy_keeps_hash_inside_a_class() -> None:
+    from leakguard.prefilter import hs_pattern
+
+    out = hs_pattern("(?x) code= [^\\s&#]{0,20} & end   # trailing comment\n")
+    assert "& end" in out and "trailing" not in out
