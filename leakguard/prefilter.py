@@ -72,9 +72,8 @@ class KeywordPrefilter:
         self._rules_for: dict[bytes, tuple[int, ...]] = {}
         for k in kws:
             ids: set[int] = set()
-            for other, rs in by_kw.items():
-                if k.startswith(other):
-                    ids |= rs
+            for end in range(1, len(k) + 1):  # every keyword that is a prefix of k (k itself included)
+                ids |= by_kw.get(k[:end], set())
             self._rules_for[k.encode()] = tuple(sorted(ids))
         alt = b"|".join(regex.escape(k.encode()) for k in kws) or b"(?!)"
         self._re = regex.compile(b"(?=(" + alt + b"))")
