@@ -20,6 +20,24 @@ _FALLBACK_SLUG = {
 }
 
 
+def credential_file_advice(finding: Finding) -> str:
+    """For a finding in a file whose whole purpose is to hold credentials
+    (rule tags ``credential-file``, ``key-file``, ``password-hash``): the file
+    itself leaves the repository, whatever happens to the value."""
+    tags = set(finding.tags)
+    if not tags & {"credential-file", "key-file", "password-hash"}:
+        return ""
+    untrack = f"git rm --cached {finding.path} and list it in .gitignore"
+    if "password-hash" in tags:
+        return (f"the hash is crackable offline: change the password it protects, {untrack}, "
+                "and provision the file at deploy time from Secrets Manager")
+    if "key-file" in tags:
+        return (f"delete the key file from the repository ({untrack}); deploy it from Secrets Manager "
+                "or replace it with a role or the platform's key store")
+    return (f"this is a credential file: remove it from the repository ({untrack}); the workload reads the "
+            "secret from Secrets Manager, or uses an IAM role where the service accepts one")
+
+
 def finding_key(finding: Finding) -> str | None:
     """The name the secret is assigned to: the rule's key group, else the line's assignment target."""
     if finding.key:
@@ -55,6 +73,10 @@ def suggest(finding: Finding, rule_hint: Mapping[str, str], settings: Settings) 
     if revoke:
         extra.append(("revoke_url", revoke))
     first = rotate_step(kind, provider, revoke)
+    file_advice = credential_file_advice(finding)
+    if file_advice:
+        extra.append(("credential_file", file_advice))
+        first = f"{first}; then {file_advice}"
     if d.action == "do-not-store":
         extra.append(("instead", do_not_store_advice(ftype)))
         return Remediation("do-not-store", "none", "", d.rationale,

@@ -91,3 +91,23 @@ def test_large_secret_never_ps() -> None:
     r = suggest(make_finding("x.py", big, "PRIVATE_KEY", rule="x"), {"kind": "private-key"}, Settings(project="p", prefer="cost"))
     assert r.service == "secretsmanager"
     assert DB_PASSWORD not in r.reference
+
+
+@pytest.mark.parametrize(("tags", "expected"), [
+    (("credential-file",), "this is a credential file"),
+    (("credential-file", "key-file"), "delete the key file"),
+    (("credential-file", "password-hash"), "crackable offline"),
+])
+def test_credential_files_leave_the_repository(tags: tuple[str, ...], expected: str) -> None:
+    import dataclasses
+    f = dataclasses.replace(make_finding("deploy/.netrc", DB_PASSWORD, None, rule="netrc-password",
+                                         line=f"machine h login u password {DB_PASSWORD}"), tags=tags)
+    r = suggest(f, {"kind": "password"}, S)
+    assert expected in r.rotate_first and "git rm --cached deploy/.netrc" in r.rotate_first
+    assert dict(r.extra)["credential_file"] in r.rotate_first
+    assert DB_PASSWORD not in r.rotate_first
+
+
+def test_ordinary_findings_get_no_file_advice() -> None:
+    r = suggest(make_finding("app/.env", DB_PASSWORD, "DB_PASSWORD"), {"kind": "password"}, S)
+    assert "credential_file" not in dict(r.extra) and "git rm" not in r.rotate_first
