@@ -141,17 +141,25 @@ def _confidences(fmt: str, out: str) -> list[str]:
 
 @pytest.mark.parametrize("fmt", sorted(REPORTERS))
 def test_confidence_in_every_format(run_cli, root: Path, fmt: str) -> None:
-    # the PostgreSQL URL rule is a provider format (high); the generic assignment is computed (medium)
+    # a provider token format is high; a connection-string password and a generic assignment are
+    # judged per value (medium for these random ones)
+    _provider_token(root)
     _, out = run(run_cli, root, fmt, "--min-confidence", "low")
-    assert sorted(_confidences(fmt, out)) == ["high", "medium"], out
+    assert sorted(_confidences(fmt, out)) == ["high", "medium", "medium"], out
+
+
+def _provider_token(root: Path) -> None:
+    """A provider-format token (high confidence) next to the fixture's two medium findings."""
+    (root / "billing.py").write_text('stripe.api_key = "sk_live_' + "Qm7vT2xLp9wKr4ZnHk2vQ9mL" + '"\n')
 
 
 def test_min_confidence_hides_and_counts(run_cli, root: Path) -> None:
+    _provider_token(root)
     _, out = run(run_cli, root, "json", "--min-confidence", "high")
     doc = json.loads(out)
-    assert [f["rule_id"] for f in doc["findings"]] == ["postgres-url-password"]
-    assert doc["stats"]["below_min_confidence"] == 1
+    assert [f["rule_id"] for f in doc["findings"]] == ["stripe-secret-key"]
+    assert doc["stats"]["below_min_confidence"] == 2
     sarif = json.loads(run(run_cli, root, "sarif")[1])["runs"][0]["results"]
     by_rule = {r["ruleId"]: r for r in sarif}
-    assert by_rule["postgres-url-password"]["rank"] > by_rule["generic-secret-quoted"]["rank"]
+    assert by_rule["stripe-secret-key"]["rank"] > by_rule["generic-secret-quoted"]["rank"]
     assert by_rule["generic-secret-quoted"]["level"] == "warning"  # a high-severity finding at medium confidence
