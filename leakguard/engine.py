@@ -469,8 +469,9 @@ def _resolve_overlaps(matches: list[_Match]) -> list[_Match]:
     catch-all rules (tagged ``fallback``), then the higher severity, then the
     longer secret."""
     sev = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+    # the rule id breaks the last tie, so the winner never depends on the order the prefilter reported hits
     ranked = sorted(matches, key=lambda m: (m.rule.generic, "fallback" in m.rule.tags, -sev[m.rule.severity],
-                                            -(m.end - m.start), m.start))
+                                            -(m.end - m.start), m.start, m.rule.id))
     kept: list[_Match] = []
     for m in ranked:
         if any(m.start < k.end and k.start < m.end for k in kept):
