@@ -336,6 +336,9 @@ def build(root: Path, seed: int = 11) -> list[Planted]:
     files[p] = (f"sqlplus -s erp_owner/{plant(p, 'oracle-ezconnect-password', g.s(12))}@ora-prod.acme.local:1521/ERPPDB @nightly.sql\n"
                 f"git clone https://{plant(p, 'git-remote-token', g.hexs(40))}@github.com/acme/infra.git\n"
                 f"curl -T dump.tgz ftp://deploy:{plant(p, 'ftp-url-password', g.s(14))}@ftp.hosting.acme.net/backups/\n")
+    p = "internal/store/mysql.go"
+    files[p] = ('package store\n\nimport "database/sql"\n\nfunc Open() (*sql.DB, error) {\n'
+                f'\treturn sql.Open("mysql", "orders:{plant(p, "mysql-go-dsn-password", g.pw())}@tcp(mysql-01.internal:3306)/orders?parseTime=true")\n}}\n')
     p = "etl/odbc.py"
     files[p] = ('import pyodbc\n\nconn = pyodbc.connect("DRIVER={ODBC Driver 18 for SQL Server};SERVER=10.2.0.8;DATABASE=hr;'
                 f'UID=hr_etl;PWD={{{plant(p, "adonet-connection-string-password", g.s(6) + "!" + g.s(6))}}}")\n')
