@@ -1,7 +1,8 @@
 """Recall and precision of leakguard and its peers on the credential-file and
 credential-forms corpus (tests/forms_corpus.py).
 
-    python3 benchmarks/bench_forms.py [--seeds 11,12] [--peers-bin /work/peers/bin] [--by-group]
+    python3 benchmarks/bench_forms.py [--seeds 11,12] [--by-group]
+    LEAKGUARD_BENCH_PEERS=/path/to/peers-venv python3 benchmarks/bench_forms.py
 
 Builds the corpus for each seed in a temp dir, runs every tool found on it and
 matches findings to the planted credentials by file and line, as
@@ -26,6 +27,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if "LEAKGUARD_BENCH_PEERS" not in os.environ and not Path("/work/bench/peers").exists() and Path("/work/peers").exists():
+    os.environ["LEAKGUARD_BENCH_PEERS"] = "/work/peers"
+from benchmarks._benchlib import find_peer  # noqa: E402
 from benchmarks.bench_accuracy import (  # noqa: E402
     Hit, run_credsweeper, run_detect_secrets, run_gitleaks, run_kingfisher)
 from tests.forms_corpus import Planted, build  # noqa: E402
@@ -65,14 +69,15 @@ def run_leakguard(min_confidence: str) -> Callable[[Path, Path], list[Hit]]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", default="11,12")
-    ap.add_argument("--peers-bin", default=os.environ.get("LEAKGUARD_BENCH_PEERS", "/work/peers/bin"))
     ap.add_argument("--by-group", action="store_true")
     args = ap.parse_args()
     tools: dict[str, Callable[[Path, Path], list[Hit]]] = {
         "leakguard": run_leakguard("medium"), "leakguard (low)": run_leakguard("low")}
     for name, factory in (("gitleaks", run_gitleaks), ("betterleaks", run_gitleaks), ("kingfisher", run_kingfisher),
                           ("detect-secrets", run_detect_secrets), ("credsweeper", run_credsweeper)):
-        exe = shutil.which(name, path=args.peers_bin) or shutil.which(name)
+        exe = find_peer(name) if name in ("gitleaks", "betterleaks", "kingfisher") else (
+            shutil.which(name, path=str(Path(os.environ.get("LEAKGUARD_BENCH_PEERS", "/work/bench/peers")) / "bin"))
+            or shutil.which(name))
         if exe:
             tools[name] = factory(exe)
     totals = {t: [0, 0, 0] for t in tools}
