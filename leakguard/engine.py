@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 
 from leakguard import checksums, filters
@@ -17,7 +17,7 @@ from leakguard.confidence import judge
 from leakguard.decode import MAX_DEPTH, decoded_findings, overlaps
 from leakguard.entropy import shannon
 from leakguard.model import Chunk, Finding, Location
-from leakguard.prefilter import Prefilter, make_prefilter
+from leakguard.prefilter import Prefilter, is_scoped, make_prefilter
 from leakguard.redact import MASK
 from leakguard.ruleset import Rule, Ruleset
 
@@ -28,6 +28,12 @@ _WINDOW = 8192
 _REGEX_TIMEOUT = 2.0
 _CONTEXT = 1000  # bytes of a finding's line kept on either side of the secret
 LAZY_COMPILE_ITEMS = 200
+# Verdict cache: a hit line (window) seen before under the same rule is not confirmed again.
+# Bounded by the bytes of the windows it keys on; cleared when full.
+_VERDICT_BYTES = 64 << 20
+VERDICT_CACHE = True  # False: confirm every window afresh (the reference path of the equivalence tests)
+_VERDICT_MAX_WINDOW = 4096  # longer lines are rare; not worth keeping
+_VERDICT_MAX_SPAN = 65536  # multi-line windows (private key blocks)
 
 
 def secret_hash(rule_id: str, secret: str) -> str:
@@ -79,6 +85,12 @@ class Engine:
         self._generic_ids = frozenset(r.id for r in self.rules if r.generic)
         self.prefilter: Prefilter = make_prefilter(self.rules, ruleset.digest, backend)
         self._keywordless = [i for i, r in enumerate(self.rules) if not r.keywords]
+        self._scoped = [i for i, r in enumerate(self.rules) if r.keywords and is_scoped(r)]
+        self._scoped_paths: dict[str, bool] = {}
+        # (rule index, window bytes) -> (matches with offsets relative to the window, dropped reasons).
+        # A real history holds the same lines in thousands of blob versions; each is confirmed once.
+        self._verdicts: dict[tuple[int, bytes], tuple[tuple[_Match, ...], tuple[str, ...]]] = {}
+        self._verdict_bytes = 0
 
     def prepare(self, items: int) -> None:
         """Before a scan of ``items`` files: a lazy engine whose Hyperscan
@@ -86,6 +98,15 @@ class Engine:
         enough to repay the compile (findings are the same either way)."""
         if self.backend == "lazy" and self.prefilter.name != "hyperscan" and items >= LAZY_COMPILE_ITEMS:
             self.prefilter = make_prefilter(self.rules, self.ruleset.digest, "auto")
+
+    def _scoped_may_apply(self, path: str) -> bool:
+        """Whether any path-scoped rule with keywords applies to ``path`` (cached per path)."""
+        v = self._scoped_paths.get(path)
+        if v is None:
+            if len(self._scoped_paths) > 200_000:
+                self._scoped_paths.clear()
+            v = self._scoped_paths[path] = any(self.rules[i].applies_to(path) for i in self._scoped)
+        return v
 
     def scan(self, chunk: Chunk, *, decode_depth: int | None = None) -> Detection:
         """Findings in the chunk's text, then in the encoded blobs it holds."""
@@ -125,18 +146,16 @@ class Engine:
         data = chunk.data
         if not data:
             return det
-        hits = self.prefilter.hits(data)
+        path = chunk.origin.path
+        hits = self.prefilter.hits(data, self._scoped_may_apply(path))
         if not hits and not self._keywordless:
             return det
-        path = chunk.origin.path
-        by_rule: dict[int, set[int]] = defaultdict(set)
-        for idx, pos in hits:
-            by_rule[idx].add(pos)
+        by_rule: dict[int, Iterable[int]] = dict(hits)
         matches: list[_Match] = []
         for idx in self._keywordless:
             if idx not in by_rule and self.rules[idx].applies_to(path):
-                by_rule[idx] = set()
-        for idx, positions in by_rule.items():
+                by_rule[idx] = ()
+        for idx, found in by_rule.items():
             rule = self.rules[idx]
             try:
                 if not rule.applies_to(path):
@@ -144,14 +163,16 @@ class Engine:
             except TimeoutError:  # a user rule's paths regex: scan the file rather than skip it
                 det.timeouts.append(rule.id)
             if not rule.keywords:  # path-scoped rule: every line of these (small) files
-                positions = _line_starts(data)
+                positions: Iterable[int] = sorted(_line_starts(data))
             elif rule.near is not None and not rule.multiline:
                 # the keyword may stand on a companion line: confirm the lines around each hit
-                positions = _around(data, positions, rule.near_lines)
-            if rule.multiline:
-                matches.extend(self._confirm_windows(rule, data, positions, det))
+                positions = sorted(_around(data, found, rule.near_lines))
             else:
-                matches.extend(self._confirm_lines(rule, data, positions, det))
+                positions = sorted(set(found))
+            if rule.multiline:
+                matches.extend(self._confirm_windows(rule, data, positions, det, idx))
+            else:
+                matches.extend(self._confirm_lines(rule, data, positions, det, idx))
         if not matches:
             return det
         for m in _resolve_overlaps(matches):
@@ -169,10 +190,14 @@ class Engine:
 
     # -- confirmation -------------------------------------------------------
 
-    def _confirm_lines(self, rule: Rule, data: bytes, positions: Iterable[int], det: Detection) -> list[_Match]:
+    def _confirm_lines(self, rule: Rule, data: bytes, positions: Iterable[int], det: Detection,
+                       idx: int = -1) -> list[_Match]:
         out: list[_Match] = []
         covered = -1  # end of the last confirmed window; hits before it are done
-        for pos in sorted(positions):
+        # Without a companion rule, the verdict on a line depends on its bytes alone: cache it.
+        cacheable = VERDICT_CACHE and idx >= 0 and rule.near is None
+        verdicts = self._verdicts
+        for pos in positions:  # sorted
             if pos < covered:
                 continue
             ls, le = _line_span(data, pos)
@@ -182,32 +207,74 @@ class Engine:
                 ws, we = ls, le
             covered = we
             raw = data[ws:we]
-            if raw.endswith(b"\r"):
-                raw = raw[:-1]
-            text = raw.decode("utf-8", "replace")
-            if rule.keywords and not _has_keyword(text, rule.keywords):
-                if rule.near is None or not _has_keyword(_lines_around(data, ls, rule.near_lines), rule.keywords):
-                    continue
-            out.extend(self._matches(rule, data, text, ws, det))
+            if cacheable and we - ws <= _VERDICT_MAX_WINDOW:
+                vkey = (idx, raw)
+                v = verdicts.get(vkey)
+                if v is None:
+                    v = self._remember(vkey, ws, we, self._confirm_line, rule, data, raw, ws)
+                _replay(v, ws, out, det)
+                continue
+            out.extend(self._confirm_line(rule, data, raw, ws, det))
         return out
 
-    def _confirm_windows(self, rule: Rule, data: bytes, positions: Iterable[int], det: Detection) -> list[_Match]:
+    def _confirm_line(self, rule: Rule, data: bytes, raw: bytes, ws: int, det: Detection) -> list[_Match]:
+        if raw.endswith(b"\r"):
+            raw = raw[:-1]
+        text = raw.decode("utf-8", "replace")
+        if rule.keywords and not _has_keyword(text, rule.keywords):
+            if rule.near is None or not _has_keyword(_lines_around(data, ws, rule.near_lines), rule.keywords):
+                return []
+        return self._matches(rule, data, text, ws, det)
+
+    def _remember(self, vkey: tuple[int, bytes], ws: int, we: int, confirm: Callable[..., list[_Match]],
+                  *args: Any) -> tuple[tuple[_Match, ...], tuple[str, ...]]:
+        """Confirm one window afresh with ``confirm(*args, det)`` and remember the verdict
+        (offsets relative to the window start ``ws``)."""
+        sub = Detection()
+        found = confirm(*args, sub)
+        drops = tuple(r for r, n in sub.dropped.items() for _ in range(n))
+        v = (tuple(dataclasses.replace(m, start=m.start - ws, end=m.end - ws, match_start=m.match_start - ws,
+                                       match_end=m.match_end - ws) for m in found), drops)
+        if "regex timeout" in sub.dropped:  # not a property of the bytes: never remember it
+            return v
+        if self._verdict_bytes > _VERDICT_BYTES:
+            self._verdicts.clear()
+            self._verdict_bytes = 0
+        self._verdicts[vkey] = v
+        self._verdict_bytes += we - ws + 100
+        return v
+
+    def _confirm_windows(self, rule: Rule, data: bytes, positions: Iterable[int], det: Detection,
+                         idx: int = -1) -> list[_Match]:
         spans: list[tuple[int, int]] = []
-        for pos in sorted(positions):
+        for pos in positions:  # sorted
             ws, we = _line_span(data, pos, n=rule.multiline)
             if spans and ws <= spans[-1][1]:
                 spans[-1] = (spans[-1][0], max(we, spans[-1][1]))
             else:
                 spans.append((ws, we))
         out: list[_Match] = []
+        cacheable = VERDICT_CACHE and idx >= 0 and rule.near is None
         for ws, we in spans:
-            text = data[ws:we].decode("utf-8", "replace")
-            for m in self._matches(rule, data, text, ws, det):
-                if rule.keywords:
-                    ls, le = _line_span(data, m.match_start, m.match_end)
-                    if not _has_keyword(data[ls:le].decode("utf-8", "replace"), rule.keywords):
-                        continue
-                out.append(m)
+            if cacheable and we - ws <= _VERDICT_MAX_SPAN:
+                vkey = (idx, data[ws:we])
+                v = self._verdicts.get(vkey)
+                if v is None:
+                    v = self._remember(vkey, ws, we, self._confirm_window, rule, data, ws, we)
+                _replay(v, ws, out, det)
+                continue
+            out.extend(self._confirm_window(rule, data, ws, we, det))
+        return out
+
+    def _confirm_window(self, rule: Rule, data: bytes, ws: int, we: int, det: Detection) -> list[_Match]:
+        out: list[_Match] = []
+        text = data[ws:we].decode("utf-8", "replace")
+        for m in self._matches(rule, data, text, ws, det):
+            if rule.keywords:
+                ls, le = _line_span(data, m.match_start, m.match_end)
+                if not _has_keyword(data[ls:le].decode("utf-8", "replace"), rule.keywords):
+                    continue
+            out.append(m)
         return out
 
     def _matches(self, rule: Rule, data: bytes, text: str, base: int, det: Detection) -> list[_Match]:
@@ -340,6 +407,16 @@ def _mask_encoded(f: Finding, encoded: set[str]) -> Finding:
         if e in text:
             text = text.replace(e, MASK)
     return dataclasses.replace(f, line_text=text) if text != f.line_text else f
+
+
+def _replay(v: tuple[tuple[_Match, ...], tuple[str, ...]], base: int, out: list[_Match], det: Detection) -> None:
+    """Add a remembered verdict's matches (shifted to ``base``) and dropped reasons."""
+    found, drops = v
+    for reason in drops:
+        det.dropped[reason] = det.dropped.get(reason, 0) + 1
+    for m in found:
+        out.append(dataclasses.replace(m, start=m.start + base, end=m.end + base, match_start=m.match_start + base,
+                                       match_end=m.match_end + base))
 
 
 def _line_starts(data: bytes) -> set[int]:

@@ -1,14 +1,20 @@
 """Multi-pattern prefilter: which rules may match, and where.
 
-Two backends with one contract: ``hits(data) -> list[(rule_index, offset)]``
-where ``offset`` is a byte position on a line that a match of that rule may
-touch. The engine confirms each candidate line (or window, for multi-line
+Two backends with one contract: ``hits(data, scoped) -> {rule_index: offsets}``
+where each offset is a byte position on a line that a match of that rule may
+touch (unsorted, possibly repeated; one per line is enough). ``scoped=False``
+says no path-scoped rule applies to the chunk's path, so their hits may be
+left out. The engine confirms each candidate line (or window, for multi-line
 rules) with the rule's own regex, so the backend only has to be a superset:
 
-* ``HyperscanPrefilter``: every rule's pattern compiled into one Hyperscan
-  database in prefilter mode (a rule whose pattern Hyperscan cannot take is
-  entered by its keywords instead). The compiled database is cached on disk,
-  keyed by the rule set's digest.
+* ``HyperscanPrefilter``: every rule's pattern compiled into Hyperscan
+  databases in prefilter mode (a rule whose pattern Hyperscan cannot take is
+  entered by its keywords instead): one for the rules that apply anywhere, one
+  for the path-scoped ones (``paths:`` that leave out program source), scanned
+  only for paths they may apply to (``generic-secret-unquoted`` skips program
+  source, yet its broad pattern fires on most lines of it). Rules without keywords (path-scoped, every line)
+  need no prefilter. The compiled databases are cached on disk, keyed by the
+  rule set's digest.
 * ``KeywordPrefilter``: pure Python; one ``regex`` alternation of all keywords
   over the lower-cased bytes. Used where the hyperscan wheel is missing, or
   with ``LEAKGUARD_PREFILTER=regex``.
@@ -20,7 +26,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import struct
 import tempfile
+from array import array
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -36,13 +44,26 @@ try:  # pragma: no cover - depends on the platform's wheel
 except ImportError:  # pragma: no cover
     _hs = None
 
-Hit = tuple[int, int]
+Hits = dict[int, "Sequence[int]"]  # rule index -> byte offsets (unsorted, may repeat)
+_LONG = 16384  # lines longer than this are confirmed in windows around each hit: keep every hit on them
 
 
 class Prefilter(Protocol):
     name: str
 
-    def hits(self, data: bytes) -> list[Hit]: ...
+    def hits(self, data: bytes, scoped: bool = True) -> Hits: ...
+
+
+# Program source, where most of the bytes of a repository are.
+_SOURCE_PROBES = ("src/app.py", "src/app.js", "src/app.ts", "main.go", "src/Main.java", "src/lib.rs", "src/main.c",
+                  "lib/app.rb", "src/index.php", "src/Program.cs")
+
+
+def is_scoped(rule: Rule) -> bool:
+    """A rule limited to paths that exclude program source (``paths: only: [.pgpass]``, or
+    ``skip:`` every source extension): its prefilter database is scanned only for paths where
+    such a rule applies. Rules that skip only a few special files count as unscoped."""
+    return bool(rule.paths_only or rule.paths_skip) and not all(rule.applies_to(p) for p in _SOURCE_PROBES)
 
 
 def hyperscan_available() -> bool:
@@ -78,15 +99,18 @@ class KeywordPrefilter:
         alt = b"|".join(regex.escape(k.encode()) for k in kws) or b"(?!)"
         self._re = regex.compile(b"(?=(" + alt + b"))")
 
-    def hits(self, data: bytes) -> list[Hit]:
-        out: list[Hit] = []
+    def hits(self, data: bytes, scoped: bool = True) -> Hits:
+        out: dict[int, array[int]] = {}
         low = data.lower()
         rules_for = self._rules_for
         for m in self._re.finditer(low):
             pos = m.start()
             for i in rules_for[m.group(1)]:
-                out.append((i, pos))
-        return out
+                a = out.get(i)
+                if a is None:
+                    a = out[i] = array("q")
+                a.append(pos)
+        return out  # type: ignore[return-value]
 
 
 class HyperscanPrefilter:
@@ -94,18 +118,42 @@ class HyperscanPrefilter:
 
     def __init__(self, rules: Sequence[Rule], digest: str) -> None:
         assert _hs is not None
-        self._db = _load_or_build(rules, digest)
+        self._db, self._db_scoped = _load_or_build(rules, digest)
 
-    def hits(self, data: bytes) -> list[Hit]:
-        out: list[Hit] = []
-        append = out.append
+    def hits(self, data: bytes, scoped: bool = True) -> Hits:
+        """Match ends, one per line and rule (every one on lines longer than 16 KB).
+
+        Memory stays small whatever the content: offsets are kept in one
+        ``array('q')`` per rule that fired, and repeated hits of a rule on the
+        line it last fired on are dropped in the callback."""
+        out: dict[int, list[int]] = {}  # rule -> [line start, line end, then offsets as array]
+        if not data:
+            return {}
+        n = len(data)
+        rfind, find = data.rfind, data.find
 
         def on_match(id_: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
-            append((id_ >> 8, to - 1 if to else 0))
+            i = id_ >> 8
+            pos = to - 1 if to else 0
+            st = out.get(i)
+            if st is None:
+                st = out[i] = [-1, -1, array("q")]  # type: ignore[list-item]
+            elif st[0] <= pos < st[1]:  # the line this rule last fired on
+                return
+            ls = rfind(b"\n", max(0, pos - _LONG), pos) + 1
+            if ls or pos <= _LONG:
+                le = find(b"\n", pos, pos + _LONG + 1)
+                if le < 0 and pos + _LONG + 1 >= n:
+                    le = n
+                if le >= 0 and le - ls <= _LONG:
+                    st[0], st[1] = ls, le  # a short line: one hit stands for it
+            st[2].append(pos)  # type: ignore[attr-defined]
 
-        if data:
+        if self._db is not None:
             self._db.scan(data, match_event_handler=on_match)  # type: ignore[attr-defined]
-        return out
+        if scoped and self._db_scoped is not None:
+            self._db_scoped.scan(data, match_event_handler=on_match)  # type: ignore[attr-defined]
+        return {i: st[2] for i, st in out.items()}  # type: ignore[misc]
 
 
 _MAX_COUNT = 24  # larger counted repeats explode Hyperscan's compile; the prefilter copy relaxes them
@@ -154,11 +202,9 @@ def hs_pattern(src: str, multiline: bool = False) -> str:
                 j += 1
             i = j
             continue
-        if verbose and c == "#":  # a comment: copied as is, its parentheses are not groups
+        if verbose and c == "#":  # a comment: dropped (its parentheses are not groups)
             j = src.find("\n", i)
-            j = n if j < 0 else j
-            out.append(src[i:j])
-            i = j
+            i = n if j < 0 else j
             continue
         if src.startswith("(?P<", i):
             end = src.index(">", i)
@@ -215,6 +261,8 @@ def _trim_tail(pat: str) -> str:
     """Cut what can only lengthen a match at the very end of the pattern."""
     verbose = "(?x" in pat[:8] or pat.lstrip().startswith("(?") and "x" in pat[2:pat.find(")")]
     body = _TAIL_SPACE.sub("", pat) if verbose else pat.rstrip("\n")
+    if verbose and (len(body) - len(body.rstrip("\\"))) % 2 == 1 and body != pat:
+        body += pat[len(body)]  # an escaped space ('\ ') at the very end stays whole
     for run in (_ANY_RUN, _ANY_RUN_ML):
         if body.endswith(run):
             return body[: -len(run)]
@@ -236,8 +284,8 @@ def _keyword_triggered(rule: Rule) -> bool:
     return bool(rule.keywords) and rule.has_key_group and not rule.generic and not rule.multiline and rule.near is None
 
 
-def _hs_expressions(rules: Sequence[Rule]) -> tuple[list[bytes], list[int], list[int]]:
-    """One expression per rule, or one per keyword where Hyperscan refuses the pattern.
+def _hs_expressions(rules: Sequence[tuple[int, Rule]]) -> tuple[list[bytes], list[int], list[int]]:
+    """One expression per (index, rule), or one per keyword where Hyperscan refuses the pattern.
 
     Expression ids carry the rule index in the high bits.
     """
@@ -246,11 +294,11 @@ def _hs_expressions(rules: Sequence[Rule]) -> tuple[list[bytes], list[int], list
     # A rule that needs a companion within N lines (an AWS secret key next to its key id) is
     # triggered by the companion, which is rare, instead of by its own broad pattern (any
     # 40-character base64 run): the engine confirms the lines around each hit anyway.
-    pats = [hs_pattern(_trigger(r), bool(r.multiline)).encode("utf-8") for r in rules]
+    pats = [hs_pattern(_trigger(r), bool(r.multiline)).encode("utf-8") for _, r in rules]
     # A keyed provider rule (the provider's name in the variable name: KRAKEN_PRIVATE_KEY=...)
     # is entered by its keywords, which are that name: selective on their own, while the
     # assignment-shaped pattern costs Hyperscan seconds of compile per hundred rules.
-    bad: set[int] = {i for i, r in enumerate(rules) if _keyword_triggered(r)}
+    bad: set[int] = {n for n, (_, r) in enumerate(rules) if _keyword_triggered(r)}
     try:
         ok = [p for i, p in enumerate(pats) if i not in bad]
         _hs.Database().compile(expressions=ok, ids=list(range(len(ok))), elements=len(ok), flags=[pflags] * len(ok))
@@ -265,9 +313,9 @@ def _hs_expressions(rules: Sequence[Rule]) -> tuple[list[bytes], list[int], list
     exprs: list[bytes] = []
     ids: list[int] = []
     flags: list[int] = []
-    for i, r in enumerate(rules):
-        if i not in bad:
-            exprs.append(pats[i])
+    for n, (i, r) in enumerate(rules):
+        if n not in bad:
+            exprs.append(pats[n])
             ids.append(i << 8)
             flags.append(pflags)
         else:
@@ -280,31 +328,54 @@ def _hs_expressions(rules: Sequence[Rule]) -> tuple[list[bytes], list[int], list
 
 def hs_cache_path(digest: str) -> Path:
     version = getattr(_hs, "__version__", "")
-    key = hashlib.sha256(f"{digest}|{version}|near-trigger|keyed-by-keyword".encode()).hexdigest()[:32]
+    key = hashlib.sha256(f"{digest}|{version}|near-trigger|keyed-by-keyword|scoped-split|verbose-comments-dropped"
+                         .encode()).hexdigest()[:32]
     return cache_dir() / f"hs-{key}.db"
 
 
-def _load_or_build(rules: Sequence[Rule], digest: str) -> object:
+def _compile(rules: Sequence[tuple[int, Rule]]) -> object | None:
     assert _hs is not None
-    path = hs_cache_path(digest)
-    try:
-        db = _hs.loadb(read_regular(path), _hs.HS_MODE_BLOCK)  # never a FIFO or device
-        db.scratch = _hs.Scratch(db)  # a loaded database comes without scratch space
-        return db
-    except Exception:  # missing, unreadable or stale cache: rebuild
-        pass
+    if not rules:
+        return None
     exprs, ids, flags = _hs_expressions(rules)
     db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
     db.compile(expressions=exprs, ids=ids, elements=len(exprs), flags=flags)
+    return db
+
+
+def _load(raw: bytes) -> object | None:
+    assert _hs is not None
+    if not raw:
+        return None
+    db = _hs.loadb(raw, _hs.HS_MODE_BLOCK)
+    db.scratch = _hs.Scratch(db)  # a loaded database comes without scratch space
+    return db
+
+
+def _load_or_build(rules: Sequence[Rule], digest: str) -> tuple[object | None, object | None]:
+    """(database of the rules that apply anywhere, database of the path-scoped ones); None if no such rule."""
+    assert _hs is not None
+    path = hs_cache_path(digest)
+    try:
+        raw = read_regular(path)  # never a FIFO or device
+        (n,) = struct.unpack_from("<Q", raw)
+        if len(raw) >= 8 + n:
+            return _load(raw[8:8 + n]), _load(raw[8 + n:])
+    except Exception:  # missing, unreadable or stale cache: rebuild
+        pass
+    with_kw = [(i, r) for i, r in enumerate(rules) if r.keywords]  # keywordless rules read every line anyway
+    general = _compile([(i, r) for i, r in with_kw if not is_scoped(r)])
+    scoped = _compile([(i, r) for i, r in with_kw if is_scoped(r)])
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".hs-")
+        g = _hs.dumpb(general) if general is not None else b""
         with os.fdopen(fd, "wb") as f:
-            f.write(_hs.dumpb(db))
+            f.write(struct.pack("<Q", len(g)) + g + (_hs.dumpb(scoped) if scoped is not None else b""))
         os.replace(tmp, path)
     except OSError:
         pass  # a read-only cache dir only costs the next run a compile
-    return db
+    return general, scoped
 
 
 def make_prefilter(rules: Sequence[Rule], digest: str, backend: str = "auto") -> Prefilter:
