@@ -5,6 +5,7 @@ are decoded, and line/column are computed only for findings.
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import hashlib
 from collections.abc import Callable, Iterable
@@ -31,6 +32,10 @@ LAZY_COMPILE_ITEMS = 200
 # Verdict cache: a hit line (window) seen before under the same rule is not confirmed again.
 # Bounded by the bytes of the windows it keys on; cleared when full.
 _VERDICT_BYTES = 64 << 20
+# Findings reported per file (chunk); the rest are counted in a note. Keeps hostile files
+# (tens of thousands of tokens) from flooding reports; the work stays linear either way.
+MAX_FINDINGS_PER_FILE = 1000
+CAPPED_NOTE = f"files with more than {MAX_FINDINGS_PER_FILE} findings (only the first {MAX_FINDINGS_PER_FILE} reported)"
 VERDICT_CACHE = True  # False: confirm every window afresh (the reference path of the equivalence tests)
 _VERDICT_MAX_WINDOW = 4096  # longer lines are rare; not worth keeping
 _VERDICT_MAX_SPAN = 65536  # multi-line windows (private key blocks)
@@ -58,6 +63,7 @@ class Detection:
     allowed_inline: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
     timeouts: list[str] = field(default_factory=list)  # ids of rules whose regexes timed out: scan incomplete
+    capped: int = 0  # matches left unreported beyond MAX_FINDINGS_PER_FILE
 
 
 @dataclass(slots=True)
@@ -175,8 +181,13 @@ class Engine:
                 matches.extend(self._confirm_lines(rule, data, positions, det, idx))
         if not matches:
             return det
-        for m in _resolve_overlaps(matches):
-            f = self._finding(m, chunk, data)
+        kept = _resolve_overlaps(matches)
+        locate = _Locator(data)
+        for n, m in enumerate(kept):
+            if len(det.findings) >= MAX_FINDINGS_PER_FILE:
+                det.capped = len(kept) - n
+                break
+            f = self._finding(m, chunk, data, locate)
             if chunk.lines is not None and f.location.line not in chunk.lines:
                 continue
             if _allowed_inline(data, m.start):
@@ -211,7 +222,7 @@ class Engine:
                 vkey = (idx, raw)
                 v = verdicts.get(vkey)
                 if v is None:
-                    v = self._remember(vkey, ws, we, self._confirm_line, rule, data, raw, ws)
+                    v = self._remember(vkey, ws, we, self._confirm_line, rule, data, raw, ws, det=det)
                 _replay(v, ws, out, det)
                 continue
             out.extend(self._confirm_line(rule, data, raw, ws, det))
@@ -227,7 +238,7 @@ class Engine:
         return self._matches(rule, data, text, ws, det)
 
     def _remember(self, vkey: tuple[int, bytes], ws: int, we: int, confirm: Callable[..., list[_Match]],
-                  *args: Any) -> tuple[tuple[_Match, ...], tuple[str, ...]]:
+                  *args: Any, det: Detection) -> tuple[tuple[_Match, ...], tuple[str, ...]]:
         """Confirm one window afresh with ``confirm(*args, det)`` and remember the verdict
         (offsets relative to the window start ``ws``)."""
         sub = Detection()
@@ -235,7 +246,8 @@ class Engine:
         drops = tuple(r for r, n in sub.dropped.items() for _ in range(n))
         v = (tuple(dataclasses.replace(m, start=m.start - ws, end=m.end - ws, match_start=m.match_start - ws,
                                        match_end=m.match_end - ws) for m in found), drops)
-        if "regex timeout" in sub.dropped:  # not a property of the bytes: never remember it
+        det.timeouts.extend(sub.timeouts)
+        if "regex timeout" in sub.dropped or sub.timeouts:  # not a property of the bytes: never remember it
             return v
         if self._verdict_bytes > _VERDICT_BYTES:
             self._verdicts.clear()
@@ -260,7 +272,7 @@ class Engine:
                 vkey = (idx, data[ws:we])
                 v = self._verdicts.get(vkey)
                 if v is None:
-                    v = self._remember(vkey, ws, we, self._confirm_window, rule, data, ws, we)
+                    v = self._remember(vkey, ws, we, self._confirm_window, rule, data, ws, we, det=det)
                 _replay(v, ws, out, det)
                 continue
             out.extend(self._confirm_window(rule, data, ws, we, det))
@@ -285,6 +297,7 @@ class Engine:
             _drop(det, "regex timeout")
             det.timeouts.append(rule.id)
             return out
+        ascii_text = text.isascii()
         for m in it:
             secret = m.group(rule.secret_group)
             if not secret:
@@ -299,10 +312,13 @@ class Engine:
             if reason:
                 _drop(det, reason)
                 continue
-            start = base + len(text[:s_start].encode("utf-8"))
-            end = start + len(secret.encode("utf-8"))
-            m_start = base + len(text[:m.start()].encode("utf-8"))
-            m_end = m_start + len(m.group(0).encode("utf-8"))
+            if ascii_text:  # character offsets are byte offsets
+                start, end, m_start, m_end = base + s_start, base + s_end, base + m.start(), base + m.end()
+            else:
+                start = base + len(text[:s_start].encode("utf-8"))
+                end = start + len(secret.encode("utf-8"))
+                m_start = base + len(text[:m.start()].encode("utf-8"))
+                m_end = m_start + len(m.group(0).encode("utf-8"))
             try:
                 alone = rule.near is not None and not _near(rule, data, start)
             except TimeoutError:
@@ -331,8 +347,8 @@ class Engine:
             return "checksum mismatch", ""
         return judge(rule, secret, key, text)
 
-    def _finding(self, m: _Match, chunk: Chunk, data: bytes) -> Finding:
-        loc = _location(data, m.start, m.end)
+    def _finding(self, m: _Match, chunk: Chunk, data: bytes, locate: _Locator | None = None) -> Finding:
+        loc = (locate or _Locator(data)).location(m.start, m.end)
         sh = secret_hash(m.rule.id, m.secret)
         # the whole secret and at most _CONTEXT bytes of its line(s) on either side: never
         # cut through the secret, so redaction can always find (and mask) all of it
@@ -532,13 +548,38 @@ def _allowed_inline(data: bytes, pos: int) -> bool:
 
 
 def _location(data: bytes, start: int, end: int) -> Location:
-    line = data.count(b"\n", 0, start) + 1
-    ls = data.rfind(b"\n", 0, start) + 1
-    col = len(data[ls:start].decode("utf-8", "replace")) + 1
-    end_line = line + data.count(b"\n", start, end)
-    els = data.rfind(b"\n", 0, end) + 1
-    end_col = len(data[els:end].decode("utf-8", "replace")) + 1
-    return Location(line, col, end_line, end_col, start, end)
+    return _Locator(data).location(start, end)
+
+
+class _Locator:
+    """Line and column of spans, asked for in increasing order: each call counts
+    newlines only from the previous position, so locating n findings in a file
+    is linear in its size, not n times it."""
+
+    __slots__ = ("data", "pos", "line")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0  # self.line is the 1-based line number at byte offset self.pos
+        self.line = 1
+
+    def line_at(self, off: int) -> int:
+        if off >= self.pos:
+            self.line += self.data.count(b"\n", self.pos, off)
+        else:  # out of order: count afresh
+            self.line = self.data.count(b"\n", 0, off) + 1
+        self.pos = off
+        return self.line
+
+    def location(self, start: int, end: int) -> Location:
+        data = self.data
+        line = self.line_at(start)
+        ls = data.rfind(b"\n", 0, start) + 1
+        col = len(data[ls:start].decode("utf-8", "replace")) + 1
+        end_line = line + data.count(b"\n", start, end)
+        els = data.rfind(b"\n", 0, end) + 1
+        end_col = len(data[els:end].decode("utf-8", "replace")) + 1
+        return Location(line, col, end_line, end_col, start, end)
 
 
 def _resolve_overlaps(matches: list[_Match]) -> list[_Match]:
@@ -549,10 +590,17 @@ def _resolve_overlaps(matches: list[_Match]) -> list[_Match]:
     # the rule id breaks the last tie, so the winner never depends on the order the prefilter reported hits
     ranked = sorted(matches, key=lambda m: (m.rule.generic, "fallback" in m.rule.tags, -sev[m.rule.severity],
                                             -(m.end - m.start), m.start, m.rule.id))
+    # kept spans never overlap, so sorted by start their ends are sorted too: one bisect per match
+    starts: list[int] = []
+    ends: list[int] = []
     kept: list[_Match] = []
     for m in ranked:
-        if any(m.start < k.end and k.start < m.end for k in kept):
+        i = bisect.bisect_right(starts, m.start)
+        if i and ends[i - 1] > m.start:  # the kept span starting at or before m reaches into it
             continue
-        kept.append(m)
-    kept.sort(key=lambda m: m.start)
+        if i < len(starts) and starts[i] < m.end:  # the next kept span starts inside m
+            continue
+        starts.insert(i, m.start)
+        ends.insert(i, m.end)
+        kept.insert(i, m)
     return kept

@@ -15,6 +15,10 @@ rules) with the rule's own regex, so the backend only has to be a superset:
   source, yet its broad pattern fires on most lines of it). Rules without keywords (path-scoped, every line)
   need no prefilter. The compiled databases are cached on disk, keyed by the
   rule set's digest.
+* ``HyperscanKeywordPrefilter``: the keywords alone as case-insensitive
+  Hyperscan literals, built each time in well under a second: the small-scan
+  path when the pattern database is not cached yet (a fresh CI container).
+  ``LEAKGUARD_PREFILTER=keywords`` forces it.
 * ``KeywordPrefilter``: pure Python; one ``regex`` alternation of all keywords
   over the lower-cased bytes. Used where the hyperscan wheel is missing, or
   with ``LEAKGUARD_PREFILTER=regex``.
@@ -121,39 +125,52 @@ class HyperscanPrefilter:
         self._db, self._db_scoped = _load_or_build(rules, digest)
 
     def hits(self, data: bytes, scoped: bool = True) -> Hits:
-        """Match ends, one per line and rule (every one on lines longer than 16 KB).
-
-        Memory stays small whatever the content: offsets are kept in one
-        ``array('q')`` per rule that fired, and repeated hits of a rule on the
-        line it last fired on are dropped in the callback."""
-        out: dict[int, list[int]] = {}  # rule -> [line start, line end, then offsets as array]
+        """Match ends, one per line and rule (every one on lines longer than 16 KB)."""
         if not data:
             return {}
-        n = len(data)
-        rfind, find = data.rfind, data.find
-
-        def on_match(id_: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
-            i = id_ >> 8
-            pos = to - 1 if to else 0
-            st = out.get(i)
-            if st is None:
-                st = out[i] = [-1, -1, array("q")]  # type: ignore[list-item]
-            elif st[0] <= pos < st[1]:  # the line this rule last fired on
-                return
-            ls = rfind(b"\n", max(0, pos - _LONG), pos) + 1
-            if ls or pos <= _LONG:
-                le = find(b"\n", pos, pos + _LONG + 1)
-                if le < 0 and pos + _LONG + 1 >= n:
-                    le = n
-                if le >= 0 and le - ls <= _LONG:
-                    st[0], st[1] = ls, le  # a short line: one hit stands for it
-            st[2].append(pos)  # type: ignore[attr-defined]
-
+        out: dict[int, list[Any]] = {}
+        on_match = _collector(data, out, None)
         if self._db is not None:
             self._db.scan(data, match_event_handler=on_match)  # type: ignore[attr-defined]
         if scoped and self._db_scoped is not None:
             self._db_scoped.scan(data, match_event_handler=on_match)  # type: ignore[attr-defined]
-        return {i: st[2] for i, st in out.items()}  # type: ignore[misc]
+        return {i: st[2] for i, st in out.items()}
+
+
+def _collector(data: bytes, out: dict[int, list[Any]], rules_for: Sequence[tuple[int, ...]] | None) -> Any:
+    """A Hyperscan match callback filling ``out``: rule -> [line start, line end, offsets].
+
+    Memory stays small whatever the content: offsets go into one ``array('q')``
+    per rule that fired, and a rule's further hits on the (short) line it last
+    fired on are dropped; on lines over 16 KB (confirmed in windows around each
+    hit) every hit is kept. Expression ids carry the rule index in their high
+    bits, or index ``rules_for`` (keyword databases)."""
+    n = len(data)
+    rfind, find = data.rfind, data.find
+
+    def add(i: int, pos: int) -> None:
+        st = out.get(i)
+        if st is None:
+            st = out[i] = [-1, -1, array("q")]
+        elif st[0] <= pos < st[1]:  # the line this rule last fired on
+            return
+        ls = rfind(b"\n", max(0, pos - _LONG), pos) + 1
+        if ls or pos <= _LONG:
+            le = find(b"\n", pos, pos + _LONG + 1)
+            if le < 0 and pos + _LONG + 1 >= n:
+                le = n
+            if le >= 0 and le - ls <= _LONG:
+                st[0], st[1] = ls, le  # a short line: one hit stands for it
+        st[2].append(pos)
+
+    if rules_for is None:
+        def on_match(id_: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
+            add(id_ >> 8, to - 1 if to else 0)
+    else:
+        def on_match(id_: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
+            for i in rules_for[id_]:  # the keyword's last byte: on the keyword's line
+                add(i, to - 1)
+    return on_match
 
 
 _MAX_COUNT = 24  # larger counted repeats explode Hyperscan's compile; the prefilter copy relaxes them
@@ -338,8 +355,8 @@ def _compile(rules: Sequence[tuple[int, Rule]]) -> object | None:
     if not rules:
         return None
     exprs, ids, flags = _hs_expressions(rules)
-    db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
-    db.compile(expressions=exprs, ids=ids, elements=len(exprs), flags=flags)
+    db: object = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+    db.compile(expressions=exprs, ids=ids, elements=len(exprs), flags=flags)  # type: ignore[attr-defined]
     return db
 
 
@@ -347,8 +364,8 @@ def _load(raw: bytes) -> object | None:
     assert _hs is not None
     if not raw:
         return None
-    db = _hs.loadb(raw, _hs.HS_MODE_BLOCK)
-    db.scratch = _hs.Scratch(db)  # a loaded database comes without scratch space
+    db: object = _hs.loadb(raw, _hs.HS_MODE_BLOCK)
+    db.scratch = _hs.Scratch(db)  # type: ignore[attr-defined]  # a loaded database comes without scratch space
     return db
 
 
@@ -378,11 +395,50 @@ def _load_or_build(rules: Sequence[Rule], digest: str) -> tuple[object | None, o
     return general, scoped
 
 
+class HyperscanKeywordPrefilter:
+    """The keyword prefilter's contract on a Hyperscan database of the keywords
+    only (case-insensitive literals): it compiles in well under a second for the
+    whole pack, so a small scan in a fresh container (no cached database of the
+    rule patterns) still runs at Hyperscan speed. Built each time, never cached."""
+
+    name = "hyperscan-keywords"
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        assert _hs is not None
+        by_kw: dict[str, set[int]] = {}
+        for i, r in enumerate(rules):
+            for k in r.keywords:
+                by_kw.setdefault(k, set()).add(i)
+        self._kws = sorted(by_kw)
+        if any("\n" in k for k in self._kws):  # its end would sit on another line than its start
+            raise ValueError("keyword spans lines")
+        self._rules_for = [tuple(sorted(by_kw[k])) for k in self._kws]
+        self._db: Any = None
+        if self._kws:
+            self._db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+            self._db.compile(expressions=[regex.escape(k.encode()) for k in self._kws], ids=list(range(len(self._kws))),
+                             elements=len(self._kws), flags=[_hs.HS_FLAG_CASELESS] * len(self._kws))
+
+    def hits(self, data: bytes, scoped: bool = True) -> Hits:
+        if not data or self._db is None:
+            return {}
+        out: dict[int, list[Any]] = {}
+        self._db.scan(data, match_event_handler=_collector(data, out, self._rules_for))
+        return {i: st[2] for i, st in out.items()}
+
+
 def make_prefilter(rules: Sequence[Rule], digest: str, backend: str = "auto") -> Prefilter:
     """``auto`` and ``hyperscan``: Hyperscan where installed (compiled now if
-    not cached); ``lazy``: Hyperscan only if already cached, else the keyword
-    prefilter (a small scan should not wait for a compile); ``regex``."""
+    not cached); ``lazy``: Hyperscan only if already cached, else a Hyperscan
+    database of the keywords alone (cheap to build each time), else the pure
+    Python keyword prefilter (a small scan should not wait for a compile);
+    ``regex``: the pure Python one."""
     backend = os.environ.get("LEAKGUARD_PREFILTER", backend)
     if _hs is not None and (backend in ("auto", "hyperscan") or backend == "lazy" and hs_cache_path(digest).is_file()):
         return HyperscanPrefilter(rules, digest)
+    if _hs is not None and backend in ("lazy", "keywords"):
+        try:
+            return HyperscanKeywordPrefilter(rules)
+        except Exception:  # pragma: no cover - a keyword Hyperscan refuses: the pure Python matcher takes them all
+            pass
     return KeywordPrefilter(rules)

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from leakguard.engine import Detection, Engine
+from leakguard.engine import CAPPED_NOTE, Detection, Engine
 from leakguard.filters import MANAGED_REFERENCE
 from leakguard.remediation.managed import count_managed_references
 from leakguard.model import Chunk, Finding, Origin, ScanResult, Skipped, Stats
@@ -62,6 +62,8 @@ def scan_chunk(engine: Engine, chunk: Chunk, stats: Stats) -> list[Finding]:
         stats.notes[note] = stats.notes.get(note, 0) + 1
     for rid in dict.fromkeys(det.timeouts):
         stats.timeouts.append(f"{chunk.origin.path}: rule {rid}")
+    if det.capped:
+        stats.notes[CAPPED_NOTE] = stats.notes.get(CAPPED_NOTE, 0) + 1
     return det.findings
 
 

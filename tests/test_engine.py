@@ -12,7 +12,7 @@ from leakguard.model import Chunk, Origin
 from leakguard.prefilter import hyperscan_available
 from leakguard.ruleset import load_ruleset
 
-BACKENDS = ["regex", "hyperscan"] if hyperscan_available() else ["regex"]
+BACKENDS = ["regex", "hyperscan", "keywords"] if hyperscan_available() else ["regex"]
 
 RULES = r"""
 rules:
@@ -188,7 +188,7 @@ def test_backends_agree_on_generated_corpus(tmp_path: Path) -> None:
         pytest.skip("hyperscan not installed")
     (tmp_path / "r.yaml").write_text(RULES)
     rs = load_ruleset([tmp_path], include_default=False)
-    rx, hs = Engine(rs, backend="regex"), Engine(rs, backend="hyperscan")
+    rx, hs, kw = Engine(rs, backend="regex"), Engine(rs, backend="hyperscan"), Engine(rs, backend="keywords")
     rng = random.Random(42)
     pieces = [lambda: f'password = "{_rand(12, seed=rng.random())}"', lambda: "tok_" + _rand(20, seed=rng.random()),
               lambda: "x = tok_short", lambda: "ID_AB12CD34", lambda: "sec_" + _rand(16, string.ascii_lowercase, seed=rng.random()),
@@ -198,7 +198,7 @@ def test_backends_agree_on_generated_corpus(tmp_path: Path) -> None:
         for path in ("a.py", "b.cfg"):
             c = Chunk(text.encode(), (Origin("file", path),))
             key = lambda d: sorted((f.rule_id, f.secret, f.location.line) for f in d.findings)  # noqa: E731
-            assert key(rx.scan(c)) == key(hs.scan(c)), f"sample {n}"
+            assert key(rx.scan(c)) == key(hs.scan(c)) == key(kw.scan(c)), f"sample {n}"
 
 
 def test_lazy_engine_compiles_hyperscan_only_for_big_scans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -208,9 +208,10 @@ def test_lazy_engine_compiles_hyperscan_only_for_big_scans(tmp_path: Path, monke
     (tmp_path / "r.yaml").write_text(RULES)
     rs = load_ruleset([tmp_path], include_default=False)
     eng = Engine(rs, backend="lazy")
-    assert eng.prefilter.name == "regex"  # nothing cached: no compile for a small scan
+    # nothing cached: no compile of the patterns for a small scan, Hyperscan on the keywords alone
+    assert eng.prefilter.name == "hyperscan-keywords"
     eng.prepare(5)
-    assert eng.prefilter.name == "regex"
+    assert eng.prefilter.name == "hyperscan-keywords"
     eng.prepare(10_000)
     assert eng.prefilter.name == "hyperscan"
     assert Engine(rs, backend="lazy").prefilter.name == "hyperscan"  # now cached
@@ -255,3 +256,48 @@ rules:
     tok = "tok_" + _rand(20, seed=22)
     (f,) = Engine(rs, backend="regex").scan(Chunk(f"u = 'https://user:{tok}@host/x'\n".encode(), (Origin("file", "a.py"),))).findings
     assert f.rule_id == "provider"
+
+
+def _tokens(n: int, seed: int) -> str:
+    return "".join(f"key = 'tok_{_rand(20, seed=seed * 100_000 + i)}'\n" for i in range(n))
+
+
+def test_findings_per_file_are_capped_and_the_cap_is_reported(eng: Engine) -> None:
+    from leakguard.engine import CAPPED_NOTE, MAX_FINDINGS_PER_FILE
+    from leakguard.scan import scan_chunks
+
+    over = _tokens(MAX_FINDINGS_PER_FILE + 300, seed=1)
+    res = scan_chunks(eng, [Chunk(over.encode(), (Origin("file", "many.py"),))])
+    assert len(res.findings) == MAX_FINDINGS_PER_FILE
+    assert res.stats.notes[CAPPED_NOTE] == 1
+    # the first ones by position are kept, each at its own line
+    assert [f.location.line for f in res.findings] == list(range(1, MAX_FINDINGS_PER_FILE + 1))
+    # at the cap exactly: everything reported, no note
+    at = _tokens(MAX_FINDINGS_PER_FILE, seed=2)
+    res = scan_chunks(eng, [Chunk(at.encode(), (Origin("file", "at.py"),))])
+    assert len(res.findings) == MAX_FINDINGS_PER_FILE
+    assert CAPPED_NOTE not in res.stats.notes
+
+
+def test_many_findings_on_one_long_line_are_all_located(eng: Engine) -> None:
+    toks = ["tok_" + _rand(20, seed=7000 + i) for i in range(600)]
+    text = "x = 1\n" + "var k = [" + ", ".join(f"'{t}'" for t in toks) + "]\n"  # one line of ~15 KB
+    found = scan(eng, text, "bundle.min.js")
+    assert [f.secret for f in found] == toks
+    assert {f.location.line for f in found} == {2}
+    data = text.encode()
+    assert all(data[f.location.start_offset:f.location.end_offset].decode() == f.secret for f in found)
+
+
+def test_remembered_verdicts_give_the_same_findings_at_new_offsets(eng: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from leakguard import engine as engine_mod
+
+    tok = "tok_" + _rand(20, seed=99)
+    versions = [f"# v{i}\n" + "y = 2\n" * i + f"key = '{tok}'\npassword = \"{_rand(12, seed=5)}\"\n" for i in range(5)]
+    got = [[(f.rule_id, f.secret, f.location.line, f.location.column, f.location.start_offset) for f in scan(eng, v)]
+           for v in versions]
+    monkeypatch.setattr(engine_mod, "VERDICT_CACHE", False)
+    fresh = [[(f.rule_id, f.secret, f.location.line, f.location.column, f.location.start_offset) for f in scan(eng, v)]
+             for v in versions]
+    assert got == fresh
+    assert [g[0][2] for g in got] == [2, 3, 4, 5, 6]  # the secret line moved down one line per version
