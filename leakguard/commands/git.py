@@ -27,7 +27,7 @@ from leakguard.commands._common import (add_engine_args, add_output_args, add_ve
 from leakguard.engine import Engine, fingerprint
 from leakguard.model import Finding, ScanResult, Skipped, Stats
 from leakguard.scan import finish, scan_blobs
-from leakguard.sources import blobcache, git, history
+from leakguard.sources import blobcache, git, history, walkcache
 from leakguard.sources.files import DEFAULT_MAX_FILE_SIZE
 
 _ORDER_FROM_PACK = 2_000  # above this many blobs, read them in pack order (delta bases stay hot in git)
@@ -97,10 +97,12 @@ def _cmd_git(args: argparse.Namespace, repo: str) -> int:
                         "scanned (git fetch --unshallow to scan everything)")
     # walk the history (mostly git's own work) while the rule set loads
     with ThreadPoolExecutor(1) as pool:
-        walk = pool.submit(history.enumerate_history, repo, revs)
+        walk = pool.submit(walkcache.walk, repo, revs, use_cache=not args.no_cache, order_from_pack=_ORDER_FROM_PACK)
         engine = build_engine(args)
-        h = walk.result()
-    result = _scan(engine, repo, h, args)
+        h, sizes, tips = walk.result()
+    result = _scan(engine, repo, h, args, sizes)
+    if tips is not None:  # a new or extended walk of all refs: the next audit starts from it
+        walkcache.save(repo, h, sizes, tips)
     result.warnings[:0] = warnings + h.warnings
     result.stats.seconds = time.perf_counter() - t0
     return _report(result, args)
@@ -113,24 +115,28 @@ def _report(result: ScanResult, args: argparse.Namespace) -> int:
     return exit_status(result, args)
 
 
-def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespace) -> ScanResult:
+def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespace,
+          sizes: dict[str, int] | None = None) -> ScanResult:
+    """Scan the blobs of a walk; ``sizes`` (blob id -> size, in reading order) leaves out missing blobs."""
     oids = list(h.first)
-    if len(oids) > _ORDER_FROM_PACK:
-        wanted = h.first
-        sizes = {oid: n for oid, n in git.object_sizes(repo) if oid in wanted}
-    else:
-        sizes = git.blob_sizes(repo, oids)
+    if sizes is None:
+        sizes = walkcache.blob_sizes(repo, h, _ORDER_FROM_PACK)
     cache = set() if args.no_cache else blobcache.load(engine.ruleset.digest)
     stats = Stats()
     skipped: list[Skipped] = []
     items: list[tuple[str, str, int]] = []
     binary = cached = 0
+    binary_path: dict[int, bool] = {}  # by path index: far fewer paths than blobs
+    first, paths, max_size = h.first, h.paths, args.max_file_size
     for oid, size in sizes.items():
-        c, p = h.first[oid]
-        path = h.paths[p]
-        if args.max_file_size and size > args.max_file_size:
+        c, p = first[oid]
+        path = paths[p]
+        is_binary = binary_path.get(p)
+        if is_binary is None:
+            is_binary = binary_path[p] = history.looks_binary(path)
+        if max_size and size > max_size:
             skipped.append(Skipped(h.origin(c, p), "too-large", f"{size} bytes, blob {oid[:12]}"))
-        elif history.looks_binary(path):
+        elif is_binary:
             binary += 1
         elif cache and blobcache.key(oid, path) in cache:
             cached += 1
