@@ -514,6 +514,8 @@ def _companions(rule: Rule, data: bytes, pos: int) -> tuple[tuple[str, str], ...
     out: list[tuple[str, str]] = []
     for pair in rule.verify.pairs:
         ws, we = _line_span(data, pos, n=pair.lines)
+        if we - ws > 2 * _LONG_LINE:  # minified code: look around the secret, not along the whole line
+            ws, we = _snap(data, max(ws, pos - _WINDOW), min(we, pos + _WINDOW))
         text = data[ws:we].decode("utf-8", "replace")
         here = len(data[ws:pos].decode("utf-8", "replace"))
         best: tuple[int, str] | None = None
@@ -530,7 +532,12 @@ def _companions(rule: Rule, data: bytes, pos: int) -> tuple[tuple[str, str], ...
 
 
 def _near(rule: Rule, data: bytes, pos: int) -> bool:
-    return bool(rule.near.search(_lines_around(data, pos, rule.near_lines)))
+    ws, we = _line_span(data, pos, n=rule.near_lines)
+    if we - ws > 2 * _LONG_LINE:
+        # minified code: the companion must stand within the window confirmation uses, so that
+        # thousands of candidates on one long line do not each decode the whole line
+        ws, we = _snap(data, max(ws, pos - _WINDOW), min(we, pos + _WINDOW))
+    return bool(rule.near.search(data[ws:we].decode("utf-8", "replace")))
 
 
 def _allowed_inline(data: bytes, pos: int) -> bool:

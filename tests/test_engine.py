@@ -301,3 +301,16 @@ def test_remembered_verdicts_give_the_same_findings_at_new_offsets(eng: Engine, 
              for v in versions]
     assert got == fresh
     assert [g[0][2] for g in got] == [2, 3, 4, 5, 6]  # the secret line moved down one line per version
+
+
+def test_companion_on_a_minified_line_is_looked_for_around_the_secret(eng: Engine) -> None:
+    """On a line over 32 KB the companion must stand within the 8 KB confirmation window
+    (so thousands of candidates on one long line do not each decode the whole line)."""
+    secs = ["sec_" + _rand(16, string.ascii_lowercase + string.digits, seed=900 + i) for i in range(3)]
+    filler = ";".join(f"v{i}=1" for i in range(6000))  # ~40 KB
+    near = f"x='ID_AB12CD34',k='{secs[0]}';{filler}"
+    far = f"k='{secs[1]}';{filler};x='ID_AB12CD34'"
+    assert [f.secret for f in scan(eng, near + "\n", "app.min.js")] == [secs[0]]
+    assert scan(eng, far + "\n", "app.min.js") == []
+    # on ordinary lines the companion may be anywhere on the lines around, as before
+    assert len(scan(eng, f"x = 'ID_AB12CD34'  # {'y' * 3000}\nk = '{secs[2]}'\n")) == 1
