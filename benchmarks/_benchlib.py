@@ -57,10 +57,11 @@ def find_peer(name: str) -> str | None:
     env = os.environ.get(f"LEAKGUARD_BENCH_{name.upper()}")
     if env:
         return shutil.which(env) or env
-    for sp in sorted(PEERS_VENV.glob("lib/python3*/site-packages")):
-        p = sp / PEER_PACKAGE_DIR[name] / "bin" / name
-        if p.is_file() and os.access(p, os.X_OK):
-            return str(p)
+    for venv in (PEERS_VENV, Path("/work/peers")):  # the scratch venv of the README, or the shared one
+        for sp in sorted(venv.glob("lib/python3*/site-packages")):
+            p = sp / PEER_PACKAGE_DIR[name] / "bin" / name
+            if p.is_file() and os.access(p, os.X_OK):
+                return str(p)
     p = PEERS_VENV / "bin" / name
     if p.is_file() and os.access(p, os.X_OK):
         return str(p)

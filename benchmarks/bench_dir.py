@@ -8,6 +8,12 @@ Exact commands (trees built as described in benchmarks/README.md):
     python3 benchmarks/bench_dir.py /work/bench/tree200 --kingfisher --json-out /work/bench/results/dir-tree200.json
     python3 benchmarks/bench_dir.py /work/bench/tree20 --tools gitleaks,betterleaks   # peers only
 
+Issue 11 (a 200 MB tree of real code read in full; built as in README.md "tree200"), with
+leakguard warm (compiled database cached) and cold (no usable cache directory: every run
+compiles) side by side:
+
+    python3 benchmarks/bench_dir.py /work/bench/tree200 --cold --max-file-size 0 --no-small
+
 What it runs on TREE (each run a fresh process; report files go to a temp dir):
 
     leakguard scan TREE --format json --output R.json [--jobs N]
@@ -77,6 +83,9 @@ def main() -> int:
     ap.add_argument("--kingfisher", action="store_true", help="also run kingfisher")
     ap.add_argument("--jobs", type=int, help="pass --jobs N to leakguard")
     ap.add_argument("--leakguard-args", default="", help="extra arguments for leakguard (one string)")
+    ap.add_argument("--cold", action="store_true",
+                    help="also 'leakguard-cold': LEAKGUARD_CACHE_DIR unusable, so every run compiles the database")
+    ap.add_argument("--max-file-size", help="pass --max-file-size to leakguard (0: read every file)")
     ap.add_argument("--small-file", help="file for the start-up test (default: a generated one)")
     ap.add_argument("--small-runs", type=int, default=10)
     ap.add_argument("--no-small", action="store_true", help="skip the start-up test")
@@ -94,9 +103,16 @@ def main() -> int:
         names.append("kingfisher")
 
     extra = shlex.split(a.leakguard_args) + (["--jobs", str(a.jobs)] if a.jobs else [])
+    extra += ["--max-file-size", a.max_file_size] if a.max_file_size is not None else []
     tools: list[bl.Tool] = []
     if "leakguard" in names:
         tools.append(bl.leakguard_tool("dir", extra))
+        if a.cold:
+            cold = bl.leakguard_tool("dir", extra)
+            cold.name = "leakguard-cold"
+            # a path that can never be created: the database is compiled and never cached
+            cold.env = {**cold.env, "LEAKGUARD_CACHE_DIR": "/proc/leakguard-no-cache"}
+            tools.append(cold)
     peers, missing = bl.peer_tools([n for n in names if n != "leakguard"], "dir")
     tools += peers
     for m in missing:

@@ -8,6 +8,13 @@ Exact commands (repositories built as described in benchmarks/README.md):
     python3 benchmarks/bench_git.py /work/bench/repo-sqlalchemy --repeats 3 --json-out /work/bench/results/git-sqlalchemy.json
     python3 benchmarks/bench_git.py /work/bench/repo-planted --tools gitleaks,betterleaks,kingfisher --truth /work/bench/repo-planted.truth.json --repeats 1
 
+Real histories (issue 11; clones made with `git clone --no-local` of the fetched snapshots, see
+README.md), cold and warm side by side with the peers, findings compared with a stored report of
+the reference implementation, the profile of one worker, and the cat-file reading floor:
+
+    python3 benchmarks/bench_git.py /work/bench/requests   --warm --incremental 10 --expect /work/bench/expected/requests.json   --profile --floor
+    python3 benchmarks/bench_git.py /work/bench/sqlalchemy --warm --incremental 10 --expect /work/bench/expected/sqlalchemy.json --profile --floor
+
 What it runs on REPO (each run a fresh process; report files go to a temp dir):
 
     leakguard git REPO --format json --output R.json --no-cache
@@ -18,6 +25,17 @@ What it runs on REPO (each run a fresh process; report files go to a temp dir):
     betterleaks git REPO --no-banner --silent -o R.json
     kingfisher scan REPO --no-validate --no-update-check -q -f json -o R.json  (--kingfisher;
                                                         it scans full history by default)
+
+    --warm: also "leakguard-warm", the same command without --no-cache and with a private
+            LEAKGUARD_CACHE_DIR, so its warm-up fills the clean-blob cache and the timed runs
+            are repeated audits of an unchanged history
+    --incremental N: in a scratch mirror whose refs are first set back N commits on the
+            default branch: fill the cache, move the refs forward again, time the audit
+    --expect REPORT: compare the findings of leakguard's last report with REPORT (a JSON report
+            of the reference implementation) by rule, secret hash, path, introducing commit,
+            line, occurrences and present_at_head
+    --profile: one more run, `-j 1 --no-cache` under cProfile; top 15 functions by own time
+    --floor: time `git cat-file --batch` of every blob in the object store (one process)
 
 Warm-up (default 1) and --repeats (default 3) timed runs per tool, round-robin; the table
 shows median/min/max wall time, median CPU, median peak RSS (largest process, ru_maxrss, as
@@ -37,6 +55,7 @@ import json
 import os
 import shlex
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -81,6 +100,97 @@ def recall_report(results: list[bl.Result], reports: dict[str, str], truth: dict
     return "\n".join(lines), out
 
 
+def _git(repo: str, *args: str, input: str | None = None) -> str:
+    return subprocess.run(["git", "-C", repo, *args], capture_output=True, text=True, input=input).stdout.strip()
+
+
+def finding_keys(path: str) -> list[tuple] | None:
+    """What must not change between implementations, one tuple per finding."""
+    try:
+        data = json.load(open(path))
+    except (OSError, ValueError):
+        return None
+    out = []
+    for f in data.get("findings", []):
+        o = (f.get("origins") or [{}])[0]
+        out.append((f.get("rule_id"), f.get("secret_hash"), f.get("path"), o.get("commit"), f.get("line"),
+                    f.get("occurrences"), f.get("present_at_head")))
+    return sorted(out, key=repr)
+
+
+def compare_with(report: str, expected: str) -> str:
+    got, want = finding_keys(report), finding_keys(expected)
+    if got is None or want is None:
+        return f"findings vs {expected}: cannot read {'report' if got is None else 'expected report'}"
+    if got == want:
+        return f"findings vs {expected}: SAME ({len(got)} findings; rule, secret hash, path, commit, line, occurrences, at HEAD)"
+    lines = [f"findings vs {expected}: DIFFERENT ({len(got)} vs {len(want)} expected)"]
+    lines += [f"  - {k}" for k in sorted(set(want) - set(got), key=repr)[:10]]
+    lines += [f"  + {k}" for k in sorted(set(got) - set(want), key=repr)[:10]]
+    return "\n".join(lines)
+
+
+def floor(repo: str) -> str:
+    """Wall time of `git cat-file --batch` over every blob: the cost of just reading them."""
+    listing = _git(repo, "cat-file", "--batch-all-objects", "--batch-check=%(objecttype) %(objectname)", "--unordered")
+    blobs = [line.split()[1] for line in listing.splitlines() if line.startswith("blob ")]
+    t0 = time.perf_counter()
+    p = subprocess.run(["git", "-C", repo, "cat-file", "--batch"], input=("\n".join(blobs) + "\n").encode(),
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - t0
+    return (f"floor: git cat-file --batch of {len(blobs)} blobs ({len(p.stdout) / 1e6:.0f} MB out, pack order): "
+            f"{wall:.2f}s wall, one process")
+
+
+def profile(tool: bl.Tool, repo: str, work: str) -> str:
+    out = os.path.join(work, "profile.out")
+    report = os.path.join(work, "profile.json")
+    argv = [*tool.argv0[:-2], "-m", "cProfile", "-o", out, "-m", "leakguard"] if tool.argv0[-2:] == ["-m", "leakguard"] \
+        else [sys.executable, "-m", "cProfile", "-o", out, "-m", "leakguard"]
+    cmd = argv + ["git", repo, "--format", "json", "--output", report, "--no-cache", "-j", "1", "--no-progress"]
+    r = bl.measure(cmd, env=tool.env, sample_interval=0)
+    if r.rc not in (0, 1) or not os.path.exists(out):
+        return f"profile failed (rc={r.rc}): {r.stderr_tail[-300:]}"
+    import io
+    import pstats
+    buf = io.StringIO()
+    pstats.Stats(out, stream=buf).sort_stats("tottime").print_stats(15)
+    body = buf.getvalue()
+    body = body[body.find("ncalls"):] if "ncalls" in body else body
+    return f"profile: {shlex.join(cmd)}\n  ({r.wall:.1f}s wall under cProfile)\n{body.rstrip()}"
+
+
+def incremental(tool: bl.Tool, repo: str, n: int, repeats: int, work: str) -> str:
+    """Audit after N new commits: refs set back N commits, cache filled, refs restored, timed."""
+    mirror = os.path.join(work, "incremental.git")
+    subprocess.run(["git", "clone", "-q", "--mirror", "--no-local", repo, mirror], check=True)
+    head = _git(mirror, "symbolic-ref", "HEAD")
+    tip = _git(mirror, "rev-parse", head)
+    back = _git(mirror, "rev-parse", f"{tip}~{n}")
+    refs = _git(mirror, "for-each-ref", "--format=%(refname) %(objectname)").splitlines()
+    new = set(_git(mirror, "rev-list", f"{back}..{tip}").split())
+    moved = [(ref, oid) for ref, oid in (line.split() for line in refs) if oid in new]
+    cache = os.path.join(work, "incremental-cache")
+    env = {**tool.env, "LEAKGUARD_CACHE_DIR": cache}
+    report = os.path.join(work, "incremental.json")
+    cmd = tool.cmd(mirror, report)
+    walls = []
+    for _ in range(repeats):
+        shutil.rmtree(cache, ignore_errors=True)
+        for ref, _oid in moved:
+            _git(mirror, "update-ref", ref, back)
+        r = bl.measure(cmd, env=env, sample_interval=0)  # fills the clean-blob cache
+        for ref, oid in moved:
+            _git(mirror, "update-ref", ref, oid)
+        r = bl.measure(cmd, env=env, sample_interval=0)
+        if r.rc not in tool.ok_codes:
+            return f"incremental: failed rc={r.rc} {r.stderr_tail[-300:]}"
+        walls.append(r.wall)
+    walls.sort()
+    return (f"incremental audit after {n} new commits ({len(moved)} refs moved; cache filled before): "
+            f"median {walls[len(walls) // 2]:.2f}s, min {walls[0]:.2f}s over {len(walls)} runs\n  {shlex.join(cmd)}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description="leakguard git-history benchmark")
     ap.add_argument("repo")
@@ -96,6 +206,11 @@ def main() -> int:
                     help="let leakguard use its clean-blob cache (default: --no-cache, so every "
                          "run is a cold full scan like the peers'; with the cache, runs after the "
                          "warm-up measure the incremental re-scan)")
+    ap.add_argument("--warm", action="store_true", help="also time leakguard's repeated audit with a filled cache")
+    ap.add_argument("--incremental", type=int, metavar="N", help="time the audit after N new commits (warm cache)")
+    ap.add_argument("--expect", metavar="REPORT", help="compare leakguard's findings with this JSON report")
+    ap.add_argument("--profile", action="store_true", help="profile one `-j 1 --no-cache` run (cProfile)")
+    ap.add_argument("--floor", action="store_true", help="time git cat-file --batch of every blob")
     ap.add_argument("--sample-interval", type=float, default=0.1)
     ap.add_argument("--timeout", type=float, default=3600, help="per run, seconds")
     ap.add_argument("--json-out", help="write all numbers to this JSON file")
@@ -112,8 +227,15 @@ def main() -> int:
     extra = ([] if a.leakguard_cache else ["--no-cache"]) + (["--no-redact"] if truth else [])
     extra += shlex.split(a.leakguard_args) + (["--jobs", str(a.jobs)] if a.jobs else [])
     tools: list[bl.Tool] = []
+    work = tempfile.mkdtemp(prefix="leakguard-bench-git-")
     if "leakguard" in names:
         tools.append(bl.leakguard_tool("git", extra))
+        if a.warm or a.incremental:
+            warm = bl.leakguard_tool("git", [x for x in extra if x != "--no-cache"])
+            warm.name = "leakguard-warm"
+            warm.env = {**warm.env, "LEAKGUARD_CACHE_DIR": os.path.join(work, "warm-cache")}
+            if a.warm:
+                tools.append(warm)
     peers, missing = bl.peer_tools([n for n in names if n != "leakguard"], "git")
     tools += peers
     for m in missing:
@@ -132,7 +254,6 @@ def main() -> int:
     for t in tools:
         print(f"  {t.name}: {shlex.join(t.argv0)}  ({t.version})")
 
-    work = tempfile.mkdtemp(prefix="leakguard-bench-git-")
     try:
         t0 = time.time()
         results = bl.run_suite(tools, repo, repeats=a.repeats, warmup=a.warmup, workdir=work,
@@ -144,6 +265,22 @@ def main() -> int:
             print(f"  {r.tool}: {r.command}")
         payload = {"benchmark": "git", "repo": repo, "commits": int(n_commits or 0), "started": t0,
                    "cpu_count": os.cpu_count(), "results": [r.to_dict() for r in results]}
+        if a.expect and "leakguard" in names:
+            text = compare_with(os.path.join(work, "leakguard.json"), a.expect)
+            print(text)
+            payload["expect"] = text
+        if a.incremental and "leakguard" in names:
+            text = incremental(warm, repo, a.incremental, max(1, a.repeats), work)
+            print(text)
+            payload["incremental"] = text
+        if a.floor:
+            text = floor(repo)
+            print(text)
+            payload["floor"] = text
+        if a.profile and "leakguard" in names:
+            text = profile(tools[0], repo, work)
+            print(text)
+            payload["profile"] = text
         if truth:
             reports = {t.name: os.path.join(work, f"{t.name}.json") for t in tools}
             text, rec = recall_report(results, reports, truth)

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Small scans without a cached database: a fresh CI container (issue 8).
+
+A scan of fewer than 200 files does not compile the rule patterns' Hyperscan database (a few
+seconds) when it is not cached yet. This measures that path on real code against the others:
+
+    python3 benchmarks/bench_small.py /work/bench/tree200            # picks 199 files, ~20 MB
+
+It copies up to --files (199) of the largest text files of TREE, up to --mb (20) MB, into a
+temp dir, then times `leakguard scan DIR --format json --output R` (fresh process each, start-up
+included) with each prefilter, every run with a new empty LEAKGUARD_CACHE_DIR (the container):
+
+    cold, default       nothing cached: Hyperscan on the keywords alone (built each run)
+    cold, regex         LEAKGUARD_PREFILTER=regex: the pure-Python keyword prefilter (the old path)
+    cold, hyperscan     LEAKGUARD_PREFILTER=hyperscan: compile the full database first
+    warm                the full database already cached (what a developer machine has)
+
+It also times building each database on its own (in-process): the full pattern databases
+(must stay under 10 s with the whole rule pack) and the keyword database. Findings of all
+runs must be equal; the script says so.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _benchlib as bl  # noqa: E402
+
+
+def pick(tree: str, n: int, mb: float, dest: str) -> tuple[int, int]:
+    files = []
+    for dp, dns, fns in os.walk(tree):
+        dns[:] = [d for d in dns if d not in ("__pycache__", ".git")]
+        for f in fns:
+            p = os.path.join(dp, f)
+            if os.path.islink(p) or not os.path.isfile(p):
+                continue
+            with open(p, "rb") as fh:
+                head = fh.read(4096)
+            if b"\0" in head:
+                continue
+            files.append((os.path.getsize(p), p))
+    files.sort(reverse=True)
+    total = count = 0
+    for size, p in files:
+        if count >= n or total + size > mb * 1e6:
+            continue
+        rel = os.path.relpath(p, tree)
+        os.makedirs(os.path.dirname(os.path.join(dest, rel)), exist_ok=True)
+        shutil.copy2(p, os.path.join(dest, rel))
+        total += size
+        count += 1
+    return count, total
+
+
+def compile_times() -> str:
+    from leakguard import prefilter
+    from leakguard.ruleset import load_ruleset
+
+    rs = load_ruleset()
+    if not prefilter.hyperscan_available():
+        return "hyperscan not installed"
+    with tempfile.TemporaryDirectory() as d:
+        os.environ["LEAKGUARD_CACHE_DIR"] = d
+        t = time.perf_counter()
+        prefilter.HyperscanPrefilter(rs.rules, rs.digest)
+        full = time.perf_counter() - t
+    t = time.perf_counter()
+    prefilter.HyperscanKeywordPrefilter(rs.rules)
+    kw = time.perf_counter() - t
+    return (f"database build, {len(rs.rules)} rules: full pattern databases {full:.2f}s (target < 10 s), "
+            f"keyword database {kw:.3f}s (in-process, CPU-bound)")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("tree")
+    ap.add_argument("--files", type=int, default=199)
+    ap.add_argument("--mb", type=float, default=20.0)
+    ap.add_argument("--repeats", type=int, default=3)
+    a = ap.parse_args()
+    work = tempfile.mkdtemp(prefix="leakguard-bench-small-")
+    try:
+        target = os.path.join(work, "tree")
+        n, size = pick(os.path.abspath(a.tree), a.files, a.mb, target)
+        print(f"{n} files, {size / 1e6:.1f} MB of real code from {a.tree}; load average {bl.loadavg()}")
+        print(compile_times())
+        lg = bl.leakguard_tool("dir", ["--no-progress"])
+        warm_cache = os.path.join(work, "warm-cache")
+        # fill the warm cache: a forced compile
+        bl.measure(lg.cmd(target, os.path.join(work, "fill.json")),
+                   env={**lg.env, "LEAKGUARD_CACHE_DIR": warm_cache, "LEAKGUARD_PREFILTER": "hyperscan"},
+                   sample_interval=0)
+        modes = [("cold, default (keyword database)", {}), ("cold, regex (old path)", {"LEAKGUARD_PREFILTER": "regex"}),
+                 ("cold, hyperscan (compile)", {"LEAKGUARD_PREFILTER": "hyperscan"}), ("warm (database cached)", None)]
+        rows, reports = [], {}
+        for name, env in modes:
+            walls, cpus = [], []
+            for i in range(a.repeats):
+                cache = warm_cache if env is None else os.path.join(work, f"cold-{len(rows)}-{i}")
+                report = os.path.join(work, f"r-{len(rows)}.json")
+                r = bl.measure(lg.cmd(target, report), env={**lg.env, **(env or {}), "LEAKGUARD_CACHE_DIR": cache},
+                               sample_interval=0)
+                if r.rc not in (0, 1):
+                    print(f"{name}: failed rc={r.rc} {r.stderr_tail[-300:]}")
+                    break
+                walls.append(r.wall)
+                cpus.append(r.cpu)
+            reports[name] = sorted(json.dumps(f, sort_keys=True) for f in (bl.load_findings(report) or []))
+            rows.append((name, statistics.median(walls) if walls else float("nan"),
+                         statistics.median(cpus) if cpus else float("nan"), len(reports[name])))
+        print(f"{'mode':<36} {'wall med':>9} {'cpu med':>8} {'findings':>8}")
+        for name, w, c, f in rows:
+            print(f"{name:<36} {w:>8.2f}s {c:>7.2f}s {f:>8}")
+        same = len({tuple(v) for v in reports.values()}) == 1
+        print("findings identical across modes" if same else "FINDINGS DIFFER between modes")
+        print(f"command: {' '.join(lg.cmd(target, 'R.json'))}; load average after {bl.loadavg()}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
