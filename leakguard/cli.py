@@ -15,6 +15,7 @@ from typing import NoReturn
 from leakguard import __version__
 from leakguard.commands import COMMANDS
 from leakguard.errors import LeakguardError
+from leakguard.termsafe import safe
 
 
 class _Parser(argparse.ArgumentParser):
@@ -22,13 +23,51 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"leakguard: error: {message}\n")
 
 
+_DEBUG_HELP = "show a traceback on internal errors"
+
+
+class _Version(argparse.Action):
+    """``--version``: the version and the digest of the built-in rule pack
+    (the rules decide what is found, so a report names both)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kw: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="show the version and the rule-pack digest")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        sys.stdout.write(version_text() + "\n")
+        parser.exit(0)
+
+
+def version_text() -> str:
+    from leakguard.ruleset import load_ruleset
+
+    try:
+        rs = load_ruleset()
+        rules = f"rules {rs.digest[:12]} ({len(rs.rules)} built-in rules)"
+    except LeakguardError as e:  # a broken install still says which version it is
+        rules = f"rules unavailable ({e})"
+    return f"leakguard {__version__}, {rules}"
+
+
+def _add_debug_everywhere(parser: argparse.ArgumentParser) -> None:
+    """Accept --debug after the subcommand too (``leakguard scan . --debug``).
+    SUPPRESS as default so a subcommand does not reset the top-level flag."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                child.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP)
+                _add_debug_everywhere(child)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="leakguard", description="Find leaked secrets and move them into AWS Secrets Manager or SSM Parameter Store.")
-    p.add_argument("--version", action="version", version=f"leakguard {__version__}")
-    p.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
+    p.add_argument("--version", action=_Version)
+    p.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in COMMANDS:
         module.register(sub)
+    _add_debug_everywhere(p)
     return p
 
 
@@ -56,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except LeakguardError as e:
-        print(f"leakguard: error: {e}", file=sys.stderr)
+        print(f"leakguard: error: {safe(e)}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         print("leakguard: interrupted", file=sys.stderr)
@@ -69,5 +108,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as e:  # noqa: BLE001 - the one place internal errors become exit 3
         if args.debug:
             raise
-        print(f"leakguard: internal error: {type(e).__name__}: {e} (run with --debug for a traceback)", file=sys.stderr)
+        print(f"leakguard: internal error: {type(e).__name__}: {safe(e)} (run with --debug for a traceback)", file=sys.stderr)
         return 3

@@ -341,6 +341,30 @@ def _inside_repo(path: Path, key: str, target: str) -> str:
     return target
 
 
+NAME_TEMPLATE_FIELDS = ("project", "env", "key")
+
+
+def name_template_problem(template: str) -> str | None:
+    """Why a secret-name template cannot be used, or None. Checked when the
+    config loads, so a bad template is a one-line error, not a crash mid-scan."""
+    import string
+
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as e:
+        return f"not a valid template ({e}; write {{{{ and }}}} for literal braces)"
+    fields = [f for _, f, _, _ in parts if f is not None]
+    unknown = [f for f in fields if f not in NAME_TEMPLATE_FIELDS]
+    if unknown:
+        return (f"unknown placeholder {{{unknown[0]}}}: use "
+                + ", ".join(f"{{{f}}}" for f in NAME_TEMPLATE_FIELDS))
+    if any(spec or conv for _, f, spec, conv in parts if f is not None):
+        return "placeholders take no format spec or conversion (write {key}, not {key!r} or {key:>9})"
+    if "key" not in fields:
+        return "must contain {key}, or every secret would get the same name"
+    return None
+
+
 def _apply(acc: _Acc, path: Path, table: dict[str, Any], from_repo: bool) -> None:
     s = acc.s
     base = str(path.resolve().parent)
@@ -401,6 +425,9 @@ def _apply(acc: _Acc, path: Path, table: dict[str, Any], from_repo: bool) -> Non
             t = rem["name_template"]
             if not isinstance(t, str) or not t.strip():
                 raise ConfigError(f"{path}: 'remediation.name_template' must be a non-empty string")
+            problem = name_template_problem(t)
+            if problem:
+                raise ConfigError(f"{path}: 'remediation.name_template' {t!r}: {problem}")
             s["name_template"] = t
     if "max_file_size" in table:
         s["max_file_size"] = parse_size(path, "max_file_size", table["max_file_size"])

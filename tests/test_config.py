@@ -147,9 +147,9 @@ def test_rules_paths_relative_to_config(run_cli, repo: Path) -> None:
 
 
 def test_remediation_table_exposed(tmp_path: Path) -> None:
-    (tmp_path / ".leakguard.toml").write_text('[remediation]\nprefer = "cost"\nname_template = "{repo}/{name}"\n')
+    (tmp_path / ".leakguard.toml").write_text('[remediation]\nprefer = "cost"\nname_template = "{project}/{key}"\n')
     s = load_settings(tmp_path)
-    assert (s.prefer, s.name_template) == ("cost", "{repo}/{name}")
+    assert (s.prefer, s.name_template) == ("cost", "{project}/{key}")
     with pytest.raises(dataclasses.FrozenInstanceError):
         s.prefer = "features"  # type: ignore[misc]  # frozen
 
@@ -169,6 +169,11 @@ BAD = [
     ("[rules]\ndisable = [\"no-such-rule\"]\n", "unknown rule id 'no-such-rule'"),
     ("[rules.severity]\n\"generic-secret-quoted\" = \"huge\"\n", "'rules.severity.generic-secret-quoted'"),
     ("this is not toml\n", "invalid TOML"),
+    # templates are checked when the config loads, not when the first secret is named (was exit 3)
+    ("[remediation]\nname_template = \"{repo}/{name}\"\n", "unknown placeholder {repo}"),
+    ("[remediation]\nname_template = \"{project}/{key\"\n", "not a valid template"),
+    ("[remediation]\nname_template = \"{project}/{key!r}\"\n", "no format spec or conversion"),
+    ("[remediation]\nname_template = \"{project}/{env}\"\n", "must contain {key}"),
 ]
 
 

@@ -24,9 +24,11 @@ from leakguard.redact import policy as redact_policy
 from leakguard.reporters import REPORTERS
 from leakguard.ruleset import Ruleset, load_ruleset
 from leakguard.scan import Progress
+from leakguard.termsafe import safe
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import ProgressColumn
 
 
 def parse_size(text: str) -> int:
@@ -122,6 +124,8 @@ def add_output_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--link-template", type=_link_template, default=None, metavar="URL",
                    help="html: link each location to the code host, e.g. "
                         "https://github.com/ORG/REPO/blob/{commit}/{path}#L{line} ({commit} is HEAD for files)")
+    g.add_argument("--summary", action="store_true",
+                   help="terminal format: only one line per secret and the counts (no remediation details)")
     g.add_argument("--fail-on", choices=SEVERITIES, default=None,
                    help="exit 1 only for findings at or above this severity (default: config, else low)")
     g.add_argument("--min-confidence", choices=CONFIDENCES, default=None,
@@ -370,22 +374,50 @@ def exit_status(result: ScanResult, args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def progress_display(args: argparse.Namespace, what: str, total: int | None = None) -> Iterator[Progress | None]:
-    """A rich progress bar on stderr, only when stderr is a terminal."""
+def progress_display(args: argparse.Namespace, what: str, total: int | None = None,
+                     unit: str = "file") -> Iterator[Progress | None]:
+    """A rich progress bar on stderr, only when stderr is a terminal: items
+    counted in ``unit``s in the description, bytes as bytes (``1.2/3.4 MB``),
+    and narrow enough for an 80-column terminal."""
     if args.no_progress or not sys.stderr.isatty():
         yield None
         return
-    from rich.progress import BarColumn, DownloadColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn, TimeRemainingColumn, TransferSpeedColumn
+    from rich.progress import Progress as RichProgress
 
-    cols = [TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} done"),
-            DownloadColumn(), TransferSpeedColumn(), TimeElapsedColumn(), TimeRemainingColumn()]
-    with RichProgress(*cols, transient=True, console=_stderr_console()) as bar:
+    with RichProgress(*progress_columns(), transient=True, console=_stderr_console()) as bar:
         task = bar.add_task(what, total=total)
 
         def update(items: int, nbytes: int) -> None:
-            bar.update(task, completed=nbytes, description=f"{what} ({items})")
+            bar.update(task, completed=nbytes, description=progress_label(what, items, unit))
 
         yield update
+
+
+PROGRESS_LABEL_WIDTH = 34
+
+
+def progress_label(what: str, items: int, unit: str) -> str:
+    label = f"{what} ({items:,} {unit}{'' if items == 1 else 's'})"
+    return label if len(label) <= PROGRESS_LABEL_WIDTH else label[: PROGRESS_LABEL_WIDTH - 1] + "…"
+
+
+def progress_columns() -> list[ProgressColumn]:
+    """Description, bar, bytes done / total, time left: at most 80 columns."""
+    from rich.progress import BarColumn, DownloadColumn, TextColumn, TimeRemainingColumn
+
+    return [TextColumn(f"{{task.description:<{PROGRESS_LABEL_WIDTH}}}"), BarColumn(bar_width=16),
+            DownloadColumn(), TimeRemainingColumn()]
+
+
+@contextlib.contextmanager
+def step(args: argparse.Namespace, what: str) -> Iterator[None]:
+    """A spinner on stderr naming a slow step (compiling the rules on a first
+    run), only when stderr is a terminal; gone when the step ends."""
+    if getattr(args, "no_progress", False) or not sys.stderr.isatty():
+        yield
+        return
+    with _stderr_console().status(what):
+        yield
 
 
 def _stderr_console() -> Console:
@@ -431,14 +463,14 @@ def postprocess(result: ScanResult, args: argparse.Namespace) -> ScanResult:
         msg = (f"scan incomplete: a regex from a rule or config file timed out on {len(result.stats.timeouts)} "
                f"file(s) (exit code {EXIT_INCOMPLETE} unless findings fail the gate): " + "; ".join(shown)
                + (f"; and {more} more" if more else ""))
-        result.warnings.append(msg)
-        if getattr(args, "format", "terminal") != "terminal" or getattr(args, "output", None):
-            print(f"leakguard: warning: {msg}", file=sys.stderr)
-    for w in settings.warnings:  # the terminal report shows warnings; other formats get them on stderr too
+        result.warnings.append(msg)  # on stderr with the other warnings, below
+    for w in settings.warnings:
         if w not in result.warnings:
             result.warnings.append(w)
-            if getattr(args, "format", "terminal") != "terminal" or getattr(args, "output", None):
-                print(f"leakguard: warning: {w}", file=sys.stderr)
+    # every warning goes to stderr (docs/config.md), whatever the format; the
+    # report carries them too, except a terminal report on stdout (no repeats)
+    for w in result.warnings:
+        print(f"leakguard: warning: {safe(w)}", file=sys.stderr)
     return result
 
 
@@ -515,6 +547,10 @@ def emit(result: ScanResult, args: argparse.Namespace, **options: object) -> Non
     if args.format == "html":
         options.setdefault("link_template", getattr(args, "link_template", None))
         options.setdefault("scope", report_scope(args))
+    if getattr(args, "summary", False):
+        if args.format != "terminal":
+            raise UsageError("--summary applies to the terminal format only")
+        options["summary"] = True
     with redact_policy(getattr(args, "redact", None)):
         if args.output and args.output != "-":
             buf = io.StringIO()
@@ -522,5 +558,6 @@ def emit(result: ScanResult, args: argparse.Namespace, **options: object) -> Non
             write_atomic(args.output, buf.getvalue())
         else:
             out: IO[str] = sys.stdout
+            options.setdefault("warnings_shown", True)  # postprocess put them on stderr
             reporter(result, out, reveal=args.reveal, **options)
             out.flush()

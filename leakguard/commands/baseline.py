@@ -25,6 +25,7 @@ from leakguard.confidence import apply_min_confidence
 from leakguard.model import CONFIDENCES, Finding
 from leakguard.redact import snippet
 from leakguard.scan import ScanOptions, scan_paths
+from leakguard.termsafe import safe
 
 _CHOICES = {"t": "true-positive", "f": "false-positive", "a": "accepted"}
 
@@ -79,7 +80,7 @@ def _scan(args: argparse.Namespace) -> list[Finding]:
 def cmd_baseline(args: argparse.Namespace) -> int:
     args.paths = [args.path]  # where config discovery starts
     for w in settings_for(args).warnings:
-        print(f"leakguard: warning: {w}", file=sys.stderr)
+        print(f"leakguard: warning: {safe(w)}", file=sys.stderr)
     target = _target(args)
     args.baseline = target  # the file in use: the one scan that skips it
     if args.action == "audit":
@@ -95,7 +96,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
                 raise UsageError(f"{target}: baseline was created meanwhile; use 'leakguard baseline update'")
             new = bl.from_findings(found)
             bl.save(target, new)
-        print(f"leakguard: wrote {len(new)} entries to {target}", file=sys.stderr)
+        print(f"leakguard: wrote {len(new)} entries to {safe(target)}", file=sys.stderr)
     elif args.action == "update":
         bl.load(target)  # a missing or malformed baseline fails before the scan
         found = _scan(args)
@@ -103,7 +104,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
             old = bl.load(target)
             new = bl.update(old, found)
             bl.save(target, new)
-        print(f"leakguard: {target}: {len(new) - len(old)} new, {len(new)} entries", file=sys.stderr)
+        print(f"leakguard: {safe(target)}: {len(new) - len(old)} new, {len(new)} entries", file=sys.stderr)
     else:
         bl.load(target)
         found = _scan(args)
@@ -111,15 +112,16 @@ def cmd_baseline(args: argparse.Namespace) -> int:
             old = bl.load(target)
             new, gone = bl.prune(old, found)
             bl.save(target, new)
-        print(f"leakguard: {target}: pruned {gone}, {len(new)} entries left", file=sys.stderr)
+        print(f"leakguard: {safe(target)}: pruned {gone}, {len(new)} entries left", file=sys.stderr)
     return 0
 
 
 def audit(args: argparse.Namespace, target: str) -> int:
     """Interactive triage; the baseline is saved after every answer."""
     from rich.console import Console
-    from rich.markup import escape
     from rich.prompt import Prompt
+
+    from leakguard.termsafe import safe_markup as escape  # control characters and markup, both escaped
 
     current = bl.load(target)
     where: dict[str, Finding] = {} if args.no_scan else {f.fingerprint: f for f in _scan(args)}
@@ -134,7 +136,7 @@ def audit(args: argparse.Namespace, target: str) -> int:
     for i, entry in enumerate(todo, 1):
         console.print()
         console.print(f"[bold]\\[{i}/{len(todo)}] {escape(entry.rule_id)}[/]  {escape(entry.path)}  "
-                      f"[magenta]{escape(entry.secret)}[/]" + (f"  (now: {entry.status})" if entry.status else ""))
+                      f"[magenta]{escape(entry.secret)}[/]" + (f"  (now: {escape(entry.status)})" if entry.status else ""))
         f = where.get(entry.fingerprint)
         if f is not None:
             console.print(f"  line {f.location.line}: [dim]{escape(snippet(f.line_text, f.secret, width=200).strip())}[/]")
@@ -158,5 +160,5 @@ def audit(args: argparse.Namespace, target: str) -> int:
         done += 1
     c = bl.counts(current)
     console.print()
-    console.print(f"Labelled {done}. {target}: " + ", ".join(f"{n} {k}" for k, n in c.items()))
+    console.print(f"Labelled {done}. {escape(target)}: " + ", ".join(f"{n} {k}" for k, n in c.items()))
     return 0

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from leakguard.commands._common import (add_engine_args, add_output_args, add_verify_args, build_engine, emit, exit_status, parse_size,
-                                        postprocess, progress_display)
+                                        postprocess, progress_display, step)
 from leakguard.engine import Engine, fingerprint
 from leakguard.model import Finding, ScanResult, Skipped, Stats
 from leakguard.scan import finish, scan_blobs
@@ -96,7 +96,8 @@ def _cmd_git(args: argparse.Namespace, repo: str) -> int:
         warnings.append("shallow clone: history is truncated, commits before the shallow boundary were not "
                         "scanned (git fetch --unshallow to scan everything)")
     # walk the history (mostly git's own work) while the rule set loads
-    with ThreadPoolExecutor(1) as pool:
+    # (a first run compiles the rule database: seconds, shown as a step rather than silence)
+    with ThreadPoolExecutor(1) as pool, step(args, "reading the history and compiling rules…"):
         walk = pool.submit(walkcache.walk, repo, revs, use_cache=not args.no_cache, order_from_pack=_ORDER_FROM_PACK)
         engine = build_engine(args)
         h, sizes, tips = walk.result()
@@ -111,8 +112,9 @@ def _cmd_git(args: argparse.Namespace, repo: str) -> int:
 def _report(result: ScanResult, args: argparse.Namespace) -> int:
     result.unit = "blob"
     result = postprocess(result, args)
-    emit(result, args)
-    return exit_status(result, args)
+    code = exit_status(result, args)
+    emit(result, args, blocked="push" if args.pre_push and code else None)  # says how to mark a false positive
+    return code
 
 
 def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespace,
@@ -144,7 +146,7 @@ def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespac
             items.append((oid, path, size))
     missing = [oid for oid in oids if oid not in sizes]
     total = sum(n for _, _, n in items)
-    with progress_display(args, "scanning history", total) as progress:
+    with progress_display(args, "scanning history", total, unit="blob") as progress:
         found, clean, more_missing, st = scan_blobs(engine, repo, items, args.jobs, progress)
     stats.add(st)
     missing += more_missing

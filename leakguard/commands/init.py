@@ -62,8 +62,10 @@ STARTER = """\
 # How to store secrets in AWS: "features" (Secrets Manager: rotation, cross-account)
 # or "cost" (SSM Parameter Store SecureString where it fits).
 # prefer = "features"
-# Name template for the created secret, e.g. "{repo}/{env}/{name}".
-# name_template = "{repo}/{name}"
+# Name template for the created secrets: the placeholders are {project} (the
+# repository directory name), {env} (from the path, e.g. .env.production; empty
+# when not evident) and {key} (the variable or key path, e.g. database-password).
+# name_template = "{project}/{env}/{key}"
 """
 
 
@@ -84,5 +86,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     from leakguard.commands._common import write_atomic
 
     write_atomic(target, STARTER)
-    print(f"leakguard: wrote {target}", file=sys.stderr)
+    from leakguard.termsafe import safe
+
+    print(f"leakguard: wrote {safe(target)}", file=sys.stderr)
     return 0

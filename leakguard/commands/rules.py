@@ -8,6 +8,7 @@ from typing import Any
 
 from leakguard.rulecheck import check_ruleset
 from leakguard.ruleset import load_ruleset
+from leakguard.termsafe import safe
 
 
 def register(sub: Any) -> None:
@@ -27,7 +28,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     ruleset = load_ruleset([Path(p) for p in args.paths], include_default=not args.paths)
     problems = check_ruleset(ruleset)
     for prob in problems:
-        print(prob, file=sys.stderr)
+        print(safe(prob), file=sys.stderr)
     errors = sum(1 for p in problems if p.level == "error" or args.strict)
     warnings = len(problems) - sum(1 for p in problems if p.level == "error")
     print(f"{len(ruleset)} rules checked: {errors} errors, {warnings} warnings")
@@ -37,6 +38,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     ruleset = load_ruleset([Path(p) for p in args.rules])
     for r in ruleset.rules:
-        print(f"{r.id:45} {r.severity:8} {r.description}")
+        print(f"{safe(r.id):45} {r.severity:8} {safe(r.description)}")
     print(f"{len(ruleset)} rules")
     return 0

@@ -51,5 +51,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
             result = scan_paths(engine, args.paths, opts, progress)
         require_scanned(result, args, args.paths)
     result = postprocess(result, args)
-    emit(result, args)
-    return exit_status(result, args)
+    code = exit_status(result, args)
+    # a blocked commit says how to mark a false positive
+    emit(result, args, blocked="commit" if args.staged and code else None)
+    return code

@@ -9,13 +9,16 @@ from typing import IO, Any
 
 from leakguard.model import Finding, ScanResult, severity_rank
 from leakguard.redact import redact
+from leakguard.termsafe import safe
 
 MAX_ROWS = 50
 _ICON = {"critical": "🔴", "high": "🟠", "medium": "🟡", "low": "🔵"}
 
 
 def _cell(s: object) -> str:
-    text = "" if s is None else str(s)
+    """Table-cell text: control characters escaped (the comment may be read on
+    a terminal too), then Markdown's own specials."""
+    text = safe(s)
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "'").replace("\n", " ").replace("<", "&lt;")
 
 
