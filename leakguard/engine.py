@@ -17,6 +17,7 @@ from leakguard import checksums, filters
 from leakguard.confidence import judge
 from leakguard.decode import MAX_DEPTH, decoded_findings, overlaps
 from leakguard.entropy import shannon
+from leakguard.keypath import key_path
 from leakguard.model import Chunk, Finding, Location
 from leakguard.prefilter import Prefilter, is_scoped, make_prefilter
 from leakguard.redact import MASK
@@ -366,7 +367,7 @@ class Engine:
             fingerprint=fingerprint(sh, chunk.origin.path),
             entropy=round(m.entropy, 3),
             line_text=line_text,
-            key=m.key,
+            key=key_path(data, ls, m.key) if m.key else None,  # database.password: remediation names it by its parent
             tags=m.rule.tags,
             confidence=m.confidence,
             companions=_companions(m.rule, data, m.start) if m.rule.verify is not None and m.rule.verify.pairs else (),

@@ -16,6 +16,7 @@ from typing import Any
 from leakguard.commands._common import JOBS_HELP, SKIP_UNREADABLE_HELP, require_scanned, _link_template, add_engine_args, parse_jobs, add_verify_args, build_engine, parse_size, postprocess, progress_display, scan_base, write_atomic
 from leakguard.errors import UsageError
 from leakguard.model import CONFIDENCES, ScanResult
+from leakguard.termsafe import safe, safe_lines
 from leakguard.remediation.attach import rule_hints, settings_from_args
 from leakguard.remediation.plan import Plan, build_plan, plan_to_dict, render_markdown
 from leakguard.scan import ScanOptions, scan_paths
@@ -42,7 +43,7 @@ def register(sub: Any) -> None:
                    help="html: link each location to the code host (see `leakguard scan --help`)")
     o.add_argument("--prefer", choices=("features", "cost"), default="features",
                    help="where both fit: Secrets Manager (features, default) or Parameter Store SecureString (cost)")
-    o.add_argument("--name-template", metavar="T", help="secret name template (default: {project}/{env}/{key})")
+    o.add_argument("--name-template", metavar="T", type=_name_template, help="secret name template (default: {project}/{env}/{key})")
     o.add_argument("--project", metavar="NAME", help="project part of names (default: the repository directory name)")
     o.add_argument("--env", metavar="NAME", help="environment part of names (default: from the path, e.g. .env.production)")
     o.add_argument("--no-progress", action="store_true", help="no progress display on stderr")
@@ -60,6 +61,15 @@ def register(sub: Any) -> None:
     a.add_argument("--kms-key-id", metavar="KEY", help="customer managed KMS key (default: the AWS managed key)")
     p.set_defaults(func=cmd_migrate, fail_on="low", exit_code=None, baseline=None, remediation=False,
                    reveal=False, paths=None)
+
+
+def _name_template(text: str) -> str:
+    from leakguard.config import name_template_problem
+
+    problem = name_template_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{text!r}: {problem}")
+    return text
 
 
 def _scan(args: argparse.Namespace) -> tuple[ScanResult, str]:
@@ -101,8 +111,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     try:
         settings = settings_from_args(args, root)
         hints = rule_hints(getattr(args, "rule_metadata", ()))
+        from leakguard.remediation.attach import file_heads
+
         plan = build_plan([f for f in result.findings if f.status is None],
-                          lambda rid: hints.get(rid, {}), settings, result.stats.managed_references)
+                          lambda rid: hints.get(rid, {}), settings, result.stats.managed_references, file_heads(root))
     except ValueError as e:
         raise UsageError(str(e)) from None
     if not args.apply:
@@ -190,11 +202,11 @@ def _dry_run(plan: Plan, root: str, plan_changes: Any, unified_diff: Any) -> int
     for e in plan.entries:
         if e.remediation.action == "store":
             kind = "secret" if e.service == "secretsmanager" else "SecureString parameter"
-            out.write(f"would create {kind} {e.name} (unless it already exists with the same value)\n")
+            out.write(f"would create {kind} {safe(e.name)} (unless it already exists with the same value)\n")
     changes, skips = plan_changes(root, plan.entries)
     secrets = [e.secret for e in plan.entries]
     for c in changes:
-        out.write(unified_diff(c, secrets))
+        out.write(safe_lines(unified_diff(c, secrets)))
     _report_skips(skips)
     out.write("dry run: nothing was changed; rerun with --apply --yes to do it\n")
     return 0
@@ -202,7 +214,7 @@ def _dry_run(plan: Plan, root: str, plan_changes: Any, unified_diff: Any) -> int
 
 def _report_skips(skips: list[Any]) -> None:
     for s in skips:
-        sys.stdout.write(f"left untouched: {s.place.path}:{s.place.line} ({s.entry.name or 'no stored secret'}): {s.reason}\n")
+        sys.stdout.write(safe(f"left untouched: {s.place.path}:{s.place.line} ({s.entry.name or 'no stored secret'}): {s.reason}") + "\n")
 
 
 def _apply(plan: Plan, root: str, clients: tuple[Any, Any], opts: Any) -> int:
@@ -216,7 +228,7 @@ def _apply(plan: Plan, root: str, clients: tuple[Any, Any], opts: Any) -> int:
     for o in outcomes:
         if o.status == "skipped":
             continue
-        sys.stdout.write(f"{o.status}: {o.entry.name}: {o.detail}\n")
+        sys.stdout.write(safe(f"{o.status}: {o.entry.name}: {o.detail}") + "\n")
         problems += o.status in ("conflict", "error")
     changes, skips = plan_changes(root, stored)
     for c in changes:
@@ -224,22 +236,22 @@ def _apply(plan: Plan, root: str, clients: tuple[Any, Any], opts: Any) -> int:
         try:
             mode = os.stat(full).st_mode
             if not mode & 0o222:  # root could write it anyway: a read-only file says "do not touch"
-                sys.stdout.write(f"conflict: {c.path}: read-only (mode {stat.S_IMODE(mode):04o}): not rewritten; "
+                sys.stdout.write(f"conflict: {safe(c.path)}: read-only (mode {stat.S_IMODE(mode):04o}): not rewritten; "
                                  "make it writable and rerun\n")
                 problems += 1
                 continue
             write_file(full, c.new)
         except OSError as err:  # immutable (chattr +i), read-only file system, full disk ...: go on
-            sys.stdout.write(f"conflict: {c.path}: cannot rewrite ({err.strerror or err}): not rewritten; "
+            sys.stdout.write(f"conflict: {safe(c.path)}: cannot rewrite ({err.strerror or err}): not rewritten; "
                              "the secret is stored, replace the literal by hand\n")
             problems += 1
             continue
-        sys.stdout.write(f"rewrote {c.path} ({len(c.done)} place{'s' if len(c.done) != 1 else ''})\n")
+        sys.stdout.write(f"rewrote {safe(c.path)} ({len(c.done)} place{'s' if len(c.done) != 1 else ''})\n")
     _report_skips(skips)
     for e in plan.entries:
         if e.remediation.action != "store":
             for p in e.places:
-                sys.stdout.write(f"left untouched: {p.path}:{p.line}: {e.remediation.action}: remove it by hand ({e.remediation.rotate_first})\n")
+                sys.stdout.write(safe(f"left untouched: {p.path}:{p.line}: {e.remediation.action}: remove it by hand ({e.remediation.rotate_first})") + "\n")
                 problems += 1
     for e in dead:
         for p in e.places:
@@ -247,7 +259,7 @@ def _apply(plan: Plan, root: str, clients: tuple[Any, Any], opts: Any) -> int:
             problems += 1
     not_stored = [e for e in plan.entries if e not in stored and e not in dead and e.remediation.action == "store"]
     for e in not_stored:
-        sys.stdout.write(f"not rewritten: {', '.join(p.path for p in e.places)} ({e.name} was not stored)\n")
+        sys.stdout.write(safe(f"not rewritten: {', '.join(p.path for p in e.places)} ({e.name} was not stored)") + "\n")
     left = problems + len(skips) + len(not_stored)
     sys.stdout.write("next: rotate every migrated secret at its source (see the plan's 'first' steps)\n")
     return 1 if left else 0

@@ -8,6 +8,8 @@ import os
 
 import regex
 
+from leakguard.keypath import GENERIC_KEYS
+
 DEFAULT_TEMPLATE = "{project}/{env}/{key}"
 
 # Canonical environment -> tokens that mean it, in the order they are tried.
@@ -18,10 +20,7 @@ _ENVS: tuple[tuple[str, frozenset[str]], ...] = (
     ("test", frozenset({"test", "qa"})),
 )
 _ENV_DIRS = frozenset({"envs", "environments", "env", "workspaces", "overlays"})
-_GENERIC_KEYS = frozenset({
-    "password", "passwd", "pass", "pwd", "secret", "token", "key", "api-key", "apikey",
-    "auth", "credentials", "credential", "secret-key", "access-token", "private-key", "value",
-})
+_GENERIC_KEYS = GENERIC_KEYS
 _BORING_STEMS = frozenset({
     "", "config", "configs", "settings", "env", "application", "app", "values", "secrets",
     "credentials", "index", "main", "default", "local", "production", "prod", "staging", "dev",
@@ -29,7 +28,9 @@ _BORING_STEMS = frozenset({
 _SM_OK = regex.compile(r"[^A-Za-z0-9/_+=.@-]")
 _PS_OK = regex.compile(r"[^A-Za-z0-9_.-]")
 _SM_SUFFIX_LIKE = regex.compile(r"-[A-Za-z0-9]{6}$")
-_ASSIGN = regex.compile(r"""^\s*(?:export\s+|set\s+|-\s+)?["']?([A-Za-z_][\w.-]*)["']?\s*(?:=|:(?!//)|=>)""")
+_ASSIGN = regex.compile(r"""^\s*(?:(?:export|set|const|let|var|final|static|private|public|readonly)\s+)*(?:-\s+)?["']?([A-Za-z_][\w.-]*)["']?\s*(?::=|=(?!=)|:(?!//)|=>)""")
+# {"name": "DB_PASSWORD", "value": "..."} (ECS task definitions, Kubernetes env, CloudFormation Environment)
+_NAME_VALUE = regex.compile(r"""["']?(?:name|Name)["']?\s*[:=]\s*["']?([A-Za-z_][\w.-]*)["']?\s*,\s*["']?(?:value|Value)["']?\s*[:=]""")
 SM_MAX = 512
 PS_MAX = 1011 - len("arn:aws-us-gov:ssm:ap-southeast-2:111122223333:parameter/")
 PS_MAX_DEPTH = 15
@@ -61,6 +62,9 @@ def _canonical_env(token: str) -> str:
 
 def key_from_line(line: str) -> str | None:
     """The assignment target at the start of a line (``DATABASE_URL=...``)."""
+    nv = _NAME_VALUE.search(line)
+    if nv:
+        return nv.group(1)
     m = _ASSIGN.match(line)
     return m.group(1) if m else None
 

@@ -15,9 +15,10 @@ from typing import Any
 import regex
 
 from leakguard.model import Finding, Remediation, Verification
-from leakguard.remediation import Settings, finding_key, suggest
+from leakguard.remediation import Settings, finding_key, merge, suggest_all
 from leakguard.remediation.references import Target, file_type, reference
 from leakguard.remediation.naming import env_var_name
+from leakguard.termsafe import safe
 
 PLAN_VERSION = "1"
 _URL = regex.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<user>[^:/@\s]*):(?P<pw>[^@\s]*)@(?P<host>[^:/?\s@]+)(?::(?P<port>\d+))?(?:/(?P<db>[\w.-]+))?", regex.I)
@@ -117,51 +118,30 @@ def db_secret_value(secret: str, line: str) -> str:
 
 
 def build_plan(findings: Sequence[Finding], hints: Callable[[str], Mapping[str, str]], settings: Settings,
-               managed_references: int = 0) -> Plan:
-    groups: dict[str, list[Finding]] = {}
-    for f in sorted(findings, key=lambda f: (f.path, f.location.line, f.location.column)):
-        groups.setdefault(f.secret, []).append(f)
+               managed_references: int = 0, heads: Callable[[Finding], str | None] | None = None) -> Plan:
+    """One entry per distinct secret; names and targets come from
+    :func:`leakguard.remediation.suggest_all`, exactly as ``scan`` shows them."""
+    ordered = sorted(findings, key=lambda f: (f.path, f.location.line, f.location.column, f.rule_id))
+    groups: dict[str, list[tuple[Finding, Remediation]]] = {}
+    for f, r in zip(ordered, suggest_all(ordered, hints, settings, heads)):
+        groups.setdefault(f.secret, []).append((f, r))
     entries: list[Entry] = []
-    used: dict[str, int] = {}
-    for secret, fs in groups.items():
-        rems = [suggest(f, hints(f.rule_id), settings) for f in fs]
-        rem = _merge(rems)
-        if rem.name:
-            n = used.get(rem.name, 0) + 1
-            used[rem.name] = n
-            if n > 1:  # a different secret already took this name
-                rem = _rename(rem, f"{rem.name}-{n}")
+    for secret, pairs in groups.items():
+        fs = [f for f, _ in pairs]
+        rems = [r for _, r in pairs]
+        rem = merge(rems)
         extra = dict(rem.extra)
         kind = extra.get("kind", "other")
         value = db_secret_value(secret, fs[0].line_text) if extra.get("json_key") else secret
-        places = [_place(f, rem, r) for f, r in zip(fs, rems)]
+        places = [_place(f, rem, r) for f, r in pairs]
         verification = next((f.verification for f in fs if f.verification is not None), None)
         entries.append(Entry(_secret_id(secret), kind, sorted({f.rule_id for f in fs}), rem, places, value, secret,
                              verification))
     return Plan(settings.project, settings.prefer, entries, managed_references)
 
 
-def _merge(rems: list[Remediation]) -> Remediation:
-    """One target for every place: do-not-store wins, then the stricter service."""
-    for action in ("do-not-store", "store-elsewhere"):
-        for r in rems:
-            if r.action == action:
-                return r
-    services = {r.service for r in rems}
-    if len(services) > 1:  # e.g. one place is a CloudFormation property ssm-secure cannot serve
-        return next(r for r in rems if r.service == "secretsmanager")
-    return rems[0]
-
-
-def _rename(rem: Remediation, name: str) -> Remediation:
-    from dataclasses import replace
-
-    return replace(rem, name=name, reference=rem.reference.replace(rem.name, name),
-                   create_command=rem.create_command.replace(rem.name, name))
-
-
 def _place(f: Finding, rem: Remediation, own: Remediation) -> Place:
-    ftype = file_type(f.path)
+    ftype = dict(own.extra).get("file_type") or file_type(f.path)
     commit = f.origin.commit if f.origin.kind == "commit" else None
     if rem.action != "store":
         return Place(f.path, f.location.line, ftype, rem.reference, False, "nothing to store: remove the literal by hand", commit)
@@ -255,13 +235,14 @@ def render_markdown(plan: Plan) -> str:
                     "```sh", r.create_command, "```", ""]
         out.append("Places:")
         out.append("")
-        for p in e.places:
-            where = f"`{p.path}:{p.line}`" + (f" (commit {p.commit[:12]})" if p.commit else "")
+        for p in e.places:  # paths and keys come from the scanned tree: no control characters reach a terminal
+            where = f"`{safe(p.path)}:{p.line}`" + (f" (commit {p.commit[:12]})" if p.commit else "")
             how = "rewritten by `migrate --apply`" if p.rewritable else "edit by hand"
-            out.append(f"- {where} [{p.file_type}, {how}]: `{p.reference}`" if "`" not in p.reference
-                       else f"- {where} [{p.file_type}, {how}]: {p.reference}")
+            ref = safe(p.reference)
+            out.append(f"- {where} [{p.file_type}, {how}]: `{ref}`" if "`" not in ref
+                       else f"- {where} [{p.file_type}, {how}]: {ref}")
             if p.note:
-                out.append(f"  - {p.note}")
+                out.append(f"  - {safe(p.note)}")
         out.append("")
     if not plan.entries:
         out.append("Nothing to migrate.")

@@ -32,8 +32,21 @@ class Ref:
     note: str = ""
 
 
-def file_type(path: str) -> str:
-    """A file's type for remediation purposes, from its path alone."""
+_CFN_JSON = regex.compile(r'"AWSTemplateFormatVersion"\s*:|"Resources"\s*:\s*\{(?s:.{0,4000}?)"Type"\s*:\s*"AWS::')
+_CFN_YAML = regex.compile(r"(?m)^AWSTemplateFormatVersion\s*:|^Resources\s*:\s*$(?s:.{0,4000}?)^\s+Type\s*:\s*['\"]?AWS::")
+CFN_CANDIDATE_EXTS = (".json", ".yaml", ".yml", ".template")
+
+
+def is_cloudformation(head: str) -> bool:
+    """CloudFormation (or SAM, or a CDK ``*.template.json``) by content: an
+    ``AWSTemplateFormatVersion``, or ``Resources`` holding a ``Type: AWS::...``."""
+    return bool(_CFN_JSON.search(head) or _CFN_YAML.search(head))
+
+
+def file_type(path: str, head: str | None = None) -> str:
+    """A file's type for remediation purposes: from its path, and from the
+    start of its content (``head``) where the path alone cannot tell
+    (CloudFormation templates have no fixed name)."""
     p = path.replace("\\", "/").lower()
     base = os.path.basename(p)
     ext = os.path.splitext(base)[1]
@@ -56,7 +69,9 @@ def file_type(path: str) -> str:
     if regex.match(r"values([-_.][\w.-]+)?\.ya?ml$", base):
         return "helm-values"
     if regex.match(r"(template|samconfig)\.(ya?ml|json)$", base) or regex.search(
-            r"\.(template|cfn\.(ya?ml|json))$|(^|/)(cloudformation|cfn)/", p):
+            r"\.(template|template\.json|cfn\.(ya?ml|json))$|(^|/)(cloudformation|cfn)/", p):
+        return "cloudformation"
+    if head and ext in CFN_CANDIDATE_EXTS and is_cloudformation(head):
         return "cloudformation"
     if ext in (".yml", ".yaml") and regex.search(r"(^|/)(k8s|kube|kubernetes|manifests|deploy|helm|charts|kustomize)(/|$)", p):
         return "kubernetes"
@@ -119,24 +134,31 @@ def reference(ftype: str, t: Target) -> Ref:
     if ftype == "notebook":
         return Ref(python_expr(t), "python", False, "edit the cell by hand, clear its outputs, never print() the value")
     if ftype in ("javascript", "typescript"):
+        # a plaintext secret is the SecretString itself; only a JSON secret (database credentials) is parsed
         if sm:
-            txt = f'JSON.parse((await sm.send(new GetSecretValueCommand({{ SecretId: "{t.name}" }}))).SecretString){"." + t.json_key if t.json_key else ""}'
-            txt += "  // @aws-sdk/client-secrets-manager; or process.env." + env + " injected at runtime"
+            txt = (f'(await new SecretsManagerClient({{}}).send(new GetSecretValueCommand({{ SecretId: "{t.name}" }}))).SecretString')
+            if t.json_key:
+                txt = f"JSON.parse({txt}).{t.json_key}"
+            txt += '  // import { SecretsManagerClient, GetSecretValueCommand } from "@aws-sdk/client-secrets-manager"'
         else:
-            txt = f'(await ssm.send(new GetParameterCommand({{ Name: "{t.name}", WithDecryption: true }}))).Parameter.Value  // @aws-sdk/client-ssm'
-        return Ref(txt, ftype, False, "needs an SDK client and an async context: edit by hand")
+            txt = (f'(await new SSMClient({{}}).send(new GetParameterCommand({{ Name: "{t.name}", WithDecryption: true }}))).Parameter.Value'
+                   '  // import { SSMClient, GetParameterCommand } from "@aws-sdk/client-ssm"')
+        return Ref(txt, ftype, False, f"needs an async context (or process.env.{env} injected at runtime): edit by hand")
+    json_note = f"; the secret is JSON: read its {t.json_key!r} field" if t.json_key else ""
     if ftype == "java":
-        txt = (f'sm.getSecretValue(GetSecretValueRequest.builder().secretId("{t.name}").build()).secretString()' if sm
-               else f'ssm.getParameter(GetParameterRequest.builder().name("{t.name}").withDecryption(true).build()).parameter().value()')
-        return Ref(txt + "  // AWS SDK for Java 2.x; Spring: spring.config.import", "java", False, "needs an SDK client: edit by hand")
+        txt = (f'SecretsManagerClient.create().getSecretValue(GetSecretValueRequest.builder().secretId("{t.name}").build()).secretString()' if sm
+               else f'SsmClient.create().getParameter(GetParameterRequest.builder().name("{t.name}").withDecryption(true).build()).parameter().value()')
+        return Ref(txt + "  // AWS SDK for Java 2.x; Spring: spring.config.import", "java", False,
+                   "create the client once and reuse it: edit by hand" + json_note)
     if ftype == "go":
-        txt = (f'sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{{SecretId: aws.String("{t.name}")}})' if sm
-               else f'ssm.GetParameter(ctx, &ssm.GetParameterInput{{Name: aws.String("{t.name}"), WithDecryption: aws.Bool(true)}})')
-        return Ref(txt + "  // AWS SDK for Go v2", "go", False, "needs an SDK client and error handling: edit by hand")
+        txt = (f'secretsmanager.NewFromConfig(cfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{{SecretId: aws.String("{t.name}")}})' if sm
+               else f'ssm.NewFromConfig(cfg).GetParameter(ctx, &ssm.GetParameterInput{{Name: aws.String("{t.name}"), WithDecryption: aws.Bool(true)}})')
+        return Ref(txt + "  // AWS SDK for Go v2; cfg, err := config.LoadDefaultConfig(ctx)", "go", False,
+                   "needs error handling: edit by hand" + json_note)
     if ftype == "csharp":
-        txt = (f'(await sm.GetSecretValueAsync(new GetSecretValueRequest {{ SecretId = "{t.name}" }})).SecretString' if sm
-               else f'(await ssm.GetParameterAsync(new GetParameterRequest {{ Name = "{t.name}", WithDecryption = true }})).Parameter.Value')
-        return Ref(txt, "csharp", False, "needs an SDK client: edit by hand")
+        txt = (f'(await new AmazonSecretsManagerClient().GetSecretValueAsync(new GetSecretValueRequest {{ SecretId = "{t.name}" }})).SecretString' if sm
+               else f'(await new AmazonSimpleSystemsManagementClient().GetParameterAsync(new GetParameterRequest {{ Name = "{t.name}", WithDecryption = true }})).Parameter.Value')
+        return Ref(txt, "csharp", False, "create the client once and reuse it: edit by hand" + json_note)
     if ftype == "ruby":
         txt = (f'Aws::SecretsManager::Client.new.get_secret_value(secret_id: "{t.name}").secret_string' if sm
                else f'Aws::SSM::Client.new.get_parameter(name: "{t.name}", with_decryption: true).parameter.value')
@@ -144,9 +166,11 @@ def reference(ftype: str, t: Target) -> Ref:
             txt = f'JSON.parse({txt})["{t.json_key}"]'
         return Ref(txt, "ruby", False, "needs the aws-sdk gem required: edit by hand")
     if ftype == "php":
-        txt = (f"$sm->getSecretValue(['SecretId' => '{t.name}'])['SecretString']" if sm
-               else f"$ssm->getParameter(['Name' => '{t.name}', 'WithDecryption' => true])['Parameter']['Value']")
-        return Ref(txt, "php", False, "needs an SDK client: edit by hand")
+        txt = (f"(new \\Aws\\SecretsManager\\SecretsManagerClient(['version' => 'latest']))->getSecretValue(['SecretId' => '{t.name}'])['SecretString']" if sm
+               else f"(new \\Aws\\Ssm\\SsmClient(['version' => 'latest']))->getParameter(['Name' => '{t.name}', 'WithDecryption' => true])['Parameter']['Value']")
+        if sm and t.json_key:
+            txt = f"json_decode({txt}, true)['{t.json_key}']"
+        return Ref(txt, "php", False, "create the client once and reuse it: edit by hand")
     if ftype == "dotenv":
         return Ref(f"{env}=   # value injected at runtime from {_svc(t)} {t.name} (ECS secrets, External Secrets, the Lambda extension, or chamber exec)",
                    "dotenv", True, "a .env file cannot hold a reference: the value is emptied and must be injected at runtime")

@@ -52,7 +52,7 @@ def test_scan_json_has_remediation_and_switch(tmp_path: Path, run_cli: RunCli) -
     code, out, _ = run_cli(["scan", str(tmp_path / ".env.production"), "-f", "json", "--no-remediation", "--no-progress"])
     assert all("remediation" not in f for f in json.loads(out)["findings"])
     code, out, _ = run_cli(["scan", str(tmp_path / ".env.production"), "--no-progress"])
-    assert "→ Secrets Manager" in out and "first: rotate" in out
+    assert "→ then store it in Secrets Manager as" in out and "first: rotate" in out
 
 
 def test_managed_references_are_not_findings_and_are_counted(tmp_path: Path, run_cli: RunCli) -> None:
