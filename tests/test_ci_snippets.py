@@ -56,3 +56,41 @@ def test_snippets_run_against_a_fixture_tree(run_cli, tmp_path: Path) -> None:
     gates = [c for c in ci_commands() if c[0] == "scan" and "--exit-code" not in c]
     codes = {run_cli(argv, cwd=tree)[0] for argv in gates}
     assert codes == {1}
+
+
+def _project() -> dict:  # type: ignore[type-arg]
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib.loads((README.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+
+def test_every_install_line_names_the_distribution_at_this_version() -> None:
+    """`leakguard` on the package index is an unrelated project: every install line
+    installs this checkout or the distribution name, pinned to this version."""
+    from leakguard import __version__
+
+    project = _project()
+    name, version = project["name"], project["version"]
+    assert name != "leakguard" and version == __version__
+    assert project["scripts"]["leakguard"] == "leakguard.cli:main"  # the command keeps its name
+    text = README.read_text(encoding="utf-8") + (README.parent / "docs" / "remediation.md").read_text(encoding="utf-8")
+    lines = re.findall(r"pip install\s+(\S+)", text)
+    assert lines
+    for arg in lines:
+        target = arg.strip("'\"`")
+        if target.startswith("."):
+            continue  # this checkout
+        assert target.startswith(name), arg
+        pinned = re.search(r"==([\w.]+)", target)
+        assert pinned is None or pinned.group(1) == version, arg
+    assert f"{name}=={version}" in text
+
+
+def test_pre_commit_snippet_pins_the_release_tag() -> None:
+    text = README.read_text(encoding="utf-8")
+    (rev,) = re.findall(r"^\s*rev:\s*(\S+)", text, flags=re.M)
+    assert rev == f"v{_project()['version']}"  # releases are tagged v<version> (annotated, on main)
