@@ -2,6 +2,8 @@
 starter config, untrusted text escaped in every human-facing output."""
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -260,3 +262,27 @@ def test_progress_bar_labels_bytes_and_fits_80_columns() -> None:
     assert "1,234,567 blobs" in last or "…" in last
     assert "GB" in last or "MB" in last  # bytes shown as bytes
     assert len(progress_label("scanning history", 10**12, "blob")) <= 34
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_history_scan_shows_the_rule_compile_as_a_step(git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from leakguard.cli import main
+    from tests.conftest import git
+
+    (git_repo / "a.py").write_text("x = 1\n")
+    git(git_repo, "add", "a.py")
+    git(git_repo, "commit", "-qm", "a")
+    err = _Tty()
+    monkeypatch.setattr("sys.stderr", err)
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["git", str(git_repo), "--no-cache"]) == 0
+    assert "compiling rules…" in err.getvalue()
+    err2 = _Tty()
+    monkeypatch.setattr("sys.stderr", err2)
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["git", str(git_repo), "--no-cache", "--no-progress"]) == 0
+    assert "compiling" not in err2.getvalue()
