@@ -54,16 +54,18 @@ def test_version_names_the_rule_pack_digest() -> None:
 
 def test_config_warnings_go_to_stderr_in_terminal_format(run_cli: RunCli, tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
-    (tmp_path / ".leakguard.toml").write_text('fail_on = "high"\n')
-    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / ".leakguard.toml").write_text('[allowlist]\npaths = ["a.py"]\n')  # hides a finding: warned
+    (tmp_path / "a.py").write_text(f'GITHUB_TOKEN = "{SECRET}"\n')
     code, out, err = run_cli(["scan", str(tmp_path), "--no-progress"])
     assert code == 0
-    assert "fail_on" in err and "warning" in err
-    assert "fail_on" not in out
+    assert "warning: repository config" in err and "allowlist.paths" in err
+    assert "repository config" not in out
     # written to a file, the report carries them too; stderr still has them once
     report = tmp_path / "report.txt"
     code, out, err = run_cli(["scan", str(tmp_path), "--no-progress", "-o", str(report)])
-    assert err.count("fail_on") == 1 and "fail_on" in report.read_text()
+    assert err.count("warning: repository config") == 1 and "repository config" in report.read_text()
+    code, out, err = run_cli(["scan", str(tmp_path), "--no-progress", "-f", "json"])
+    assert err.count("warning: repository config") == 1 and json.loads(out)["warnings"]
 
 
 def test_init_starter_config_scans_when_its_examples_are_uncommented(run_cli: RunCli, tmp_path: Path) -> None:

@@ -445,10 +445,8 @@ def postprocess(result: ScanResult, args: argparse.Namespace) -> ScanResult:
     result = apply_min_confidence(result, args.min_confidence)
     result = apply_allowlists(result, settings, scan_base(args))
     hidden = repo_config_effect(before, result.findings, args)
-    if hidden:
-        print(f"leakguard: warning: {hidden}", file=sys.stderr)
-        if getattr(args, "format", "terminal") != "terminal" or getattr(args, "output", None):
-            result.warnings.append(hidden)
+    if hidden:  # on stderr with the other warnings, below (once)
+        result.warnings.append(hidden)
     bl = baseline_path(args)
     if bl:
         result = baseline_mod.apply(result, baseline_mod.load(bl), show=getattr(args, "show_baselined", False))
