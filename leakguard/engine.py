@@ -367,7 +367,7 @@ class Engine:
             fingerprint=fingerprint(sh, chunk.origin.path),
             entropy=round(m.entropy, 3),
             line_text=line_text,
-            key=key_path(data, ls, m.key) if m.key else None,  # database.password: remediation names it by its parent
+            key=key_path(data, data.rfind(b"\n", 0, m.start) + 1, m.key) if m.key else None,  # database.password: named by its parent
             tags=m.rule.tags,
             confidence=m.confidence,
             companions=_companions(m.rule, data, m.start) if m.rule.verify is not None and m.rule.verify.pairs else (),
