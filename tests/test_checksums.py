@@ -14,8 +14,7 @@ from leakguard.model import Chunk, Origin
 from leakguard.ruleset import compile_rule, load_ruleset
 from leakguard.errors import RuleError
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-import fake_tokens  # noqa: E402
+from tests import fake_tokens
 
 
 def _corruptions(token: str, start: int, end: int, alphabet: str, n: int = 40) -> list[str]:

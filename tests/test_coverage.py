@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _gen():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("gen_coverage", ROOT / "tools" / "gen_coverage.py")
+    spec = importlib.util.spec_from_file_location("gen_coverage", ROOT / "docs" / "data" / "gen_coverage.py")
     assert spec and spec.loader
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -18,7 +18,7 @@ def _gen():  # type: ignore[no-untyped-def]
 def test_coverage_doc_is_fresh() -> None:
     gen = _gen()
     assert (ROOT / "docs" / "coverage.md").read_text(encoding="utf-8") == gen.build(), (
-        "docs/coverage.md is stale: run python3 tools/gen_coverage.py"
+        "docs/coverage.md is stale: run python3 docs/data/gen_coverage.py"
     )
 
 
@@ -27,7 +27,7 @@ def test_readme_totals_are_fresh() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "<!-- coverage-totals -->" in readme
     assert gen.readme_text(gen.build(), readme) == readme, (
-        "README coverage totals are stale: run python3 tools/gen_coverage.py"
+        "README coverage totals are stale: run python3 docs/data/gen_coverage.py"
     )
 
 
@@ -37,7 +37,7 @@ def test_coverage_counts_every_rule_once(tmp_path: Path) -> None:
     rules.mkdir()
     (rules / "x.yaml").write_text(
         "rules:\n"
-        "  - {id: acme-api-key, remediation: {provider: Acme}}\n"
+        "  - {id: acme-api-key, remediation: {provider: Acme}, verify: {url: 'https://api.acme.dev/me'}}\n"
         "  - {id: acme-webhook-secret, remediation: {provider: Acme Corp}}\n"
         "  - {id: zeta-token, remediation: {provider: Zeta}}\n"
         "  - {id: generic-thing, generic: true}\n",
@@ -53,7 +53,8 @@ def test_coverage_counts_every_rule_once(tmp_path: Path) -> None:
     text = gen.build(rules, data)
     assert "- leakguard rules: 4" in text
     assert "- providers any peer detects: 2; leakguard covers 1 of them" in text
-    assert "| acme | `acme-api-key`, `acme-webhook-secret` | yes |  |  | yes |  |" in text
-    assert "| beta |  |  |  |  |  | yes |" in text
+    assert "| acme | `acme-api-key`, `acme-webhook-secret` | yes | yes |  |  | yes |  |" in text
+    assert "| beta |  |  |  |  |  |  | yes |" in text
+    assert "- providers whose secrets `--verify` can check: 1 (1 rules carry a verifier)" in text
     assert "| Zeta | `zeta-token` |" in text
     assert "| gitleaks | 1 | 1 |" in text

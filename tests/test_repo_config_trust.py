@@ -18,7 +18,7 @@ _ALNUM = string.ascii_letters + string.digits
 
 
 def ghp() -> str:
-    """A random fake GitHub token whose checksum verifies (as tools/fake_tokens.py makes them)."""
+    """A random fake GitHub token whose checksum verifies (as tests/fake_tokens.py makes them)."""
     from leakguard import checksums
 
     body = "".join(secrets.choice(_ALNUM) for _ in range(30))

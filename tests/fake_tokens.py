@@ -1,13 +1,13 @@
 """Generate random FAKE tokens whose checksum or structure verifies, for rule
 examples (never live keys: every character is random).
 
-    python tools/fake_tokens.py github ghp_      # ghp_ + 30 random + base62 CRC32
-    python tools/fake_tokens.py npm
-    python tools/fake_tokens.py pypi [test]
-    python tools/fake_tokens.py grafana
-    python tools/fake_tokens.py atlassian
-    python tools/fake_tokens.py age
-    python tools/fake_tokens.py nostr
+    python tests/fake_tokens.py github ghp_      # ghp_ + 30 random + base62 CRC32
+    python tests/fake_tokens.py npm
+    python tests/fake_tokens.py pypi [test]
+    python tests/fake_tokens.py grafana
+    python tests/fake_tokens.py atlassian
+    python tests/fake_tokens.py age
+    python tests/fake_tokens.py nostr
 """
 from __future__ import annotations
 
