@@ -83,6 +83,15 @@ def cache_dir() -> Path:
 
 
 class KeywordPrefilter:
+    """Where each rule's keywords occur, without Hyperscan (platforms without
+    its wheels, and tests that pin this backend).
+
+    One ``bytes.find`` loop per distinct keyword over the lower-cased data:
+    each find runs in C at memory speed, so the cost is about (keywords x
+    bytes) / several GB/s, linear in the data. A single alternation regex over
+    the ~2,000 keywords of the full pack ran the regex engine at every byte
+    position (about 50 KB/s), which made this backend unusable on large files."""
+
     name = "regex"
 
     def __init__(self, rules: Sequence[Rule]) -> None:
@@ -90,30 +99,21 @@ class KeywordPrefilter:
         for i, r in enumerate(rules):
             for k in r.keywords:
                 by_kw.setdefault(k, set()).add(i)
-        kws = sorted(by_kw, key=lambda k: (-len(k), k))
-        # At one position the alternation takes the longest keyword; every
-        # keyword that is a prefix of it starts there too, so it inherits
-        # their rules.
-        self._rules_for: dict[bytes, tuple[int, ...]] = {}
-        for k in kws:
-            ids: set[int] = set()
-            for end in range(1, len(k) + 1):  # every keyword that is a prefix of k (k itself included)
-                ids |= by_kw.get(k[:end], set())
-            self._rules_for[k.encode()] = tuple(sorted(ids))
-        alt = b"|".join(regex.escape(k.encode()) for k in kws) or b"(?!)"
-        self._re = regex.compile(b"(?=(" + alt + b"))")
+        self._by_kw: tuple[tuple[bytes, tuple[int, ...]], ...] = tuple(
+            (k.encode(), tuple(sorted(ids))) for k, ids in sorted(by_kw.items()))
 
     def hits(self, data: bytes, scoped: bool = True) -> Hits:
         out: dict[int, array[int]] = {}
         low = data.lower()
-        rules_for = self._rules_for
-        for m in self._re.finditer(low):
-            pos = m.start()
-            for i in rules_for[m.group(1)]:
-                a = out.get(i)
-                if a is None:
-                    a = out[i] = array("q")
-                a.append(pos)
+        for kw, ids in self._by_kw:
+            pos = low.find(kw)
+            while pos >= 0:
+                for i in ids:
+                    a = out.get(i)
+                    if a is None:
+                        a = out[i] = array("q")
+                    a.append(pos)
+                pos = low.find(kw, pos + 1)
         return out  # type: ignore[return-value]
 
 
