@@ -13,16 +13,17 @@ import contextlib
 import hashlib
 import json
 import os
-import stat
 import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from leakguard.fsio import read_regular
 from leakguard.model import Verification
 
 MAX_ENTRIES = 50_000
+_MAX_BYTES = 64 << 20
 
 
 def cache_path() -> Path:
@@ -38,21 +39,6 @@ def key(digest: str, values: Iterable[tuple[str, str]]) -> str:
     return h.hexdigest()
 
 
-def _read_regular(path: Path) -> bytes | None:
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > 64 << 20:
-            return None
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            return f.read()
-    finally:
-        os.close(fd)
-
-
 class VerifyCache:
     def __init__(self, ttl: float, path: Path | None = None) -> None:
         self.ttl = ttl
@@ -60,7 +46,12 @@ class VerifyCache:
         self.entries: dict[str, list[Any]] = {}
         self.dirty = False
         if ttl > 0:
-            raw = _read_regular(self.path)
+            try:
+                raw = read_regular(self.path, _MAX_BYTES + 1)  # never blocks on a FIFO or device
+            except OSError:
+                raw = b""
+            if len(raw) > _MAX_BYTES:
+                raw = b""
             try:
                 doc = json.loads(raw) if raw else {}
             except (ValueError, RecursionError):  # malformed, huge integers, nested too deeply: empty
