@@ -47,14 +47,19 @@ def test_coverage_counts_every_rule_once(tmp_path: Path) -> None:
     data.write_text(
         "sources: {}\nproviders:\n"
         "  - {key: acme, gitleaks: [acme-key], trufflehog: [acme]}\n"
-        "  - {key: beta, noseyparker: [np.beta.1]}\n",
+        "  - {key: beta, noseyparker: [np.beta.1]}\n"
+        "  - {key: acmeinsights, covered_by: [acme-api-key, no-such-rule], trufflehog: [acmeinsightskey]}\n"
+        "  - {key: zetacloud, leakguard: [Zeta], kingfisher: [kingfisher.zeta.1]}\n",
         encoding="utf-8",
     )
     text = gen.build(rules, data)
     assert "- leakguard rules: 4" in text
-    assert "- providers any peer detects: 2; leakguard covers 1 of them" in text
+    assert "- providers any peer detects: 4; leakguard covers 3 of them" in text
     assert "| acme | `acme-api-key`, `acme-webhook-secret` | yes | yes |  |  | yes |  |" in text
     assert "| beta |  |  |  |  |  |  | yes |" in text
-    assert "- providers whose secrets `--verify` can check: 1 (1 rules carry a verifier)" in text
-    assert "| Zeta | `zeta-token` |" in text
+    assert "- providers whose secrets `--verify` can check: 2 (1 rules carry a verifier)" in text
+    # covered_by: a rule of another row counts for this row too (and stays on its own row)
+    assert "| acmeinsights | `acme-api-key` | yes |  |  |  | yes |  |" in text
+    # leakguard: a provider name that maps our rules to a row with another key
+    assert "| zetacloud | `zeta-token` |" in text and "| Zeta |" not in text
     assert "| gitleaks | 1 | 1 |" in text

@@ -8,7 +8,8 @@ One row per provider key of the peer data file, plus one per provider that only
 leakguard covers.  A leakguard rule belongs to a row when the row's key equals
 the compact slug of the rule's remediation provider, or of a leading part of the
 rule id (`azure-devops-pat` -> `azure`, `azuredevops`, ...), or one of the row's
-`leakguard` names.  tests/test_coverage.py fails when the file is stale.
+`leakguard` names; a row's `covered_by` rule ids (rules of another row that find this
+row's credential too) count for it as well.  tests/test_coverage.py fails when the file is stale.
 """
 from __future__ import annotations
 
@@ -90,6 +91,7 @@ def build(rules_dir: Path = ROOT / "rules", data_file: Path = DATA) -> str:
     for alias, key in ALIASES.items():
         if key in rows:
             names.setdefault(alias, key)
+    for key, entry in rows.items():
         for alias in entry.get("leakguard") or []:
             names[slug(str(alias))] = key
     ours: dict[str, list[str]] = defaultdict(list)
@@ -113,6 +115,8 @@ def build(rules_dir: Path = ROOT / "rules", data_file: Path = DATA) -> str:
     for key, ids in COVERED_BY.items():
         if key in rows:
             ours[key].extend(i for i in ids if i in all_ids)
+    for key, entry in rows.items():  # `covered_by`: rules of another row that find this row's credential
+        ours[key].extend(i for i in entry.get("covered_by") or [] if i in all_ids and i not in ours[key])
     keys = sorted(set(rows) | set(ours))
     peer_total = {p: sum(1 for k in rows if rows[k].get(p)) for p in PEERS}
     peer_covered = {p: sum(1 for k in rows if rows[k].get(p) and ours.get(k)) for p in PEERS}
