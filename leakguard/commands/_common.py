@@ -178,6 +178,10 @@ def add_verify_args(p: argparse.ArgumentParser) -> None:
                    help="with --verify: report only these statuses, e.g. active,unknown")
     g.add_argument("--fail-on-active", action="store_true",
                    help=f"with --verify: exit {EXIT_ACTIVE} when an active secret is found")
+    g.add_argument("--verify-connections", action="store_true",
+                   help="with --verify: also log in to the host a connection string names (PostgreSQL, MySQL, Redis, "
+                        "HTTP basic auth) with its password, then disconnect; sends secrets to hosts taken from the "
+                        "scanned files, so it is never implied (see docs/verification.md)")
     g.add_argument("--verify-timeout", type=_seconds, default=10.0, metavar="S", help="per request (default: 10)")
     g.add_argument("--verify-cache-ttl", type=_seconds, default=900.0, metavar="S",
                    help="keep active/inactive answers this long, by hash only (default: 900; 0: no cache)")
@@ -186,10 +190,10 @@ def add_verify_args(p: argparse.ArgumentParser) -> None:
 def verify_step(result: ScanResult, args: argparse.Namespace) -> ScanResult:
     """With --verify: each distinct secret checked once; the status filters applied."""
     wants = bool(getattr(args, "only_verified", False) or getattr(args, "verification", None)
-                 or getattr(args, "fail_on_active", False))
+                 or getattr(args, "fail_on_active", False) or getattr(args, "verify_connections", False))
     if not getattr(args, "verify", False):
         if wants:
-            raise UsageError("--only-verified, --verification and --fail-on-active need --verify")
+            raise UsageError("--only-verified, --verification, --fail-on-active and --verify-connections need --verify")
         return result
     from leakguard.verify.http import loopback_redirect
     from leakguard.verify.run import VerifyOptions, select, verify_findings
@@ -201,9 +205,10 @@ def verify_step(result: ScanResult, args: argparse.Namespace) -> ScanResult:
 
     untrusted = config_rule_ids(args)  # rules a config file added: their verifiers are never used
     rules = {r.id: r for r in getattr(args, "rule_metadata", ()) if r.id not in untrusted}
-    opts = VerifyOptions(timeout=args.verify_timeout, cache_ttl=args.verify_cache_ttl)
+    opts = VerifyOptions(timeout=args.verify_timeout, cache_ttl=args.verify_cache_ttl,
+                         connections=bool(getattr(args, "verify_connections", False)))
     with progress_display(args, "verifying") as progress:
-        result.findings = verify_findings(result.findings, rules, opts, progress)
+        result.findings = verify_findings(result.findings, rules, opts, progress, announce=sys.stderr.write)
     statuses = ("active",) if args.only_verified else args.verification
     if statuses:
         result.findings = select(result.findings, statuses)

@@ -7,12 +7,16 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from leakguard.model import Finding, Verification
 from leakguard.ruleset import Rule
 from leakguard.verify.cache import VerifyCache, key as cache_key
 from leakguard.verify.http import HttpVerifier, VerifyUnavailable
 from leakguard.verify.spec import VerifySpec, render
+
+if TYPE_CHECKING:
+    from leakguard.verify.conn import Target
 
 STATUSES = ("active", "inactive", "unknown")
 Progress = Callable[[int, int], None]  # (credentials done, credentials in all)
@@ -26,18 +30,24 @@ class VerifyOptions:
     min_interval: float = 0.1  # seconds between two requests to one host
     retries: int = 2  # after a rate limit or network error, with backoff
     cache_ttl: float = 900.0  # seconds; 0: no cache
+    # --verify-connections: a connection string's password is checked against
+    # the host written beside it (docs/verification.md); never on by default
+    connections: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class _Job:
     key: str
-    spec: VerifySpec
+    spec: VerifySpec | None  # None: a connection check (target)
     verifier: str  # the rule id whose verifier is used, or the code verifier's name
     values: tuple[tuple[str, str], ...]  # the names and values the verifier sends
+    target: Target | None = None
 
 
-def _job(f: Finding, rule: Rule | None) -> _Job | Verification:
+def _job(f: Finding, rule: Rule | None, connections: bool = False) -> _Job | Verification:
     spec = rule.verify if rule is not None else None
+    if spec is None and connections:
+        return _conn_job(f)
     if spec is None:
         return Verification("unknown", "no verifier for this kind of secret")
     values = {"secret": f.secret, **dict(f.companions)}
@@ -50,6 +60,21 @@ def _job(f: Finding, rule: Rule | None) -> _Job | Verification:
     sent = tuple(sorted(values.items()))
     assert rule is not None
     return _Job(cache_key(spec.digest, sent), spec, rule.id, sent)
+
+
+def _conn_job(f: Finding) -> _Job | Verification:
+    from leakguard.verify import conn
+
+    t = conn.target(f)
+    if isinstance(t, str):
+        return Verification("unknown", f"no verifier for this kind of secret ({t})")
+    why = conn.refused_literal(t)
+    if why:
+        return Verification("unknown", f"not contacted: {t.host} is a {why}", verifier=f"connection:{t.protocol}")
+    # keyed by the secret's hash (as reported in every finding) and where it is sent: no secret in the cache
+    sent = (("protocol", t.protocol), ("tls", str(t.tls)), ("user", t.user), ("host", t.host), ("port", str(t.port)),
+            ("path", t.path), ("secret_hash", f.secret_hash))
+    return _Job(cache_key("connection", sent), None, f"connection:{t.protocol}", sent, t)
 
 
 class _HostLimits:
@@ -74,16 +99,17 @@ class _HostLimits:
 
 
 def verify_findings(findings: list[Finding], rules: Mapping[str, Rule], options: VerifyOptions = VerifyOptions(),
-                    progress: Progress | None = None) -> list[Finding]:
-    """The findings with ``verification`` filled in; one request per distinct credential."""
+                    progress: Progress | None = None, announce: Callable[[str], object] | None = None) -> list[Finding]:
+    """The findings with ``verification`` filled in; one request per distinct credential.
+    ``announce`` gets the --verify-connections warning once, before any connection."""
     jobs: dict[str, _Job] = {}
     per_finding: list[_Job | Verification] = []
     for f in findings:
-        j = _job(f, rules.get(f.rule_id))
+        j = _job(f, rules.get(f.rule_id), options.connections)
         per_finding.append(j)
         if isinstance(j, _Job):
             jobs.setdefault(j.key, j)
-    answers = _run(list(jobs.values()), options, progress) if jobs else {}
+    answers = _run(list(jobs.values()), options, progress, announce) if jobs else {}
     out = []
     for f, j in zip(findings, per_finding):
         v = answers[j.key] if isinstance(j, _Job) else j
@@ -91,7 +117,8 @@ def verify_findings(findings: list[Finding], rules: Mapping[str, Rule], options:
     return out
 
 
-def _run(jobs: list[_Job], options: VerifyOptions, progress: Progress | None) -> dict[str, Verification]:
+def _run(jobs: list[_Job], options: VerifyOptions, progress: Progress | None,
+         announce: Callable[[str], object] | None = None) -> dict[str, Verification]:
     cache = VerifyCache(options.cache_ttl)
     answers: dict[str, Verification] = {}
     todo = []
@@ -104,8 +131,13 @@ def _run(jobs: list[_Job], options: VerifyOptions, progress: Progress | None) ->
     done = len(answers)
     if progress:
         progress(done, len(jobs))
+    targets = [j.target for j in todo if j.target is not None]
+    if targets and announce is not None:
+        from leakguard.verify.conn import warning
+
+        announce(warning(targets, len({t.password for t in targets})))
     if todo:
-        http = HttpVerifier(options.timeout) if any(not j.spec.code for j in todo) else None
+        http = HttpVerifier(options.timeout) if any(j.spec is not None and not j.spec.code for j in todo) else None
         limits = _HostLimits(options.per_host, options.min_interval)
         lock = threading.Lock()
         try:
@@ -126,18 +158,27 @@ def _run(jobs: list[_Job], options: VerifyOptions, progress: Progress | None) ->
 
 def _check(job: _Job, http: HttpVerifier | None, limits: _HostLimits, options: VerifyOptions) -> Verification:
     values = dict(job.values)
-    if job.spec.code == "aws-sts":
+    if job.target is not None:
+        from leakguard.verify import conn
+
+        target = job.target
+
+        def call() -> Verification:
+            return conn.check(target, options.timeout)
+        host = target.where
+    elif job.spec is not None and job.spec.code == "aws-sts":
         from leakguard.verify import aws
 
         def call() -> Verification:
             return aws.check(values.get("key_id", ""), values.get("secret_key", ""), options.timeout)
         host = "sts.amazonaws.com"
     else:
-        assert http is not None
+        assert http is not None and job.spec is not None
+        spec = job.spec
 
         def call() -> Verification:
-            return dataclasses.replace(http.check(job.spec, values), verifier=job.verifier)
-        host = job.spec.host
+            return dataclasses.replace(http.check(spec, values), verifier=job.verifier)
+        host = spec.host
     reason = ""
     for attempt in range(options.retries + 1):
         try:

@@ -1,0 +1,212 @@
+"""``--verify-connections``: check a connection string's password against the
+host written beside it in the scanned file.
+
+This is the one place where leakguard sends a secret to a host taken from
+scanned content, so it is a separate opt-in flag (on top of ``--verify``),
+never implied by ``--verify``, by the hooks or by any config file, and it
+announces on stderr, before connecting, how many hosts it will contact.
+
+What is sent is the authentication handshake and nothing more: no query, no
+command after the login, and the connection is closed as soon as the server
+has said yes or no (``leakguard.verify.wire``). Addresses are resolved once
+and the check connects to the address that was checked: link-local
+(cloud metadata), multicast, unspecified and reserved addresses are always
+refused, loopback too (it names the scanning machine, not the leaked
+server); private addresses are allowed, since a leaked internal database is
+worth checking from the user's own network.
+"""
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import ssl
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+import regex
+
+from leakguard.model import Finding, Verification
+
+# Test-only: let checks reach 127.0.0.1 (the local fake servers). An
+# environment variable, which a scanned repository cannot set.
+LOOPBACK_ENV = "LEAKGUARD_VERIFY_CONN_LOOPBACK"
+
+# scheme (without a +driver suffix) -> (protocol, default port, TLS)
+SCHEMES: dict[str, tuple[str, int, bool]] = {
+    "postgres": ("postgres", 5432, False), "postgresql": ("postgres", 5432, False),
+    "pgsql": ("postgres", 5432, False), "postgis": ("postgres", 5432, False),
+    "mysql": ("mysql", 3306, False), "mariadb": ("mysql", 3306, False),
+    "redis": ("redis", 6379, False), "rediss": ("redis", 6379, True),
+    "http": ("http", 80, False), "https": ("http", 443, True),
+}
+PROTOCOLS = ("http", "mysql", "postgres", "redis")
+
+# `scheme://user:` right before the secret (jdbc:postgresql://... too)
+_PREFIX_RE = regex.compile(r"(?i)(?<![\w+.-])(?:jdbc:)?([a-z][a-z0-9.-]{0,30})((?:\+[a-z0-9_]{1,20})?)://"
+                           r"([^\s:/?#\"'`<>\\]{0,128}):$")
+# `@host[:port]` right after it, then the end of the authority
+_HOST_RE = regex.compile(r"@(\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,252}))(?::(\d{1,5}))?"
+                         r"(?=$|[/?#,;\s\"'`<>)\]}])")
+_PATH_RE = regex.compile(r"/([^\s?#\"'`<>\\]{0,256})")
+_DB_RE = regex.compile(r"^[^/\x00]{1,63}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where and how to check one connection string's password."""
+
+    protocol: str  # one of PROTOCOLS
+    scheme: str  # as written, lower case, without the +driver suffix
+    host: str  # a DNS name or an IP address (no brackets)
+    port: int
+    tls: bool
+    user: str
+    password: str
+    path: str = "/"  # http: the URL's path (no query); postgres: the database name; else ""
+
+    @property
+    def where(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+def _secret_offsets(f: Finding) -> list[int]:
+    text, secret = f.line_text, f.secret
+    col = f.location.column - 1
+    found = [col] if 0 <= col and text.startswith(secret, col) else []
+    at = text.find(secret)
+    while at >= 0 and len(found) < 20:
+        if at not in found:
+            found.append(at)
+        at = text.find(secret, at + 1)
+    return found
+
+
+def target(f: Finding) -> Target | str:
+    """The connection the finding's password belongs to, or why there is none.
+
+    The URL is read back from the finding's line around the secret: the
+    password is the rule's capture, the scheme, user, host and port are
+    what the file wrote next to it."""
+    if f.decoded:
+        return "the connection string is inside encoded text"
+    text = f.line_text
+    why = "no connection URL around the secret"
+    for at in _secret_offsets(f):
+        m = _PREFIX_RE.search(text[max(0, at - 200):at])
+        h = _HOST_RE.match(text, at + len(f.secret))
+        if m is None:
+            continue
+        scheme = m.group(1).lower()
+        if scheme not in SCHEMES:
+            return f"no connection check for {scheme}:// URLs"
+        if h is None:
+            why = "no network host in the URL"
+            continue
+        protocol, default_port, tls = SCHEMES[scheme]
+        host = h.group(1).strip("[]").rstrip(".").lower()
+        port = int(h.group(2)) if h.group(2) else default_port
+        if not 0 < port < 65536:
+            return "bad port in the URL"
+        path = ""
+        if protocol in ("http", "postgres"):
+            p = _PATH_RE.match(text, h.end())
+            path = unquote(p.group(1)) if p else ""
+            if protocol == "http":
+                path = "/" + path
+            elif not _DB_RE.match(path):
+                path = ""
+        return Target(protocol, scheme, host, port, tls, unquote(m.group(3)), unquote(f.secret), path)
+    return why
+
+
+def _allow_loopback() -> bool:
+    return os.environ.get(LOOPBACK_ENV, "") == "1"
+
+
+def refused(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why an address is never contacted, or None."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return None if _allow_loopback() else "loopback address (it names the scanning machine)"
+    if ip.is_link_local:
+        return "link-local address (cloud metadata and the like)"
+    if ip.is_multicast or ip.is_unspecified or ip.is_reserved:
+        return "not a unicast host address"
+    return None
+
+
+def refused_literal(t: Target) -> str | None:
+    """Why a target written as an IP address (or localhost) is never
+    contacted, decided without a DNS lookup; None for a name or a fine address."""
+    if t.host == "localhost":
+        return None if _allow_loopback() else "loopback address (it names the scanning machine)"
+    try:
+        ip = ipaddress.ip_address(t.host)
+    except ValueError:
+        return None
+    return refused(ip)
+
+
+class Refused(Exception):
+    """The target's address is one leakguard never connects to."""
+
+
+def resolve(t: Target) -> str:
+    """One address of the target's host, checked. Raises Refused, or OSError
+    when the name does not resolve."""
+    try:
+        ip = ipaddress.ip_address(t.host)
+        addrs: list[str] = [str(ip)]
+    except ValueError:
+        if t.host == "localhost" and not _allow_loopback():
+            raise Refused("loopback address (it names the scanning machine)") from None
+        infos = socket.getaddrinfo(t.host, t.port, type=socket.SOCK_STREAM)
+        addrs = list(dict.fromkeys(str(i[4][0]) for i in infos))
+    for a in addrs:  # one bad address in the answer refuses the host: a DNS answer mixing
+        why = refused(ipaddress.ip_address(a.split("%", 1)[0]))  # in a metadata address is not trusted
+        if why:
+            raise Refused(why)
+    if not addrs:
+        raise OSError("no address")
+    return addrs[0]
+
+
+def check(t: Target, timeout: float) -> Verification:
+    """Connect, authenticate, disconnect. Raises VerifyUnavailable for a
+    timeout or a network error (the caller retries those)."""
+    from leakguard.verify import wire
+    from leakguard.verify.http import VerifyUnavailable
+
+    verifier = f"connection:{t.protocol}"
+    try:
+        addr = resolve(t)
+    except Refused as e:
+        return Verification("unknown", f"not contacted: {t.host} is a {e}", verifier=verifier)
+    except (OSError, UnicodeError):
+        return Verification("unknown", f"{t.host} does not resolve", verifier=verifier)
+    try:
+        status, reason = wire.CHECKS[t.protocol](t, addr, timeout)
+    except TimeoutError:
+        raise VerifyUnavailable("timeout", retry=False) from None
+    except wire.ProtocolError as e:
+        return Verification("unknown", f"unexpected answer ({e})", verifier=verifier)
+    except ssl.SSLCertVerificationError:
+        return Verification("unknown", "the server's TLS certificate is not trusted", verifier=verifier)
+    except OSError as e:
+        raise VerifyUnavailable(f"network error ({type(e).__name__})") from None
+    return Verification(status, reason, verifier=verifier)
+
+
+def warning(targets: list[Target], credentials: int) -> str:
+    """The one-time notice printed before any connection is made."""
+    from leakguard.termsafe import safe
+
+    wheres = sorted({t.where for t in targets})
+    shown = ", ".join(safe(w) for w in wheres[:10]) + (f" and {len(wheres) - 10} more" if len(wheres) > 10 else "")
+    return (f"leakguard: warning: --verify-connections: logging in to {len(wheres)} host(s) named in the scanned files "
+            f"with {credentials} password(s) found beside them, then disconnecting: {shown}. "
+            f"A hostile repository can name any host: names resolving to loopback or link-local addresses are "
+            f"refused, private addresses are contacted.\n")

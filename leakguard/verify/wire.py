@@ -1,0 +1,438 @@
+"""The login handshakes of ``--verify-connections``: Redis, PostgreSQL, MySQL
+and HTTP basic authentication.
+
+Small protocol code on purpose (see the commit that added it): the client
+libraries (redis-py, psycopg, PyMySQL) send more than the login (client
+names, session settings, a first query), connect to a name rather than to the
+address leakguard checked, and would be a dependency each for a few dozen
+lines of handshake. Each check here sends the authentication exchange and
+nothing else, then closes the connection: no query, no command, no database
+selected beyond what the login itself names.
+
+A check returns (status, reason); it raises ProtocolError for an answer it
+cannot read, TimeoutError past the deadline, OSError for network errors.
+Reasons never quote the server's free text (it may echo what was sent).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import socket
+import ssl
+import struct
+import time
+from collections.abc import Callable
+
+import regex
+from typing import TYPE_CHECKING
+
+from leakguard.model import VerificationStatus
+
+if TYPE_CHECKING:
+    from leakguard.verify.conn import Target
+
+Result = tuple[VerificationStatus, str]  # (active | inactive | unknown, reason)
+MAX_MESSAGE = 1 << 16  # no handshake message is larger
+MAX_SCRAM_ITERATIONS = 1_000_000  # a hostile server must not make us spin
+
+
+class ProtocolError(Exception):
+    """The server said something this handshake does not understand."""
+
+
+def _token(raw: bytes | str, password: str) -> str:
+    """A word from the server (an error code, a plugin name) fit to quote in a
+    reason: short, plain, and sharing no 4 characters with the password (a
+    hostile server could echo it back)."""
+    from leakguard.redact import holds_part_of
+
+    text = raw.decode("ascii", "replace") if isinstance(raw, bytes) else raw
+    if not regex.fullmatch(r"[A-Za-z0-9_]{1,40}", text) or holds_part_of(text, password, 4):
+        return "?"
+    return text
+
+
+class _Conn:
+    """A socket with one deadline for the whole exchange."""
+
+    def __init__(self, addr: str, port: int, timeout: float) -> None:
+        self.deadline = time.monotonic() + timeout
+        self.sock: socket.socket = socket.create_connection((addr, port), timeout=timeout)
+        self.tls = False
+        self.buf = b""
+
+    def _arm(self) -> None:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        self.sock.settimeout(left)
+
+    def send(self, data: bytes) -> None:
+        self._arm()
+        self.sock.sendall(data)
+
+    def _more(self) -> None:
+        self._arm()
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ProtocolError("the server closed the connection")
+        self.buf += chunk
+
+    def recv(self, n: int) -> bytes:
+        while len(self.buf) < n:
+            self._more()
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def recv_line(self, limit: int = 4096) -> bytes:
+        while b"\r\n" not in self.buf:
+            if len(self.buf) > limit:
+                raise ProtocolError("answer line too long")
+            self._more()
+        line, _, self.buf = self.buf.partition(b"\r\n")
+        return line
+
+    def start_tls(self, host: str, verify: bool) -> None:
+        if self.buf:
+            raise ProtocolError("data before the TLS handshake")
+        ctx = ssl.create_default_context()
+        if not verify:
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        self._arm()
+        self.sock = ctx.wrap_socket(self.sock, server_hostname=host)
+        self.tls = True
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+# --- Redis: AUTH over RESP -------------------------------------------------
+
+def _resp(*args: bytes) -> bytes:
+    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+
+
+def redis(t: Target, addr: str, timeout: float) -> Result:
+    """``AUTH [user] password``; +OK is active, WRONGPASS / invalid password inactive.
+    rediss:// verifies the server certificate, as redis clients do by default."""
+    c = _Conn(addr, t.port, timeout)
+    try:
+        if t.tls:
+            c.start_tls(t.host, verify=True)
+        pw = t.password.encode("utf-8", "surrogateescape")
+        user = t.user.encode("utf-8", "surrogateescape")
+        c.send(_resp(b"AUTH", user, pw) if t.user and t.user != "default" else _resp(b"AUTH", pw))
+        line = c.recv_line()
+    finally:
+        c.close()
+    if line == b"+OK":
+        return "active", "Redis AUTH accepted"
+    low = line.lower()
+    if low.startswith(b"-wrongpass") or b"invalid password" in low or b"invalid username-password" in low:
+        return "inactive", "Redis AUTH refused (wrong password)"
+    if b"no password is set" in low or b"without any password configured" in low:
+        return "unknown", "the Redis server has no password set (it takes any)"
+    if low.startswith(b"-"):
+        return "unknown", f"Redis answered AUTH with an error ({_token(line[1:].split(b' ', 1)[0], t.password)})"
+    raise ProtocolError("not a Redis reply")
+
+
+# --- PostgreSQL: startup and password / MD5 / SCRAM-SHA-256 ---------------
+
+def _pg_msg(kind: bytes, payload: bytes) -> bytes:
+    return kind + struct.pack("!I", len(payload) + 4) + payload
+
+
+def _pg_read(c: _Conn) -> tuple[bytes, bytes]:
+    head = c.recv(5)
+    kind, length = head[:1], struct.unpack("!I", head[1:])[0]
+    if not 4 <= length <= MAX_MESSAGE:
+        raise ProtocolError("bad PostgreSQL message length")
+    return kind, c.recv(length - 4)
+
+
+def _pg_error_code(payload: bytes) -> str:
+    for field in payload.split(b"\0"):
+        if field[:1] == b"C":
+            return field[1:].decode("ascii", "replace")[:5]
+    return ""
+
+
+def _scram_client(password: str) -> tuple[bytes, Callable[[bytes], bytes], Callable[[bytes], bool]]:
+    """SCRAM-SHA-256 (RFC 5802/7677) without channel binding: the client-first
+    message, a function of the server-first giving the client-final, and a
+    check of the server-final signature."""
+    nonce = base64.b64encode(secrets.token_bytes(18)).decode()
+    first_bare = f"n=,r={nonce}"
+    state: dict[str, bytes] = {}
+
+    def final(server_first: bytes) -> bytes:
+        parts = dict(p.split("=", 1) for p in server_first.decode("ascii").split(",") if "=" in p)
+        r, salt, iters = parts.get("r", ""), base64.b64decode(parts.get("s", "")), int(parts.get("i", "0"))
+        if not r.startswith(nonce) or not salt or not 0 < iters <= MAX_SCRAM_ITERATIONS:
+            raise ProtocolError("bad SCRAM challenge")
+        salted = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8", "surrogateescape"), salt, iters)
+        client_key = hmac.digest(salted, b"Client Key", "sha256")
+        without_proof = f"c=biws,r={r}"
+        auth_message = f"{first_bare},{server_first.decode('ascii')},{without_proof}".encode()
+        signature = hmac.digest(hashlib.sha256(client_key).digest(), auth_message, "sha256")
+        proof = bytes(a ^ b for a, b in zip(client_key, signature))
+        server_key = hmac.digest(salted, b"Server Key", "sha256")
+        state["server_signature"] = hmac.digest(server_key, auth_message, "sha256")
+        return f"{without_proof},p={base64.b64encode(proof).decode()}".encode()
+
+    def verify(server_final: bytes) -> bool:
+        v = server_final.decode("ascii", "replace")
+        return v.startswith("v=") and hmac.compare_digest(base64.b64decode(v[2:] + "=="[: (-len(v[2:])) % 4]),
+                                                          state.get("server_signature", b""))
+
+    return f"n,,{first_bare}".encode(), final, verify
+
+
+_PG_INACTIVE = {"28P01": "PostgreSQL refused the password"}
+_PG_UNKNOWN = {
+    "28000": "PostgreSQL refused this client before the password (pg_hba.conf)",
+    "53300": "PostgreSQL has too many connections",
+    "57P03": "PostgreSQL is starting up or shutting down",
+}
+
+
+def postgres(t: Target, addr: str, timeout: float) -> Result:
+    """Startup, then the authentication the server asks for. TLS is asked
+    for first and used when offered, without checking the certificate
+    (libpq's default, sslmode=prefer). AuthenticationOk after the password
+    is active, error 28P01 inactive; the connection ends with Terminate."""
+    c = _Conn(addr, t.port, timeout)
+    sent = False
+    try:
+        c.send(struct.pack("!II", 8, 80877103))  # SSLRequest
+        if c.recv(1) == b"S":
+            c.start_tls(t.host, verify=False)
+        user = t.user or "postgres"
+        params = [b"user", user.encode(), b"database", (t.path or user).encode()]
+        body = struct.pack("!I", 196608) + b"".join(p + b"\0" for p in params) + b"\0"
+        c.send(struct.pack("!I", len(body) + 4) + body)
+        pw = t.password.encode("utf-8", "surrogateescape")
+        scram_final: Callable[[bytes], bytes] | None = None
+        scram_verify: Callable[[bytes], bool] | None = None
+        while True:
+            kind, payload = _pg_read(c)
+            if kind == b"E":
+                code = _pg_error_code(payload)
+                if code in _PG_INACTIVE and sent:
+                    return "inactive", _PG_INACTIVE[code]
+                if code == "3D000" and sent:  # the database is checked after the login succeeded
+                    return "active", "PostgreSQL accepted the password (the database named does not exist)"
+                quoted = _token(code, t.password) if code else "without a code"
+                return "unknown", _PG_UNKNOWN.get(code, f"PostgreSQL error {quoted}")
+            if kind in (b"N", b"v"):  # a notice, a protocol-version negotiation: read on
+                continue
+            if kind != b"R" or len(payload) < 4:
+                raise ProtocolError("not a PostgreSQL authentication message")
+            (auth,) = struct.unpack("!I", payload[:4])
+            data = payload[4:]
+            if auth == 0:
+                c.send(_pg_msg(b"X", b""))  # Terminate: nothing else is ever sent
+                if not sent:
+                    return "unknown", "PostgreSQL let this client in without asking for a password"
+                return "active", "PostgreSQL accepted the password"
+            if auth == 3:  # cleartext (inside TLS when the server offered it)
+                c.send(_pg_msg(b"p", pw + b"\0"))
+            elif auth == 5:  # MD5
+                inner = hashlib.md5(pw + user.encode()).hexdigest().encode()
+                c.send(_pg_msg(b"p", b"md5" + hashlib.md5(inner + data[:4]).hexdigest().encode() + b"\0"))
+            elif auth == 10:  # SASL: the mechanisms offered
+                if b"SCRAM-SHA-256" not in data.split(b"\0"):
+                    return "unknown", "PostgreSQL offered only SASL mechanisms leakguard does not speak"
+                first, scram_final, scram_verify = _scram_client(t.password)
+                c.send(_pg_msg(b"p", b"SCRAM-SHA-256\0" + struct.pack("!I", len(first)) + first))
+            elif auth == 11 and scram_final is not None:
+                c.send(_pg_msg(b"p", scram_final(data)))
+            elif auth == 12 and scram_verify is not None:
+                if not scram_verify(data):
+                    return "unknown", "the PostgreSQL server's SCRAM signature is wrong"
+                continue
+            else:
+                return "unknown", f"PostgreSQL asked for an authentication leakguard does not speak ({auth})"
+            sent = True
+    finally:
+        c.close()
+
+
+# --- MySQL / MariaDB: handshake v10 ---------------------------------------
+
+_CLIENT_LONG_PASSWORD = 0x1
+_CLIENT_PROTOCOL_41 = 0x200
+_CLIENT_SSL = 0x800
+_CLIENT_SECURE_CONNECTION = 0x8000
+_CLIENT_PLUGIN_AUTH = 0x80000
+
+
+def _my_read(c: _Conn) -> tuple[int, bytes]:
+    head = c.recv(4)
+    length = head[0] | head[1] << 8 | head[2] << 16
+    if length > MAX_MESSAGE:
+        raise ProtocolError("bad MySQL packet length")
+    return head[3], c.recv(length)
+
+
+def _my_send(c: _Conn, seq: int, payload: bytes) -> None:
+    c.send(struct.pack("<I", len(payload))[:3] + bytes([seq & 0xFF]) + payload)
+
+
+def _xor(a: bytes, b: bytes) -> bytes:
+    return bytes(x ^ y for x, y in zip(a, b))
+
+
+def _scramble(plugin: bytes, password: bytes, nonce: bytes) -> bytes | None:
+    if plugin == b"mysql_native_password":
+        h1 = hashlib.sha1(password).digest()
+        return _xor(h1, hashlib.sha1(nonce + hashlib.sha1(h1).digest()).digest())
+    if plugin == b"caching_sha2_password":
+        h1 = hashlib.sha256(password).digest()
+        return _xor(h1, hashlib.sha256(hashlib.sha256(h1).digest() + nonce).digest())
+    return None
+
+
+def _my_error(payload: bytes, password: str) -> Result:
+    code = struct.unpack("<H", payload[1:3])[0] if len(payload) >= 3 else 0
+    if code == 1045:
+        return "inactive", "MySQL refused the password (access denied)"
+    return "unknown", f"MySQL error {_token(str(code), password)}"
+
+
+def mysql(t: Target, addr: str, timeout: float) -> Result:
+    """Handshake v10, then mysql_native_password or caching_sha2_password
+    (its fast path; the full path only inside TLS). TLS is used when the
+    server offers it, without checking the certificate (the mysql client's
+    default, ssl-mode=PREFERRED). No database is named; OK is active,
+    error 1045 inactive."""
+    c = _Conn(addr, t.port, timeout)
+    try:
+        seq, hs = _my_read(c)
+        if hs[:1] == b"\xff":
+            return _my_error(hs, t.password)
+        if hs[:1] != b"\x0a":
+            raise ProtocolError("not a MySQL v10 handshake")
+        try:
+            pos = hs.index(b"\0", 1) + 1 + 4  # server version, thread id
+            nonce = hs[pos:pos + 8]
+            pos += 9
+            caps = struct.unpack("<H", hs[pos:pos + 2])[0]
+            pos += 2 + 1 + 2  # charset, status
+            caps |= struct.unpack("<H", hs[pos:pos + 2])[0] << 16
+            data_len = hs[pos + 2]
+            pos += 3 + 10
+            rest = max(13, data_len - 8)
+            part2 = hs[pos:pos + rest]
+            nonce += part2[:-1] if part2.endswith(b"\0") else part2
+            pos += rest
+            plugin = hs[pos:].split(b"\0", 1)[0] if caps & _CLIENT_PLUGIN_AUTH else b"mysql_native_password"
+        except (ValueError, IndexError, struct.error):
+            raise ProtocolError("truncated MySQL handshake") from None
+        if not caps & _CLIENT_PROTOCOL_41:
+            return "unknown", "MySQL server too old (no protocol 4.1)"
+        ours = _CLIENT_LONG_PASSWORD | _CLIENT_PROTOCOL_41 | _CLIENT_SECURE_CONNECTION | _CLIENT_PLUGIN_AUTH
+        head = struct.pack("<IIB", 0, 1 << 24, 45) + b"\0" * 23
+        if caps & _CLIENT_SSL:
+            ours |= _CLIENT_SSL
+            seq += 1
+            _my_send(c, seq, struct.pack("<I", ours) + head[4:])
+            c.start_tls(t.host, verify=False)
+        pw = t.password.encode("utf-8", "surrogateescape")
+        auth = _scramble(plugin, pw, nonce[:20])
+        if auth is None:  # an unknown default plugin: answer for native and let the server switch
+            plugin, auth = b"mysql_native_password", _scramble(b"mysql_native_password", pw, nonce[:20])
+        assert auth is not None
+        seq += 1
+        _my_send(c, seq, struct.pack("<I", ours) + head[4:] + t.user.encode("utf-8", "surrogateescape") + b"\0"
+                 + bytes([len(auth)]) + auth + plugin + b"\0")
+        for _ in range(4):  # OK, ERR, an auth switch, caching_sha2's more-data
+            seq, p = _my_read(c)
+            if p[:1] == b"\x00":
+                return "active", "MySQL accepted the password"
+            if p[:1] == b"\xff":
+                return _my_error(p, t.password)
+            if p[:1] == b"\xfe":  # AuthSwitchRequest
+                plugin, _, nonce = p[1:].partition(b"\0")
+                answer = _scramble(plugin, pw, (nonce[:-1] if nonce.endswith(b"\0") else nonce)[:20])
+                if answer is None:
+                    return "unknown", f"MySQL asked for the {_token(plugin, t.password)} authentication plugin"
+                seq += 1
+                _my_send(c, seq, answer)
+            elif p[:1] == b"\x01" and plugin == b"caching_sha2_password":
+                if p[1:2] == b"\x03":  # fast authentication succeeded; the OK follows
+                    continue
+                if p[1:2] == b"\x04":  # full authentication: the password itself, only inside TLS
+                    if not c.tls:
+                        return "unknown", "MySQL wants the full caching_sha2 login, which needs TLS"
+                    seq += 1
+                    _my_send(c, seq, pw + b"\0")
+                else:
+                    raise ProtocolError("unexpected caching_sha2 data")
+            else:
+                raise ProtocolError("unexpected MySQL packet")
+        raise ProtocolError("MySQL login did not finish")
+    finally:
+        c.close()
+
+
+# --- HTTP(S) basic authentication -----------------------------------------
+
+def http(t: Target, addr: str, timeout: float) -> Result:
+    """GET the URL's path (no query) first without credentials: only if the
+    server asks for them (401/403/404) is it asked again with basic auth.
+    2xx with the credentials is active, 401/403 inactive. Redirects are not
+    followed; https verifies the certificate against the host name."""
+    import httpx
+
+    scheme = "https" if t.tls else "http"
+    ip = f"[{addr}]" if ":" in addr else addr
+    url = f"{scheme}://{ip}:{t.port}{t.path or '/'}"
+    default = 443 if t.tls else 80
+    host = t.host if t.port == default else f"{t.where}"
+    headers = {"Host": host, "User-Agent": "leakguard-verify"}
+    ext = {"sni_hostname": t.host} if t.tls else {}
+
+    def status(auth: tuple[str, str] | None) -> int:
+        with httpx.Client(follow_redirects=False, timeout=httpx.Timeout(timeout), trust_env=False) as client:
+            req = client.build_request("GET", url, headers=headers, extensions=ext)
+            if auth:
+                req.headers["Authorization"] = "Basic " + base64.b64encode(
+                    f"{auth[0]}:{auth[1]}".encode("utf-8", "surrogateescape")).decode()
+            resp = client.send(req, stream=True)
+            resp.close()  # the body is never read
+            return resp.status_code
+
+    try:
+        before = status(None)
+        if 200 <= before < 300:
+            return "unknown", f"the server answers without credentials (HTTP {before})"
+        if before not in (401, 403, 404):
+            return "unknown", f"unexpected answer without credentials (HTTP {before})"
+        after = status((t.user, t.password))
+    except httpx.TimeoutException:
+        raise TimeoutError from None
+    except (httpx.RemoteProtocolError, httpx.DecodingError):
+        raise ProtocolError("not an HTTP answer") from None
+    except httpx.HTTPError as e:
+        cause = e.__cause__ or e.__context__
+        if isinstance(cause, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(e):
+            raise ssl.SSLCertVerificationError("certificate") from None
+        raise OSError(type(e).__name__) from None
+    if 200 <= after < 300:
+        return "active", f"HTTP {after} with the credentials (HTTP {before} without)"
+    if after in (401, 403):
+        return "inactive", f"HTTP {after}: the server refused the credentials"
+    return "unknown", f"unexpected answer (HTTP {after})"
+
+
+CHECKS: dict[str, Callable[[Target, str, float], Result]] = {
+    "http": http, "mysql": mysql, "postgres": postgres, "redis": redis,
+}

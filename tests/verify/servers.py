@@ -1,0 +1,354 @@
+"""Local servers that speak just enough of each protocol's login to check a
+password: a RESP (Redis) server, a PostgreSQL server asking for MD5 or
+SCRAM-SHA-256, a MySQL server (mysql_native_password or caching_sha2's fast
+path), an HTTP server with basic authentication, one that never answers and
+one that answers garbage. Every connection and everything received is
+recorded, so tests can count connections and look for what was sent.
+
+The server side of each handshake is written from the protocol documents,
+independently of leakguard's client side (leakguard/verify/wire.py), so a
+mistake in one is not mirrored in the other.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import socket
+import socketserver
+import struct
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    connections: int = 0
+    received: list[bytes] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    stop: Callable[[], None] = lambda: None
+
+    def record(self, data: bytes) -> None:
+        with self.lock:
+            self.received.append(data)
+
+    @property
+    def raw(self) -> bytes:
+        return b"".join(self.received)
+
+
+class _Reader:
+    def __init__(self, sock: socket.socket, server: Server) -> None:
+        self.sock, self.server, self.buf = sock, server, b""
+
+    def exact(self, n: int) -> bytes:
+        while len(self.buf) < n:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("client went away")
+            self.server.record(chunk)
+            self.buf += chunk
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def line(self) -> bytes:
+        while b"\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("client went away")
+            self.server.record(chunk)
+            self.buf += chunk
+        line, _, self.buf = self.buf.partition(b"\r\n")
+        return line
+
+
+def _serve(name: str, handle: Callable[[socket.socket, Server], None]) -> Server:
+    state = Server(name, 0)
+
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            with state.lock:
+                state.connections += 1
+            self.request.settimeout(10)
+            try:
+                handle(self.request, state)
+            except (ConnectionError, OSError, struct.error, ValueError, IndexError):
+                pass
+
+    srv = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler, bind_and_activate=False)
+    srv.daemon_threads = True
+    srv.allow_reuse_address = True
+    srv.server_bind()
+    srv.server_activate()
+    state.port = srv.server_address[1]
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+
+    def stop() -> None:
+        srv.shutdown()
+        srv.server_close()
+
+    state.stop = stop
+    return state
+
+
+# --- Redis -----------------------------------------------------------------
+
+def redis_server(users: dict[str, str], legacy: bool = False) -> Server:
+    """AUTH [user] password against ``users`` (``default`` for AUTH password).
+    ``legacy``: answers like Redis 5 (one-argument AUTH only, 'invalid password')."""
+
+    def handle(sock: socket.socket, state: Server) -> None:
+        r = _Reader(sock, state)
+        while True:
+            head = r.line()
+            if not head.startswith(b"*"):
+                sock.sendall(b"-ERR Protocol error\r\n")
+                return
+            args = []
+            for _ in range(int(head[1:])):
+                n = int(r.line()[1:])
+                args.append(r.exact(n + 2)[:-2])
+            if args[0].upper() != b"AUTH":
+                sock.sendall(b"-NOAUTH Authentication required.\r\n")
+                continue
+            if len(args) == 2:
+                user, pw = "default", args[1].decode()
+            elif len(args) == 3 and not legacy:
+                user, pw = args[1].decode(), args[2].decode()
+            else:
+                sock.sendall(b"-ERR wrong number of arguments for 'auth' command\r\n")
+                continue
+            if users.get(user) == pw:
+                sock.sendall(b"+OK\r\n")
+            elif legacy:
+                sock.sendall(b"-ERR invalid password\r\n")
+            else:
+                sock.sendall(b"-WRONGPASS invalid username-password pair or user is disabled.\r\n")
+
+    return _serve("redis", handle)
+
+
+# --- PostgreSQL --------------------------------------------------------------
+
+def _pg(kind: bytes, payload: bytes) -> bytes:
+    return kind + struct.pack("!I", len(payload) + 4) + payload
+
+
+def _pg_error(code: str, message: str) -> bytes:
+    fields = b"SFATAL\0" + b"C" + code.encode() + b"\0M" + message.encode() + b"\0\0"
+    return _pg(b"E", fields)
+
+
+def _pg_read(r: _Reader) -> tuple[bytes, bytes]:
+    kind = r.exact(1)
+    (length,) = struct.unpack("!I", r.exact(4))
+    return kind, r.exact(length - 4)
+
+
+def postgres_server(users: dict[str, str], method: str = "md5", databases: tuple[str, ...] = ()) -> Server:
+    """Refuses TLS, then asks for ``method`` (md5, scram, password, trust).
+    A missing database is reported after a successful login, as PostgreSQL does."""
+
+    def handle(sock: socket.socket, state: Server) -> None:
+        r = _Reader(sock, state)
+        (length,) = struct.unpack("!I", r.exact(4))
+        body = r.exact(length - 4)
+        if struct.unpack("!I", body[:4])[0] == 80877103:  # SSLRequest
+            sock.sendall(b"N")
+            (length,) = struct.unpack("!I", r.exact(4))
+            body = r.exact(length - 4)
+        parts = body[4:].split(b"\0")
+        params = dict(zip(parts[0::2], parts[1::2]))
+        user = params.get(b"user", b"").decode()
+        database = params.get(b"database", b"").decode()
+        real = users.get(user)
+        ok = False
+        if method == "trust":
+            ok = True
+        elif method == "password":
+            sock.sendall(_pg(b"R", struct.pack("!I", 3)))
+            _, payload = _pg_read(r)
+            ok = real is not None and payload == real.encode() + b"\0"
+        elif method == "md5":
+            salt = os.urandom(4)
+            sock.sendall(_pg(b"R", struct.pack("!I", 5) + salt))
+            _, payload = _pg_read(r)
+            if real is not None:
+                stored = hashlib.md5((real + user).encode()).hexdigest()
+                ok = payload == b"md5" + hashlib.md5(stored.encode() + salt).hexdigest().encode() + b"\0"
+        elif method == "scram":
+            sock.sendall(_pg(b"R", struct.pack("!I", 10) + b"SCRAM-SHA-256\0\0"))
+            _, payload = _pg_read(r)
+            mech, _, rest = payload.partition(b"\0")
+            assert mech == b"SCRAM-SHA-256"
+            client_first = rest[4:].decode()
+            bare = client_first.split(",", 2)[2]
+            cnonce = dict(p.split("=", 1) for p in bare.split(","))["r"]
+            salt, iters = os.urandom(16), 4096
+            nonce = cnonce + base64.b64encode(os.urandom(18)).decode()
+            server_first = f"r={nonce},s={base64.b64encode(salt).decode()},i={iters}"
+            sock.sendall(_pg(b"R", struct.pack("!I", 11) + server_first.encode()))
+            _, final = _pg_read(r)
+            final_s = final.decode()
+            without_proof, _, proof = final_s.rpartition(",p=")
+            salted = hashlib.pbkdf2_hmac("sha256", (real or "\0never").encode(), salt, iters)
+            client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+            stored_key = hashlib.sha256(client_key).digest()
+            auth_message = f"{bare},{server_first},{without_proof}".encode()
+            sig = hmac.new(stored_key, auth_message, "sha256").digest()
+            recovered = bytes(a ^ b for a, b in zip(base64.b64decode(proof), sig))
+            ok = real is not None and f"r={nonce}" in without_proof and hashlib.sha256(recovered).digest() == stored_key
+            if ok:
+                server_key = hmac.new(salted, b"Server Key", "sha256").digest()
+                v = base64.b64encode(hmac.new(server_key, auth_message, "sha256").digest())
+                sock.sendall(_pg(b"R", struct.pack("!I", 12) + b"v=" + v))
+        if not ok:
+            sock.sendall(_pg_error("28P01", f'password authentication failed for user "{user}"'))
+            return
+        if databases and database not in databases:
+            sock.sendall(_pg_error("3D000", f'database "{database}" does not exist'))
+            return
+        sock.sendall(_pg(b"R", struct.pack("!I", 0)) + _pg(b"S", b"server_version\x0016.1\0")
+                     + _pg(b"Z", b"I"))
+        kind, _ = _pg_read(r)  # the client's next message: must be Terminate
+        state.record(b"<next:" + kind + b">")
+
+    return _serve("postgres", handle)
+
+
+# --- MySQL -------------------------------------------------------------------
+
+def _my(seq: int, payload: bytes) -> bytes:
+    return struct.pack("<I", len(payload))[:3] + bytes([seq]) + payload
+
+
+def _my_read(r: _Reader) -> tuple[int, bytes]:
+    head = r.exact(4)
+    return head[3], r.exact(head[0] | head[1] << 8 | head[2] << 16)
+
+
+def mysql_server(users: dict[str, str], plugin: str = "mysql_native_password", cached: bool = True,
+                 switch_to: str = "") -> Server:
+    """Handshake v10 without TLS. ``caching_sha2_password`` with ``cached``
+    takes the fast path, else asks for full authentication (which needs TLS).
+    ``switch_to`` sends an AuthSwitchRequest to that plugin first."""
+
+    def scramble_ok(plugin_name: str, real: str, nonce: bytes, answer: bytes) -> bool:
+        if plugin_name == "mysql_native_password":
+            h1 = hashlib.sha1(real.encode()).digest()
+            h2 = hashlib.sha1(h1).digest()
+            return bytes(a ^ b for a, b in zip(answer, hashlib.sha1(nonce + h2).digest())) == h1 if answer else False
+        h1 = hashlib.sha256(real.encode()).digest()
+        h2 = hashlib.sha256(hashlib.sha256(h1).digest() + nonce).digest()
+        return bytes(a ^ b for a, b in zip(answer, h2)) == h1 if answer else False
+
+    def handle(sock: socket.socket, state: Server) -> None:
+        r = _Reader(sock, state)
+        nonce = bytes(b % 94 + 33 for b in os.urandom(20))
+        caps = 0x1 | 0x200 | 0x8000 | 0x80000 | 0x8  # no CLIENT_SSL
+        hs = (b"\x0a" + b"8.0.36-fake\0" + struct.pack("<I", 7) + nonce[:8] + b"\0"
+              + struct.pack("<H", caps & 0xFFFF) + bytes([45]) + struct.pack("<H", 2)
+              + struct.pack("<H", caps >> 16) + bytes([21]) + b"\0" * 10 + nonce[8:] + b"\0"
+              + plugin.encode() + b"\0")
+        sock.sendall(_my(0, hs))
+        seq, resp = _my_read(r)
+        pos = 32
+        user, _, rest = resp[pos:].partition(b"\0")
+        answer = rest[1:1 + rest[0]]
+        db_flag = struct.unpack("<I", resp[:4])[0] & 0x8
+        state.record(b"<db:" + str(bool(db_flag)).encode() + b">")
+        real = users.get(user.decode())
+        used, n = plugin, nonce
+        seq += 1
+        if switch_to:
+            n = bytes(b % 94 + 33 for b in os.urandom(20))
+            sock.sendall(_my(seq, b"\xfe" + switch_to.encode() + b"\0" + n + b"\0"))
+            seq, answer = _my_read(r)
+            seq += 1
+            used = switch_to
+        good = real is not None and scramble_ok(used, real, n, answer)
+        if used == "caching_sha2_password" and good and not cached:
+            sock.sendall(_my(seq, b"\x01\x04"))  # perform full authentication
+            try:
+                _my_read(r)
+            except ConnectionError:
+                return
+        if not good:
+            msg = f"Access denied for user '{user.decode()}'@'localhost' (using password: YES)".encode()
+            sock.sendall(_my(seq, b"\xff" + struct.pack("<H", 1045) + b"#28000" + msg))
+            return
+        if used == "caching_sha2_password":
+            sock.sendall(_my(seq, b"\x01\x03"))
+            seq += 1
+        sock.sendall(_my(seq, b"\x00\x00\x00\x02\x00\x00\x00"))
+        try:
+            extra = sock.recv(100)  # anything the client sends after the OK (it must send nothing)
+        except OSError:
+            extra = b""
+        if extra:
+            state.record(b"<after-ok:" + extra + b">")
+
+    return _serve("mysql", handle)
+
+
+# --- silent and garbage ------------------------------------------------------
+
+def silent_server() -> Server:
+    def handle(sock: socket.socket, state: Server) -> None:
+        threading.Event().wait(8)
+
+    return _serve("silent", handle)
+
+
+def garbage_server() -> Server:
+    def handle(sock: socket.socket, state: Server) -> None:
+        sock.sendall(b"\x7fGARBAGE\x00\xff\x10 not a protocol at all\r\n" * 3)
+        threading.Event().wait(0.5)
+
+    return _serve("garbage", handle)
+
+
+# --- HTTP basic auth -----------------------------------------------------------
+
+def http_server(users: dict[str, str], open_paths: tuple[str, ...] = ()) -> Server:
+    state = Server("http", 0)
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *_: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            state.record(f"{self.command} {self.path} {self.headers.get('Authorization', '')}\n".encode())
+            with state.lock:
+                state.connections += 1
+            status = 401
+            if self.path in open_paths:
+                status = 200
+            else:
+                auth = self.headers.get("Authorization", "")
+                if auth.startswith("Basic "):
+                    user, _, pw = base64.b64decode(auth[6:]).decode().partition(":")
+                    status = 200 if users.get(user) == pw else 401
+            body = b"{}"
+            self.send_response(status)
+            if status == 401:
+                self.send_header("WWW-Authenticate", 'Basic realm="x"')
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.port = srv.server_address[1]
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+
+    def stop() -> None:
+        srv.shutdown()
+        srv.server_close()
+
+    state.stop = stop
+    return state
