@@ -9,7 +9,10 @@ leakguard covers.  A leakguard rule belongs to a row when the row's key equals
 the compact slug of the rule's remediation provider, or of a leading part of the
 rule id (`azure-devops-pat` -> `azure`, `azuredevops`, ...), or one of the row's
 `leakguard` names; a row's `covered_by` rule ids (rules of another row that find this
-row's credential too) count for it as well.  tests/test_coverage.py fails when the file is stale.
+row's credential too) count for it as well.  A provider listed in
+docs/data/credential-types.yaml is followed by one row per credential type (GitHub
+classic / fine-grained PAT, OAuth, app tokens; Slack bot / user / webhook; ...), with
+the rules and peer ids of that type.  tests/test_coverage.py fails when the file is stale.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "docs" / "data" / "peer-coverage.yaml"
+TYPES = ROOT / "docs" / "data" / "credential-types.yaml"
 OUT = ROOT / "docs" / "coverage.md"
 PEERS = ["gitleaks", "betterleaks", "kingfisher", "trufflehog", "noseyparker"]
 PEER_TITLES = {
@@ -80,7 +84,7 @@ def candidates(rule: dict[str, Any]) -> list[str]:
     return [c for c in out if c]
 
 
-def build(rules_dir: Path = ROOT / "rules", data_file: Path = DATA) -> str:
+def build(rules_dir: Path = ROOT / "rules", data_file: Path = DATA, types_file: Path | None = TYPES) -> str:
     data = yaml.safe_load(data_file.read_text(encoding="utf-8"))
     rows: dict[str, dict[str, Any]] = {}
     names: dict[str, str] = {}
@@ -118,6 +122,17 @@ def build(rules_dir: Path = ROOT / "rules", data_file: Path = DATA) -> str:
     for key, entry in rows.items():  # `covered_by`: rules of another row that find this row's credential
         ours[key].extend(i for i in entry.get("covered_by") or [] if i in all_ids and i not in ours[key])
     keys = sorted(set(rows) | set(ours))
+    split = split_types(types_file, rows, ours, all_ids)
+    # one credential type per unsplit row, the type rows of a split one
+    type_rows: list[tuple[str, list[str], dict[str, list[str]]]] = []
+    for k in keys:
+        if k in split:
+            type_rows.extend(split[k])
+        else:
+            type_rows.append((k, ours.get(k, []), {p: list(rows.get(k, {}).get(p) or []) for p in PEERS}))
+    type_peer_total = {p: sum(1 for t in type_rows if t[2].get(p)) for p in PEERS}
+    type_peer_covered = {p: sum(1 for t in type_rows if t[2].get(p) and t[1]) for p in PEERS}
+    type_any = [t for t in type_rows if any(t[2].get(p) for p in PEERS)]
     peer_total = {p: sum(1 for k in rows if rows[k].get(p)) for p in PEERS}
     peer_covered = {p: sum(1 for k in rows if rows[k].get(p) and ours.get(k)) for p in PEERS}
     any_peer = [k for k in rows if any(rows[k].get(p) for p in PEERS)]
@@ -135,6 +150,9 @@ def build(rules_dir: Path = ROOT / "rules", data_file: Path = DATA) -> str:
         "",
         "A row is a provider (or a credential family such as private keys or JWTs); a peer's",
         "column is ticked when that peer ships at least one default rule or detector for it.",
+        "A provider that issues several kinds of secret is followed by one row per credential type",
+        "(`provider › type`, from `docs/data/credential-types.yaml`): there a peer is ticked only",
+        "for the types its rules find, so a gap in one type shows even when the provider is covered.",
         "\"verifiable\" means at least one of leakguard's rules for it carries a `verify:` block",
         "(`--verify`, docs/verification.md).",
         "",
@@ -143,14 +161,19 @@ def build(rules_dir: Path = ROOT / "rules", data_file: Path = DATA) -> str:
         f"- leakguard rules: {n_rules}",
         f"- providers any peer detects: {len(any_peer)}; leakguard covers {any_covered} of them",
         f"- providers only leakguard covers: {len(only_ours)}",
+        f"- credential types (a row per type for the {len(split)} providers split in"
+        f" `docs/data/credential-types.yaml`, one per other provider): {len(type_rows)};"
+        f" any peer detects {len(type_any)}, leakguard covers {sum(1 for t in type_any if t[1])} of them",
         f"- providers whose secrets `--verify` can check: {sum(1 for k in ours if verifiable & set(ours[k]))}"
         f" ({len(verifiable)} rules carry a verifier)",
         "",
-        "| peer | providers it detects | of those, leakguard covers |",
-        "|---|---|---|",
+        "| peer | providers it detects | of those, leakguard covers | credential types it detects"
+        " | of those, leakguard covers |",
+        "|---|---|---|---|---|",
     ]
     for p in PEERS:
-        lines.append(f"| {PEER_TITLES[p]} | {peer_total[p]} | {peer_covered[p]} |")
+        lines.append(f"| {PEER_TITLES[p]} | {peer_total[p]} | {peer_covered[p]} | {type_peer_total[p]}"
+                     f" | {type_peer_covered[p]} |")
     lines += [
         "",
         "## Providers",
@@ -160,12 +183,63 @@ def build(rules_dir: Path = ROOT / "rules", data_file: Path = DATA) -> str:
     ]
     for k in keys:
         title = display.get(k, k)
-        ids = ", ".join(f"`{i}`" for i in sorted(ours.get(k, [])))
+        cell = ", ".join(f"`{i}`" for i in sorted(ours.get(k, [])))
         ticks = " | ".join("yes" if rows.get(k, {}).get(p) else "" for p in PEERS)
         ver = "yes" if verifiable & set(ours.get(k, [])) else ""
-        lines.append(f"| {title} | {ids} | {ver} | {ticks} |")
+        lines.append(f"| {title} | {cell} | {ver} | {ticks} |")
+        for name, tids, tpeers in split.get(k, []):
+            cell = ", ".join(f"`{i}`" for i in sorted(tids))
+            ticks = " | ".join("yes" if tpeers.get(p) else "" for p in PEERS)
+            ver = "yes" if verifiable & set(tids) else ""
+            lines.append(f"| {title} › {name} | {cell} | {ver} | {ticks} |")
     lines.append("")
     return "\n".join(lines)
+
+
+def split_types(types_file: Path | None, rows: dict[str, dict[str, Any]], ours: dict[str, list[str]],
+                all_ids: set[str]) -> dict[str, list[tuple[str, list[str], dict[str, list[str]]]]]:
+    """Provider key -> [(type name, leakguard rule ids, {peer: ids})] from the types file.
+
+    Rules and peer ids of the provider that no type lists land in an "other types"
+    row; an id that the provider's row does not have is an error (a typo or a
+    peer catalog that moved on), as is a rule id that no rule has.
+    """
+    if types_file is None or not types_file.exists():
+        return {}
+    data = yaml.safe_load(types_file.read_text(encoding="utf-8")) or {}
+    out: dict[str, list[tuple[str, list[str], dict[str, list[str]]]]] = {}
+    for key, types in (data.get("providers") or {}).items():
+        key = str(key)
+        if key not in rows and key not in ours:
+            raise ValueError(f"{types_file.name}: no coverage row {key!r}")
+        entries: list[tuple[str, list[str], dict[str, list[str]]]] = []
+        used_rules: set[str] = set()
+        used_peer: dict[str, set[str]] = defaultdict(set)
+        for t in types:
+            unknown = set(t) - {"type", "leakguard", *PEERS}
+            if unknown or not t.get("type"):
+                raise ValueError(f"{types_file.name}: {key}: a type needs `type`; unknown keys {sorted(unknown)}")
+            tids = [str(i) for i in t.get("leakguard") or []]
+            for i in tids:
+                if i not in all_ids:
+                    raise ValueError(f"{types_file.name}: {key}: no rule {i!r}")
+            peers: dict[str, list[str]] = {}
+            for p in PEERS:
+                ids = [str(i) for i in t.get(p) or []]
+                have = set(rows.get(key, {}).get(p) or [])
+                for i in ids:
+                    if i not in have:
+                        raise ValueError(f"{types_file.name}: {key}: {p} id {i!r} is not in the provider's row")
+                peers[p] = ids
+                used_peer[p].update(ids)
+            used_rules.update(tids)
+            entries.append((str(t["type"]), tids, peers))
+        rest_rules = [i for i in ours.get(key, []) if i not in used_rules]
+        rest_peer = {p: [i for i in rows.get(key, {}).get(p) or [] if i not in used_peer[p]] for p in PEERS}
+        if rest_rules or any(rest_peer.values()):
+            entries.append(("other types", rest_rules, rest_peer))
+        out[key] = entries
+    return out
 
 
 TOTALS = re.compile(r"<!-- coverage-totals -->.*?<!-- /coverage-totals -->", re.S)
@@ -175,10 +249,12 @@ def readme_text(coverage: str, readme: str) -> str:
     """README.md with its totals sentence rewritten from the generated table."""
     n_rules = re.search(r"- leakguard rules: (\d+)", coverage)
     peers = re.search(r"- providers any peer detects: (\d+); leakguard covers (\d+)", coverage)
-    assert n_rules and peers
+    types = re.search(r"any peer detects (\d+), leakguard covers (\d+) of them", coverage)
+    assert n_rules and peers and types
     sentence = (
         f"<!-- coverage-totals -->Today: {n_rules.group(1)} rules; of the {peers.group(1)} providers"
-        f" any of those peers\ndetects, leakguard covers {peers.group(2)}.<!-- /coverage-totals -->"
+        f" any of those peers\ndetects, leakguard covers {peers.group(2)}; counted by credential type,"
+        f" {types.group(2)} of {types.group(1)}.<!-- /coverage-totals -->"
     )
     return TOTALS.sub(lambda _m: sentence, readme)
 
