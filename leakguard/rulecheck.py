@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import regex
 
@@ -51,6 +52,40 @@ def lint_rule(rule: Rule) -> Iterator[Problem]:
     hint = rule.hint
     if not rule.generic and not (hint.get("kind") and hint.get("provider")):
         yield p("remediation needs a kind and a provider")
+    if hint.get("revoke"):
+        bad = revoke_url_problem(hint["revoke"])
+        if bad:
+            yield p(f"remediation.revoke {hint['revoke']!r}: {bad}")
+
+
+_HOST = regex.compile(r"(?i)^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def revoke_url_problem(url: str) -> str | None:
+    """Why `url` is not a usable revoke/rotate link (None when it is): an absolute
+    https URL to a public host name, no whitespace, credentials, port or template."""
+    if url != url.strip() or any(c.isspace() for c in url):
+        return "contains whitespace"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as e:
+        return f"not a URL ({e})"
+    if parts.scheme != "https":
+        return "must be an https:// URL"
+    if parts.username is not None or parts.password is not None:
+        return "must not carry credentials"
+    if port is not None:
+        return "must not name a port"
+    host = parts.hostname or ""
+    if not _HOST.match(host):
+        return f"host {host!r} is not a public DNS name"
+    if host in {"example.com", "example.org", "example.net", "localhost"} or host.endswith(
+            (".example", ".example.com", ".local", ".test", ".invalid", ".localhost")):
+        return f"host {host!r} is a placeholder"
+    if any(c in url for c in "{}<>\"\\^`|"):
+        return "contains a template or character that needs escaping"
+    return None
 
 
 def duplicate_patterns(rules: Iterable[Rule]) -> list[Problem]:

@@ -1,11 +1,14 @@
 """Rule-pack lint: the house standard of docs/rules.md, for every built-in rule."""
 from __future__ import annotations
 
+from collections import defaultdict
+from pathlib import Path
+
 import pytest
 import regex
 
 from leakguard.redos import redos_risks
-from leakguard.rulecheck import duplicate_patterns, lint_rule
+from leakguard.rulecheck import duplicate_patterns, lint_rule, revoke_url_problem
 from leakguard.ruleset import Rule, load_ruleset
 
 RULES = load_ruleset().rules
@@ -74,3 +77,85 @@ def test_prefilter_copy_keeps_hash_inside_a_class() -> None:
 
     out = hs_pattern("(?x) code= [^\\s&#]{0,20} & end   # trailing comment\n")
     assert "& end" in out and "trailing" not in out
+
+
+# --- revoke / rotate URLs (remediation.revoke) --------------------------------------
+# The hand-curated provider files: every provider rule in them names the page where its
+# credential is revoked or rotated. (The breadth files rules/providers-*.yaml carry one
+# where it was confirmed; a wrong URL is worse than none.)
+REVOKE_REQUIRED_FILES = {
+    "ai.yaml", "atlassian.yaml", "aws.yaml", "azure.yaml", "chat.yaml", "cloud-platforms.yaml",
+    "gcp.yaml", "github.yaml", "gitlab.yaml", "hashicorp.yaml", "identity.yaml", "messaging.yaml",
+    "observability.yaml", "package-registries.yaml", "payments.yaml", "saas.yaml",
+    "secrets-managers.yaml",
+}
+# Provider rules with no revoke URL although the file, or another rule of the same
+# provider, has one: why there is no single page to link.
+NO_REVOKE_PAGE = {
+    "age-secret-key": "age keys have no issuer: rotation is generating a new key pair (age-keygen)",
+    "mattermost-access-token": "self-hosted: the page is on the user's own Mattermost server",
+    "line-notify-token": "LINE Notify was shut down (March 2025); its token pages are gone",
+    "newrelic-browser-api-key": "browser ingest keys are bound to a browser app; no documented revoke page confirmed",
+    "newrelic-mobile-app-token": "mobile app tokens are bound to a mobile app; no documented revoke page confirmed",
+    "posthog-project-api-key": "a write-only project key reset in the project's settings on a region-specific host (us/eu)",
+    "slack-client-session-token": "a browser session credential: ended by signing that session out, no token page",
+    "slack-session-cookie": "a browser session cookie: ended by signing that session out, no token page",
+    "sourcegraph-cody-gateway-key": "derived from a Sourcegraph subscription license key; no user-facing page",
+    "npmrc-basic-auth": "basic auth for whatever registry the .npmrc names (often a private one): no single page",
+}
+
+
+def _provider_rules() -> list[Rule]:
+    return [r for r in RULES if not r.generic and "fallback" not in r.tags]
+
+
+@pytest.mark.parametrize("url, problem", [
+    ("https://app.circleci.com/settings/user/tokens", None),
+    ("https://kagi.com/settings?p=api", None),
+    ("https://www.pushbullet.com/#settings/account", None),
+    ("http://app.circleci.com/settings/user/tokens", "https"),
+    ("https://app.circleci.com/settings/user /tokens", "whitespace"),
+    ("https://{org}.atlassian.net/settings", "public DNS name"),
+    ("https://user:pw@example.org/keys", "credentials"),
+    ("https://dash.example.com/keys", "placeholder"),
+    ("https://console.acme.io:8443/keys", "port"),
+    ("https://console.acme.io/keys/<id>", "template"),
+    ("dashboard.stripe.com/apikeys", "https"),
+])
+def test_revoke_url_check(url: str, problem: str | None) -> None:
+    got = revoke_url_problem(url)
+    if problem is None:
+        assert got is None
+    else:
+        assert got is not None and problem in got
+
+
+def test_every_revoke_url_is_well_formed() -> None:
+    bad = [f"{r.id}: {r.hint['revoke']!r}: {revoke_url_problem(r.hint['revoke'])}"
+           for r in RULES if r.hint.get("revoke") and revoke_url_problem(r.hint["revoke"])]
+    assert not bad, "\n".join(bad)
+
+
+def test_curated_provider_files_carry_revoke_urls() -> None:
+    missing = [f"{Path(r.source).name}: {r.id}" for r in _provider_rules()
+               if Path(r.source).name in REVOKE_REQUIRED_FILES and not r.hint.get("revoke")
+               and r.id not in NO_REVOKE_PAGE]
+    assert not missing, "provider rules without remediation.revoke:\n" + "\n".join(missing)
+
+
+def test_a_provider_with_a_revoke_url_has_one_on_every_rule() -> None:
+    """Where one rule of a provider links its revoke page, the provider's other rules
+    link theirs too (or say in NO_REVOKE_PAGE why there is none)."""
+    by_provider: dict[str, list[Rule]] = defaultdict(list)
+    for r in _provider_rules():
+        by_provider[r.hint.get("provider", "")].append(r)
+    missing = [f"{prov}: {r.id}" for prov, rules in by_provider.items()
+               if any(x.hint.get("revoke") for x in rules)
+               for r in rules if not r.hint.get("revoke") and r.id not in NO_REVOKE_PAGE]
+    assert not missing, "rules of a provider that has a revoke URL elsewhere:\n" + "\n".join(missing)
+
+
+def test_no_revoke_page_list_is_current() -> None:
+    by_id = {r.id: r for r in RULES}
+    stale = [i for i in NO_REVOKE_PAGE if i not in by_id or by_id[i].hint.get("revoke")]
+    assert not stale, f"NO_REVOKE_PAGE names rules that are gone or now have a URL: {stale}"
