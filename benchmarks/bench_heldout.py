@@ -1,9 +1,10 @@
 """Held-out accuracy: leakguard and the peers on a generated, labelled corpus.
 
-    python3 benchmarks/bench_heldout.py [--out DIR] [--seed N] [--tools a,b,...]
-                                        [--markdown] [--json FILE] [--misses FILE]
+    python3 benchmarks/bench_heldout.py [--out DIR] [--seeds 20261203,1,2] [--tools a,b,...]
+                                        [--json FILE] [--misses FILE] [--leakguard-root DIR] [--label TEXT]
 
-Generates the corpus with benchmarks/heldout/generate.py (deterministic for a seed; see
+Generates one corpus per seed (three by default) with benchmarks/heldout/generate.py
+into DIR/corpus/s<seed>/ (deterministic for a seed; see
 benchmarks/heldout/README.md: it was written without looking at leakguard's rules, filters
 or its own corpora), runs every tool over it from inside the corpus directory and scores
 line-level findings against the manifest:
@@ -300,23 +301,38 @@ def git_commit() -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default=None, help="work directory (default: a fresh temporary one)")
-    ap.add_argument("--seed", type=int, default=20261203)
+    ap.add_argument("--seeds", default="20261203,1,2",
+                    help="comma-separated generator seeds; each gives a corpus under corpus/s<seed>/ and all are "
+                         "scanned together (default: %(default)s)")
     ap.add_argument("--tools", default=None, help="comma-separated subset of: leakguard,leakguard-low,gitleaks,"
                     "betterleaks,kingfisher,credsweeper,detect-secrets")
-    ap.add_argument("--markdown", action="store_true", help="print the table as Markdown only")
     ap.add_argument("--json", default=None, help="write all scores here")
     ap.add_argument("--misses", default=None, help="write leakguard's misses and false positives by class here")
     ap.add_argument("--leakguard-root", default=None,
                     help="the leakguard checkout to measure (default: this one), put first on PYTHONPATH")
+    ap.add_argument("--label", default=None, help="describe the measured leakguard (default: its git commit)")
     a = ap.parse_args(argv)
     global LEAKGUARD_ROOT
     if a.leakguard_root:
         LEAKGUARD_ROOT = Path(a.leakguard_root).resolve()
     work = a.out or tempfile.mkdtemp(prefix="leakguard-heldout-")
-    if os.path.exists(os.path.join(work, "corpus")):
-        shutil.rmtree(os.path.join(work, "corpus"))
-    manifest = generate.generate(work, a.seed)
     root = os.path.join(work, "corpus")
+    if os.path.exists(root):
+        shutil.rmtree(root)
+    os.makedirs(root)
+    seeds = [int(x) for x in a.seeds.split(",") if x.strip()]
+    manifest: dict = {"seed": seeds, "files": {}, "labels": []}
+    for seed in seeds:
+        gen = os.path.join(work, f"gen-{seed}")
+        if os.path.exists(gen):
+            shutil.rmtree(gen)
+        m = generate.generate(gen, seed)
+        os.rename(os.path.join(gen, "corpus"), os.path.join(root, f"s{seed}"))
+        shutil.rmtree(gen)
+        manifest["files"].update({f"s{seed}/{p}": v for p, v in m["files"].items()})
+        manifest["labels"] += [{**lab, "file": f"s{seed}/{lab['file']}"} for lab in m["labels"]]
+    with open(os.path.join(work, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=1)
     reports = os.path.join(work, "reports")
     os.makedirs(reports, exist_ok=True)
     specs = tool_specs()
@@ -334,10 +350,10 @@ def main(argv: list[str] | None = None) -> int:
             continue
         walls[name] = wall
         results[name] = score(manifest, flagged_lines(name, report, root))
-    commit = git_commit()
+    commit = a.label or git_commit()
     n_secret = sum(1 for x in manifest["labels"] if x["expected"] == "secret")
     n_files = len(manifest["files"])
-    print(f"held-out corpus: seed {a.seed}, {n_files} files, {n_secret} labelled secrets "
+    print(f"held-out corpus: seeds {a.seeds}, {n_files} files, {n_secret} labelled secrets "
           f"(a {results and next(iter(results.values()))['parts']['a']['secrets']}, "
           f"b {next(iter(results.values()))['parts']['b']['secrets'] if results else '?'}, "
           f"c {next(iter(results.values()))['parts']['c']['secrets'] if results else '?'}); leakguard at {commit}")
@@ -345,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table(results, walls))
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"commit": commit, "seed": a.seed, "walls": walls,
+            json.dump({"commit": commit, "seeds": seeds, "walls": walls,
                        "results": {k: {"parts": v["parts"], "overall": v["overall"]} for k, v in results.items()}}, f, indent=1)
     if a.misses:
         Path(a.misses).write_text(misses_report(manifest, root, results, commit) + "\n")

@@ -662,6 +662,10 @@ def part_b(c: Corpus, r: random.Random) -> None:
 
 
 # ----------------------------------------------------------------------------- (c) credential files
+def b64pem(text: str) -> str:
+    return base64.b64encode((text + "\n").encode()).decode()
+
+
 def part_c(c: Corpus, r: random.Random) -> None:
     def user() -> str:
         return r.choice(["deploy", "ci", "jsmith", "ops", "build", "backup", "svc-etl", "admin", "release"])
@@ -766,9 +770,10 @@ def part_c(c: Corpus, r: random.Random) -> None:
     # kubeconfig
     c.add("c", "home/jsmith/.kube/config", [
         "apiVersion: v1", "kind: Config", "clusters:", "- cluster:",
-        NS(f"    certificate-authority-data: {T.b64bytes(r, 800)}", "ca-certificate"), "    server: https://k8s.acme.io:6443",
-        "  name: prod", "users:", "- name: admin", "  user:", S(f"    client-key-data: {T.b64bytes(r, 1200)}", "kubeconfig-client-key"),
-        NS(f"    client-certificate-data: {T.b64bytes(r, 900)}", "client-certificate"), "- name: ci", "  user:",
+        # the *-data fields hold base64 of the PEM text
+        NS(f"    certificate-authority-data: {b64pem(T.pem(r, 'CERTIFICATE', 800))}", "ca-certificate"), "    server: https://k8s.acme.io:6443",
+        "  name: prod", "users:", "- name: admin", "  user:", S(f"    client-key-data: {b64pem(T.rsa_pem(r))}", "kubeconfig-client-key"),
+        NS(f"    client-certificate-data: {b64pem(T.pem(r, 'CERTIFICATE', 900))}", "client-certificate"), "- name: ci", "  user:",
         S(f"    token: {T.jwt(r, {'iss': 'kubernetes/serviceaccount', 'kubernetes.io/serviceaccount/namespace': 'ci'}, 'RS256')}", "kubeconfig-token"),
         "- name: basic", "  user:", "    username: admin", S(f"    password: {weak_pw(r)[0].replace(' ', '')}", "kubeconfig-password")])
     # FTP / SFTP clients

@@ -173,7 +173,10 @@ PROVIDERS: list[tuple[str, list[tuple[str, Gen, str]]]] = [
     ("aws-temporary", pair(("AWS_ACCESS_KEY_ID", lambda r: "ASIA" + rs(r, B32, 16), N),
                            ("AWS_SECRET_ACCESS_KEY", aws_secret, S),
                            ("AWS_SESSION_TOKEN", lambda r: "FwoGZXIvYXdzE" + rs(r, B64, 300), S))),
-    ("aws-bedrock", one("AWS_BEARER_TOKEN_BEDROCK", lambda r: "ABSK" + b64bytes(r, 99))),
+    # a long-term Bedrock API key is "ABSK" + base64 of its service-specific credential:
+    # "BedrockAPIKey-<id>-at-<account>:<secret>"
+    ("aws-bedrock", one("AWS_BEARER_TOKEN_BEDROCK", lambda r: "ABSK" + base64.b64encode(
+        f"BedrockAPIKey-{rs(r, LO + DIG, 4)}-at-{rs(r, DIG, 12)}:{rs(r, B64, 44)}".encode()).decode())),
     ("github-classic", one("GITHUB_TOKEN", lambda r: crc32_token(r, "ghp_"))),
     ("github-oauth", one("GH_OAUTH_TOKEN", lambda r: crc32_token(r, "gho_"))),
     ("github-app-user", one("GITHUB_USER_TO_SERVER", lambda r: crc32_token(r, "ghu_"))),
@@ -338,7 +341,8 @@ PROVIDERS: list[tuple[str, list[tuple[str, Gen, str]]]] = [
     ("teams-webhook", one("TEAMS_WEBHOOK_URL", lambda r: f"https://contoso{rs(r, LO, 4)}.webhook.office.com/webhookb2/{ruuid(r)}@{ruuid(r)}/IncomingWebhook/{rs(r, HEX, 32)}/{ruuid(r)}")),
     ("readme", one("README_API_KEY", R(HEX, 64, "rdme_xn8s9h"))),
     ("prefect", one("PREFECT_API_KEY", R(ALNUM, 36, "pnu_"))),
-    ("tailscale", one("TS_AUTHKEY", lambda r: f"tskey-auth-k{rs(r, ALNUM, 16)}CNTRL-{rs(r, ALNUM, 33)}")),
+    # key id (k...CNTRL, 12-17 chars) then the secret part
+    ("tailscale", one("TS_AUTHKEY", lambda r: f"tskey-auth-k{rs(r, ALNUM, r.randrange(6, 12))}CNTRL-{rs(r, ALNUM, 32)}")),
     ("ngrok", one("NGROK_AUTHTOKEN", lambda r: f"2{rs(r, ALNUM, 26)}_{rs(r, ALNUM, 21)}")),
     ("1password-sa", one("OP_SERVICE_ACCOUNT_TOKEN", lambda r: "ops_" + b64url_json({"signInAddress": "my.1password.com", "userAuth": {"method": "SRPg-4096", "alg": "PBES2g-HS256", "iterations": 650000, "salt": rs(r, URLSAFE, 22)}, "email": rs(r, LO, 10) + "@1passwordserviceaccounts.com", "srpX": rs(r, HEX, 64), "muk": {"alg": "A256GCM", "ext": True, "k": rs(r, URLSAFE, 43), "key_ops": ["encrypt", "decrypt"], "kty": "oct", "kid": "mp"}, "secretKey": "A3-" + rs(r, UP + DIG, 6) + "-" + rs(r, UP + DIG, 6) + "-" + rs(r, UP + DIG, 5) + "-" + rs(r, UP + DIG, 5) + "-" + rs(r, UP + DIG, 5) + "-" + rs(r, UP + DIG, 5), "deviceUuid": rs(r, LO + DIG, 26)}))),
     ("duo", pair(("DUO_IKEY", R(UP + DIG, 18, "DI"), N), ("DUO_SKEY", R(ALNUM, 40), S))),
