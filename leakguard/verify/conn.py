@@ -39,8 +39,12 @@ SCHEMES: dict[str, tuple[str, int, bool]] = {
     "mysql": ("mysql", 3306, False), "mariadb": ("mysql", 3306, False),
     "redis": ("redis", 6379, False), "rediss": ("redis", 6379, True),
     "http": ("http", 80, False), "https": ("http", 443, True),
+    "amqp": ("amqp", 5672, False), "amqps": ("amqp", 5671, True),
+    "pyamqp": ("amqp", 5672, False), "librabbitmq": ("amqp", 5672, False),
+    "smtp": ("smtp", 25, False), "smtps": ("smtp", 465, True),
+    "ftp": ("ftp", 21, False),
 }
-PROTOCOLS = ("http", "mysql", "postgres", "redis")
+PROTOCOLS = ("amqp", "ftp", "http", "mysql", "postgres", "redis", "smtp")
 
 # `scheme://user:` right before the secret (jdbc:postgresql://... too)
 _PREFIX_RE = regex.compile(r"(?i)(?<![\w+.-])(?:jdbc:)?([a-z][a-z0-9.-]{0,30})((?:\+[a-z0-9_]{1,20})?)://"
@@ -64,6 +68,7 @@ class Target:
     user: str
     password: str
     path: str = "/"  # http: the URL's path (no query); postgres: the database name; else ""
+    variant: str = ""  # the scheme's +suffix, lower case (smtp+tls: STARTTLS required)
 
     @property
     def where(self) -> str:
@@ -83,6 +88,46 @@ def _secret_offsets(f: Finding) -> list[int]:
     return found
 
 
+_GO_USER_RE = regex.compile(r"(?<![\w/:@.%-])([\w.%-]{1,64}):$")
+_GO_HOST_RE = regex.compile(r"@tcp6?\((\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9][A-Za-z0-9_.-]{0,252})(?::(\d{1,5}))?\)")
+_KV_RE = regex.compile(r"(?<![\w.-])([a-z_]{2,32})[ \t]*=[ \t]*('(?:[^'\\\r\n]|\\.){0,256}'|[^\s'\",()]{1,256})")
+
+
+def _go_dsn(f: Finding) -> Target | str:
+    """go-sql-driver's ``user:password@tcp(host:port)/db`` (not percent-encoded)."""
+    for at in _secret_offsets(f):
+        m = _GO_USER_RE.search(f.line_text[max(0, at - 70):at])
+        h = _GO_HOST_RE.match(f.line_text, at + len(f.secret))
+        if m and h:
+            port = int(h.group(2)) if h.group(2) else 3306
+            if not 0 < port < 65536:
+                return "bad port in the DSN"
+            return Target("mysql", "mysql", h.group(1).strip("[]").lower(), port, False, m.group(1), f.secret, "")
+    return "no network host in the DSN"
+
+
+def _conninfo(f: Finding) -> Target | str:
+    """libpq's ``host=... port=... user=... dbname=... password=...``."""
+    kv: dict[str, str] = {}
+    for m in _KV_RE.finditer(f.line_text):
+        v = m.group(2)
+        if v.startswith("'"):
+            v = regex.sub(r"\\(.)", r"\1", v[1:-1])
+        kv.setdefault(m.group(1), v)
+    host = (kv.get("hostaddr") or kv.get("host") or "").split(",")[0]
+    if not host or host.startswith("/") or "@" in host:
+        return "no network host in the connection string"
+    try:
+        port = int((kv.get("port") or "5432").split(",")[0])
+    except ValueError:
+        return "bad port in the connection string"
+    if not 0 < port < 65536:
+        return "bad port in the connection string"
+    db = kv.get("dbname", "")
+    return Target("postgres", "postgres", host.lower(), port, False, kv.get("user", ""), f.secret,
+                  db if _DB_RE.match(db) else "")
+
+
 def target(f: Finding) -> Target | str:
     """The connection the finding's password belongs to, or why there is none.
 
@@ -91,6 +136,10 @@ def target(f: Finding) -> Target | str:
     what the file wrote next to it."""
     if f.decoded:
         return "the connection string is inside encoded text"
+    if f.rule_id == "mysql-go-dsn-password":
+        return _go_dsn(f)
+    if f.rule_id == "postgres-dsn-password":
+        return _conninfo(f)
     text = f.line_text
     why = "no connection URL around the secret"
     for at in _secret_offsets(f):
@@ -105,6 +154,13 @@ def target(f: Finding) -> Target | str:
             why = "no network host in the URL"
             continue
         protocol, default_port, tls = SCHEMES[scheme]
+        variant = m.group(2)[1:].lower()
+        if protocol == "redis" and variant == "sentinel":
+            return "no connection check for redis+sentinel:// URLs"
+        if protocol == "smtp" and variant == "ssl":
+            tls, default_port = True, 465
+        elif protocol == "smtp" and variant in ("tls", "starttls"):
+            default_port = 587
         host = h.group(1).strip("[]").rstrip(".").lower()
         port = int(h.group(2)) if h.group(2) else default_port
         if not 0 < port < 65536:
@@ -117,7 +173,7 @@ def target(f: Finding) -> Target | str:
                 path = "/" + path
             elif not _DB_RE.match(path):
                 path = ""
-        return Target(protocol, scheme, host, port, tls, unquote(m.group(3)), unquote(f.secret), path)
+        return Target(protocol, scheme, host, port, tls, unquote(m.group(3)), unquote(f.secret), path, variant)
     return why
 
 
@@ -181,6 +237,8 @@ def check(t: Target, timeout: float) -> Verification:
     from leakguard.verify.http import VerifyUnavailable
 
     verifier = f"connection:{t.protocol}"
+    if any(ch in t.user or ch in t.password for ch in "\r\n\0"):
+        return Verification("unknown", "control characters in the user name or password", verifier=verifier)
     try:
         addr = resolve(t)
     except Refused as e:

@@ -1,5 +1,5 @@
-"""The login handshakes of ``--verify-connections``: Redis, PostgreSQL, MySQL
-and HTTP basic authentication.
+"""The login handshakes of ``--verify-connections``: PostgreSQL, MySQL, Redis,
+AMQP, SMTP, FTP and HTTP basic authentication.
 
 Small protocol code on purpose (see the commit that added it): the client
 libraries (redis-py, psycopg, PyMySQL) send more than the login (client
@@ -383,6 +383,194 @@ def mysql(t: Target, addr: str, timeout: float) -> Result:
         c.close()
 
 
+# --- SMTP AUTH -------------------------------------------------------------
+
+def _smtp_reply(c: _Conn) -> tuple[int, list[bytes]]:
+    lines: list[bytes] = []
+    while len(lines) < 100:
+        line = c.recv_line()
+        if len(line) < 3 or not line[:3].isdigit() or line[3:4] not in (b" ", b"-", b""):
+            raise ProtocolError("not an SMTP reply")
+        lines.append(line[4:])
+        if line[3:4] != b"-":
+            return int(line[:3]), lines
+    raise ProtocolError("SMTP reply too long")
+
+
+def _ehlo(c: _Conn) -> dict[bytes, list[bytes]]:
+    c.send(b"EHLO leakguard\r\n")
+    code, lines = _smtp_reply(c)
+    if code != 250:
+        raise ProtocolError(f"EHLO refused ({code})")
+    ext: dict[bytes, list[bytes]] = {}
+    for line in lines[1:]:
+        word, *args = line.upper().split()
+        ext[word] = args
+    return ext
+
+
+def smtp(t: Target, addr: str, timeout: float) -> Result:
+    """EHLO, STARTTLS when offered (required for smtp+tls://), then AUTH
+    PLAIN or LOGIN; smtps:// is TLS from the start. Certificates are
+    verified against the host name. 235 is active, 535 inactive; the
+    connection is closed right after (no mail command is ever sent)."""
+    c = _Conn(addr, t.port, timeout)
+    try:
+        if t.tls:
+            c.start_tls(t.host, verify=True)
+        code, _ = _smtp_reply(c)
+        if code != 220:
+            return "unknown", f"the SMTP server is not ready ({code})"
+        ext = _ehlo(c)
+        if not c.tls and b"STARTTLS" in ext:
+            c.send(b"STARTTLS\r\n")
+            if _smtp_reply(c)[0] == 220:
+                c.start_tls(t.host, verify=True)
+                ext = _ehlo(c)
+        if not c.tls and t.variant in ("tls", "starttls"):
+            return "unknown", "the SMTP server offers no STARTTLS, which the URL asks for"
+        mechs = ext.get(b"AUTH", [])
+        user, pw = t.user.encode("utf-8", "surrogateescape"), t.password.encode("utf-8", "surrogateescape")
+        if b"PLAIN" in mechs:
+            c.send(b"AUTH PLAIN " + base64.b64encode(b"\0" + user + b"\0" + pw) + b"\r\n")
+            code, _ = _smtp_reply(c)
+        elif b"LOGIN" in mechs:
+            c.send(b"AUTH LOGIN\r\n")
+            code, _ = _smtp_reply(c)
+            for part in (user, pw):
+                if code != 334:
+                    break
+                c.send(base64.b64encode(part) + b"\r\n")
+                code, _ = _smtp_reply(c)
+        else:
+            return "unknown", "the SMTP server offers no AUTH PLAIN or LOGIN" + ("" if c.tls else " (without TLS)")
+    finally:
+        c.close()
+    if code == 235:
+        return "active", "SMTP AUTH accepted"
+    if code == 535:
+        return "inactive", "SMTP AUTH refused (535)"
+    return "unknown", f"SMTP AUTH answered {code}"
+
+
+# --- FTP USER / PASS ----------------------------------------------------------
+
+def _ftp_reply(c: _Conn) -> int:
+    line = c.recv_line()
+    if len(line) < 3 or not line[:3].isdigit():
+        raise ProtocolError("not an FTP reply")
+    if line[3:4] == b"-":  # multi-line: until the same code followed by a space
+        for _ in range(200):
+            nxt = c.recv_line()
+            if nxt[:3] == line[:3] and nxt[3:4] == b" ":
+                break
+        else:
+            raise ProtocolError("FTP reply too long")
+    return int(line[:3])
+
+
+def ftp(t: Target, addr: str, timeout: float) -> Result:
+    """USER then PASS, in clear as ftp:// clients send them; 230 is active,
+    530 after PASS inactive. Nothing else is sent."""
+    c = _Conn(addr, t.port, timeout)
+    try:
+        if _ftp_reply(c) != 220:
+            return "unknown", "the FTP server is not ready"
+        c.send(b"USER " + (t.user or "anonymous").encode("utf-8", "surrogateescape") + b"\r\n")
+        code = _ftp_reply(c)
+        if code == 230:
+            return "unknown", "the FTP server logged the user in without a password"
+        if code != 331:
+            return "unknown", f"the FTP server refused the user name ({code})"
+        c.send(b"PASS " + t.password.encode("utf-8", "surrogateescape") + b"\r\n")
+        code = _ftp_reply(c)
+    finally:
+        c.close()
+    if code in (230, 202):
+        return "active", "FTP login accepted"
+    if code == 530:
+        return "inactive", "FTP login refused (530)"
+    return "unknown", f"FTP PASS answered {code}"
+
+
+# --- AMQP 0-9-1 (RabbitMQ) -------------------------------------------------------
+
+def _amqp_frame(c: _Conn) -> tuple[int, bytes]:
+    head = c.recv(7)
+    if head[:4] == b"AMQP":  # the server's own protocol header: it speaks another version
+        raise ProtocolError("the AMQP server speaks another protocol version")
+    kind, _, size = struct.unpack("!BHI", head)
+    if size > MAX_MESSAGE:
+        raise ProtocolError("bad AMQP frame size")
+    payload = c.recv(size)
+    if c.recv(1) != b"\xce":
+        raise ProtocolError("bad AMQP frame end")
+    return kind, payload
+
+
+def _amqp_method(c: _Conn) -> tuple[int, int, bytes]:
+    for _ in range(8):
+        kind, payload = _amqp_frame(c)
+        if kind == 8:  # heartbeat
+            continue
+        if kind != 1 or len(payload) < 4:
+            raise ProtocolError("not an AMQP method frame")
+        cls, meth = struct.unpack("!HH", payload[:4])
+        return cls, meth, payload[4:]
+    raise ProtocolError("no AMQP method")
+
+
+def _shortstr(b: bytes) -> bytes:
+    return bytes([len(b)]) + b
+
+
+def _longstr(b: bytes) -> bytes:
+    return struct.pack("!I", len(b)) + b
+
+
+def amqp(t: Target, addr: str, timeout: float) -> Result:
+    """Protocol header, Connection.Start, Connection.StartOk with PLAIN; the
+    next method is Connection.Tune when the login was accepted (active), or
+    Connection.Close 403 ACCESS_REFUSED (inactive). The socket is closed
+    before Tune-Ok: no vhost is opened."""
+    c = _Conn(addr, t.port, timeout)
+    try:
+        if t.tls:
+            c.start_tls(t.host, verify=True)
+        c.send(b"AMQP\x00\x00\x09\x01")
+        cls, meth, args = _amqp_method(c)
+        if (cls, meth) != (10, 10):
+            raise ProtocolError("no AMQP Connection.Start")
+        try:
+            pos = 2
+            (tlen,) = struct.unpack("!I", args[pos:pos + 4])
+            pos += 4 + tlen
+            (mlen,) = struct.unpack("!I", args[pos:pos + 4])
+            mechanisms = args[pos + 4:pos + 4 + mlen].split()
+        except struct.error:
+            raise ProtocolError("truncated AMQP Connection.Start") from None
+        if b"PLAIN" not in mechanisms:
+            return "unknown", "the AMQP server does not offer PLAIN authentication"
+        caps = _shortstr(b"authentication_failure_close") + b"t\x01"
+        props = (_shortstr(b"product") + b"S" + _longstr(b"leakguard-verify")
+                 + _shortstr(b"capabilities") + b"F" + _longstr(caps))
+        user, pw = t.user.encode("utf-8", "surrogateescape"), t.password.encode("utf-8", "surrogateescape")
+        body = (struct.pack("!HH", 10, 11) + _longstr(props) + _shortstr(b"PLAIN")
+                + _longstr(b"\0" + user + b"\0" + pw) + _shortstr(b"en_US"))
+        c.send(struct.pack("!BHI", 1, 0, len(body)) + body + b"\xce")
+        cls, meth, args = _amqp_method(c)
+    finally:
+        c.close()
+    if (cls, meth) == (10, 30):
+        return "active", "AMQP login accepted (Connection.Tune)"
+    if (cls, meth) == (10, 50):
+        code = struct.unpack("!H", args[:2])[0] if len(args) >= 2 else 0
+        if code == 403:
+            return "inactive", "AMQP login refused (403 ACCESS_REFUSED)"
+        return "unknown", f"the AMQP server closed the connection ({_token(str(code), t.password)})"
+    raise ProtocolError("unexpected AMQP method")
+
+
 # --- HTTP(S) basic authentication -----------------------------------------
 
 def http(t: Target, addr: str, timeout: float) -> Result:
@@ -434,5 +622,5 @@ def http(t: Target, addr: str, timeout: float) -> Result:
 
 
 CHECKS: dict[str, Callable[[Target, str, float], Result]] = {
-    "http": http, "mysql": mysql, "postgres": postgres, "redis": redis,
+    "amqp": amqp, "ftp": ftp, "http": http, "mysql": mysql, "postgres": postgres, "redis": redis, "smtp": smtp,
 }

@@ -17,6 +17,7 @@ import hmac
 import os
 import socket
 import socketserver
+import ssl
 import struct
 import threading
 from collections.abc import Callable
@@ -67,6 +68,16 @@ class _Reader:
         return line
 
 
+_local = threading.local()
+
+
+def _wrap(tls: ssl.SSLContext, sock: socket.socket) -> ssl.SSLSocket:
+    """The server side of TLS on a connection; closed with the connection."""
+    wrapped = tls.wrap_socket(sock, server_side=True)
+    _local.wrapped.append(wrapped)
+    return wrapped
+
+
 def _serve(name: str, handle: Callable[[socket.socket, Server], None]) -> Server:
     state = Server(name, 0)
 
@@ -75,10 +86,14 @@ def _serve(name: str, handle: Callable[[socket.socket, Server], None]) -> Server
             with state.lock:
                 state.connections += 1
             self.request.settimeout(10)
+            _local.wrapped = []
             try:
                 handle(self.request, state)
             except (ConnectionError, OSError, struct.error, ValueError, IndexError):
                 pass
+            finally:
+                for w in _local.wrapped:
+                    w.close()
 
     srv = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler, bind_and_activate=False)
     srv.daemon_threads = True
@@ -98,11 +113,14 @@ def _serve(name: str, handle: Callable[[socket.socket, Server], None]) -> Server
 
 # --- Redis -----------------------------------------------------------------
 
-def redis_server(users: dict[str, str], legacy: bool = False) -> Server:
+def redis_server(users: dict[str, str], legacy: bool = False, tls: ssl.SSLContext | None = None) -> Server:
     """AUTH [user] password against ``users`` (``default`` for AUTH password).
-    ``legacy``: answers like Redis 5 (one-argument AUTH only, 'invalid password')."""
+    ``legacy``: answers like Redis 5 (one-argument AUTH only, 'invalid password').
+    ``tls``: TLS from the first byte (rediss)."""
 
     def handle(sock: socket.socket, state: Server) -> None:
+        if tls is not None:
+            sock = _wrap(tls, sock)
         r = _Reader(sock, state)
         while True:
             head = r.line()
@@ -150,16 +168,24 @@ def _pg_read(r: _Reader) -> tuple[bytes, bytes]:
     return kind, r.exact(length - 4)
 
 
-def postgres_server(users: dict[str, str], method: str = "md5", databases: tuple[str, ...] = ()) -> Server:
-    """Refuses TLS, then asks for ``method`` (md5, scram, password, trust).
-    A missing database is reported after a successful login, as PostgreSQL does."""
+def postgres_server(users: dict[str, str], method: str = "md5", databases: tuple[str, ...] = (),
+                    tls: ssl.SSLContext | None = None) -> Server:
+    """Refuses TLS (accepts it with ``tls``), then asks for ``method`` (md5,
+    scram, password, trust). A missing database is reported after a
+    successful login, as PostgreSQL does."""
 
     def handle(sock: socket.socket, state: Server) -> None:
         r = _Reader(sock, state)
         (length,) = struct.unpack("!I", r.exact(4))
         body = r.exact(length - 4)
         if struct.unpack("!I", body[:4])[0] == 80877103:  # SSLRequest
-            sock.sendall(b"N")
+            if tls is not None:
+                sock.sendall(b"S")
+                sock = _wrap(tls, sock)
+                r = _Reader(sock, state)
+                state.record(b"<tls>")
+            else:
+                sock.sendall(b"N")
             (length,) = struct.unpack("!I", r.exact(4))
             body = r.exact(length - 4)
         parts = body[4:].split(b"\0")
@@ -233,9 +259,10 @@ def _my_read(r: _Reader) -> tuple[int, bytes]:
 
 
 def mysql_server(users: dict[str, str], plugin: str = "mysql_native_password", cached: bool = True,
-                 switch_to: str = "") -> Server:
-    """Handshake v10 without TLS. ``caching_sha2_password`` with ``cached``
-    takes the fast path, else asks for full authentication (which needs TLS).
+                 switch_to: str = "", tls: ssl.SSLContext | None = None) -> Server:
+    """Handshake v10, offering TLS only with ``tls``. ``caching_sha2_password``
+    with ``cached`` takes the fast path, else asks for full authentication
+    (the password itself, which a client sends only inside TLS).
     ``switch_to`` sends an AuthSwitchRequest to that plugin first."""
 
     def scramble_ok(plugin_name: str, real: str, nonce: bytes, answer: bytes) -> bool:
@@ -250,13 +277,18 @@ def mysql_server(users: dict[str, str], plugin: str = "mysql_native_password", c
     def handle(sock: socket.socket, state: Server) -> None:
         r = _Reader(sock, state)
         nonce = bytes(b % 94 + 33 for b in os.urandom(20))
-        caps = 0x1 | 0x200 | 0x8000 | 0x80000 | 0x8  # no CLIENT_SSL
+        caps = 0x1 | 0x200 | 0x8000 | 0x80000 | 0x8 | (0x800 if tls is not None else 0)
         hs = (b"\x0a" + b"8.0.36-fake\0" + struct.pack("<I", 7) + nonce[:8] + b"\0"
               + struct.pack("<H", caps & 0xFFFF) + bytes([45]) + struct.pack("<H", 2)
               + struct.pack("<H", caps >> 16) + bytes([21]) + b"\0" * 10 + nonce[8:] + b"\0"
               + plugin.encode() + b"\0")
         sock.sendall(_my(0, hs))
         seq, resp = _my_read(r)
+        if tls is not None and len(resp) == 32 and struct.unpack("<I", resp[:4])[0] & 0x800:  # SSLRequest
+            sock = _wrap(tls, sock)
+            r = _Reader(sock, state)
+            state.record(b"<tls>")
+            seq, resp = _my_read(r)
         pos = 32
         user, _, rest = resp[pos:].partition(b"\0")
         answer = rest[1:1 + rest[0]]
@@ -275,8 +307,13 @@ def mysql_server(users: dict[str, str], plugin: str = "mysql_native_password", c
         if used == "caching_sha2_password" and good and not cached:
             sock.sendall(_my(seq, b"\x01\x04"))  # perform full authentication
             try:
-                _my_read(r)
+                seq, clear = _my_read(r)
             except ConnectionError:
+                return
+            seq += 1
+            good = real is not None and clear == real.encode() + b"\0"
+            if good:
+                sock.sendall(_my(seq, b"\x00\x00\x00\x02\x00\x00\x00"))
                 return
         if not good:
             msg = f"Access denied for user '{user.decode()}'@'localhost' (using password: YES)".encode()
@@ -315,6 +352,36 @@ def garbage_server() -> Server:
 
 # --- HTTP basic auth -----------------------------------------------------------
 
+def tls_context(tmp: str) -> ssl.SSLContext:
+    """A server context with a fresh self-signed certificate for 127.0.0.1
+    (trusted by nobody, which is the point)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    import ipaddress
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+    with open(cert_path, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert_path, key_path)
+    return ctx
+
+
 def http_server(users: dict[str, str], open_paths: tuple[str, ...] = ()) -> Server:
     state = Server("http", 0)
 
@@ -352,3 +419,105 @@ def http_server(users: dict[str, str], open_paths: tuple[str, ...] = ()) -> Serv
 
     state.stop = stop
     return state
+
+
+# --- SMTP ----------------------------------------------------------------------
+
+def smtp_server(users: dict[str, str], mechanisms: str = "PLAIN LOGIN") -> Server:
+    """A submission server without TLS offering AUTH ``mechanisms``."""
+
+    def handle(sock: socket.socket, state: Server) -> None:
+        r = _Reader(sock, state)
+        sock.sendall(b"220 mail.fake.test ESMTP ready\r\n")
+        while True:
+            line = r.line()
+            verb = line.split(b" ", 1)[0].upper()
+            if verb == b"EHLO":
+                ext = [b"250-mail.fake.test", b"250-PIPELINING"]
+                if mechanisms:
+                    ext.append(b"250-AUTH " + mechanisms.encode())
+                sock.sendall(b"\r\n".join(ext) + b"\r\n250 8BITMIME\r\n")
+            elif verb == b"AUTH":
+                parts = line.split(b" ")
+                if parts[1].upper() == b"PLAIN":
+                    _, user, pw = base64.b64decode(parts[2]).split(b"\0")
+                else:
+                    sock.sendall(b"334 VXNlcm5hbWU6\r\n")
+                    user = base64.b64decode(r.line())
+                    sock.sendall(b"334 UGFzc3dvcmQ6\r\n")
+                    pw = base64.b64decode(r.line())
+                if users.get(user.decode()) == pw.decode():
+                    sock.sendall(b"235 2.7.0 Authentication successful\r\n")
+                else:
+                    sock.sendall(b"535 5.7.8 Authentication credentials invalid\r\n")
+            else:
+                state.record(b"<other:" + verb + b">")
+                sock.sendall(b"502 5.5.2 not here\r\n")
+
+    return _serve("smtp", handle)
+
+
+# --- FTP -------------------------------------------------------------------------
+
+def ftp_server(users: dict[str, str]) -> Server:
+    def handle(sock: socket.socket, state: Server) -> None:
+        r = _Reader(sock, state)
+        sock.sendall(b"220-fake FTP\r\n220 ready\r\n")
+        user = ""
+        while True:
+            verb, _, arg = r.line().partition(b" ")
+            if verb == b"USER":
+                user = arg.decode()
+                sock.sendall(b"331 Password required\r\n")
+            elif verb == b"PASS":
+                ok = users.get(user) == arg.decode()
+                sock.sendall(b"230 Logged in\r\n" if ok else b"530 Login incorrect\r\n")
+            else:
+                state.record(b"<other:" + verb + b">")
+                sock.sendall(b"530 Please login\r\n")
+
+    return _serve("ftp", handle)
+
+
+# --- AMQP 0-9-1 ------------------------------------------------------------------
+
+def _amqp_method(cls: int, meth: int, args: bytes) -> bytes:
+    payload = struct.pack("!HH", cls, meth) + args
+    return struct.pack("!BHI", 1, 0, len(payload)) + payload + b"\xce"
+
+
+def amqp_server(users: dict[str, str]) -> Server:
+    """Connection.Start offering PLAIN; Tune on a good login, Close 403 on a bad one."""
+
+    def handle(sock: socket.socket, state: Server) -> None:
+        r = _Reader(sock, state)
+        if r.exact(8) != b"AMQP\x00\x00\x09\x01":
+            sock.sendall(b"AMQP\x00\x00\x09\x01")
+            return
+        props = b""
+        start = (b"\x00\x09" + struct.pack("!I", len(props)) + props
+                 + struct.pack("!I", 14) + b"AMQPLAIN PLAIN" + struct.pack("!I", 5) + b"en_US")
+        sock.sendall(_amqp_method(10, 10, start))
+        kind, _, size = struct.unpack("!BHI", r.exact(7))
+        payload = r.exact(size)
+        assert r.exact(1) == b"\xce" and kind == 1
+        assert struct.unpack("!HH", payload[:4]) == (10, 11)
+        pos = 4
+        (tlen,) = struct.unpack("!I", payload[pos:pos + 4])
+        pos += 4 + tlen
+        mech = payload[pos + 1:pos + 1 + payload[pos]]
+        pos += 1 + payload[pos]
+        (rlen,) = struct.unpack("!I", payload[pos:pos + 4])
+        _, user, pw = payload[pos + 4:pos + 4 + rlen].split(b"\0")
+        assert mech == b"PLAIN"
+        if users.get(user.decode()) == pw.decode():
+            sock.sendall(_amqp_method(10, 30, struct.pack("!HIH", 2047, 131072, 60)))
+        else:
+            text = b"ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN"
+            sock.sendall(_amqp_method(10, 50, struct.pack("!H", 403) + bytes([len(text)]) + text
+                                      + struct.pack("!HH", 0, 0)))
+        extra = sock.recv(100)
+        if extra:
+            state.record(b"<after:" + extra + b">")
+
+    return _serve("amqp", handle)

@@ -140,7 +140,7 @@ def test_http_basic_auth(tmp_path: Path, run_cli: RunCli, loopback: None, starte
     assert "Zx8cVb7nM6qW" not in log and "YXBwOlp4OGNWYjduTTZxVw" not in log  # no credentials to an open URL
 
 
-@pytest.mark.parametrize("scheme", ["postgres", "mysql", "redis", "http"])
+@pytest.mark.parametrize("scheme", ["postgres", "mysql", "redis", "http", "amqp", "smtp", "ftp"])
 def test_timeout_and_garbage_are_unknown(tmp_path: Path, run_cli: RunCli, loopback: None, started: list[S.Server],
                                          scheme: str) -> None:
     silent, garbage = S.silent_server(), S.garbage_server()
@@ -232,9 +232,9 @@ def test_names_resolving_to_refused_addresses(monkeypatch: pytest.MonkeyPatch) -
     assert conn.resolve(conn.Target("redis", "redis", "db.corp.test", 6379, False, "", PW)) == "10.1.2.3"
 
 
-def _finding(line: str, secret: str) -> Finding:
+def _finding(line: str, secret: str, rule: str = "r") -> Finding:
     col = line.index(secret) + 1
-    return Finding("r", "d", "high", (Origin("file", "a"),), Location(1, col, 1, col + len(secret)), secret, "h", "f",
+    return Finding(rule, "d", "high", (Origin("file", "a"),), Location(1, col, 1, col + len(secret)), secret, "h", "f",
                    3.0, line_text=line)
 
 
@@ -252,6 +252,10 @@ def _finding(line: str, secret: str) -> Finding:
     ('asyncpg.connect("postgres://reporter:s3cr3tP4ss!@/analytics?host=/var/run/postgresql")', "s3cr3tP4ss!",
      "no network host in the URL"),
     ("DB_PASSWORD=Qv7rL2xWm9", "Qv7rL2xWm9", "no connection URL around the secret"),
+    ("redis+sentinel://:Hb6xR4nQ9zt@sentinel-0:26379/mymaster", "Hb6xR4nQ9zt",
+     "no connection check for redis+sentinel:// URLs"),
+    ("EMAIL_URL=smtp+tls://notifier%40acme.io:Xc4!mP9vLq2z@smtp.office365.com", "Xc4!mP9vLq2z",
+     ("smtp", "smtp.office365.com", 587, "notifier@acme.io", "Xc4!mP9vLq2z", "", False)),
 ])
 def test_target_read_back_from_the_line(line: str, secret: str, want: object) -> None:
     t = conn.target(_finding(line, secret))
@@ -283,3 +287,92 @@ def test_server_words_echoing_the_password_are_not_quoted(tmp_path: Path, run_cl
                                   "--verify", "--verify-connections")
     assert findings[0]["verification"] == {"status": "unknown", "reason": "Redis answered AUTH with an error (?)"}
     assert pw not in out and pw not in err
+
+
+@pytest.mark.parametrize("mechanisms", ["PLAIN LOGIN", "LOGIN"])
+def test_smtp(tmp_path: Path, run_cli: RunCli, loopback: None, started: list[S.Server], mechanisms: str) -> None:
+    srv = S.smtp_server({"notifier@acme.io": PW}, mechanisms)
+    started.append(srv)
+    text = (f"EMAIL_URL=smtp://notifier%40acme.io:{PW_URL}@127.0.0.1:{srv.port}\n"
+            f"MAILER_DSN=smtp://notifier@acme.io:{WRONG}@127.0.0.1:{srv.port}\n")
+    _, findings, _, err = _scan(run_cli, tmp_path, text, "--verify", "--verify-connections")
+    assert _statuses(findings) == [("active", "SMTP AUTH accepted"), ("inactive", "SMTP AUTH refused (535)")], err
+    assert b"<other:" not in srv.raw  # no MAIL, no QUIT: nothing after AUTH
+
+
+def test_smtp_starttls_required_but_not_offered(tmp_path: Path, run_cli: RunCli, loopback: None,
+                                                started: list[S.Server]) -> None:
+    srv = S.smtp_server({"app": PW})
+    started.append(srv)
+    _, findings, _, _ = _scan(run_cli, tmp_path, f"EMAIL_URL=smtp+tls://app:{PW_URL}@127.0.0.1:{srv.port}\n",
+                              "--verify", "--verify-connections")
+    assert _statuses(findings) == [("unknown", "the SMTP server offers no STARTTLS, which the URL asks for")]
+    assert b"AUTH" not in srv.raw  # the password was not sent
+
+
+def test_ftp(tmp_path: Path, run_cli: RunCli, loopback: None, started: list[S.Server]) -> None:
+    srv = S.ftp_server(USERS)
+    started.append(srv)
+    text = (f"UPLOAD=ftp://app:{PW_URL}@127.0.0.1:{srv.port}/incoming\n"
+            f"MIRROR=ftp://app:{WRONG}@127.0.0.1:{srv.port}/pub\n")
+    _, findings, _, err = _scan(run_cli, tmp_path, text, "--verify", "--verify-connections")
+    assert _statuses(findings) == [("active", "FTP login accepted"), ("inactive", "FTP login refused (530)")], err
+    assert b"<other:" not in srv.raw
+
+
+def test_amqp(tmp_path: Path, run_cli: RunCli, loopback: None, started: list[S.Server]) -> None:
+    srv = S.amqp_server({"orders": PW})
+    started.append(srv)
+    text = (f"CELERY_BROKER_URL=amqp://orders:{PW_URL}@127.0.0.1:{srv.port}/orders\n"
+            f"BROKER=pyamqp://orders:{WRONG}@127.0.0.1:{srv.port}//\n")
+    _, findings, _, err = _scan(run_cli, tmp_path, text, "--verify", "--verify-connections")
+    assert _statuses(findings) == [("active", "AMQP login accepted (Connection.Tune)"),
+                                   ("inactive", "AMQP login refused (403 ACCESS_REFUSED)")], err
+    assert b"<after:" not in srv.raw  # no Tune-Ok, no vhost opened
+
+
+def test_tls(tmp_path: Path, run_cli: RunCli, loopback: None, started: list[S.Server]) -> None:
+    """PostgreSQL and MySQL use TLS when offered without checking the
+    certificate (their clients' defaults), and MySQL's full caching_sha2
+    login sends the password inside it; rediss verifies the certificate, so a
+    self-signed one is not trusted and no AUTH is sent."""
+    ctx = S.tls_context(str(tmp_path))
+    pg = S.postgres_server(USERS, "password", tls=ctx)
+    my = S.mysql_server(USERS, "caching_sha2_password", cached=False, tls=ctx)
+    rd = S.redis_server(USERS, tls=ctx)
+    started += [pg, my, rd]
+    text = (f"A=postgres://app:{PW_URL}@127.0.0.1:{pg.port}/x\n"
+            f"B=mysql://app:{PW_URL}@127.0.0.1:{my.port}/x\n"
+            f"C=rediss://:{PW_URL}@127.0.0.1:{rd.port}/0\n")
+    _, findings, _, err = _scan(run_cli, tmp_path, text, "--verify", "--verify-connections")
+    assert _statuses(findings) == [("active", "PostgreSQL accepted the password"), ("active", "MySQL accepted the password"),
+                                   ("unknown", "the server's TLS certificate is not trusted")], err
+    assert pg.received[0].startswith(b"\x00\x00\x00\x08") and b"<tls>" in pg.raw  # SSLRequest, then TLS
+    assert b"<tls>" in my.raw and PW.encode() + b"\0" in my.raw  # the clear password, read inside TLS
+    assert b"AUTH" not in rd.raw
+
+
+@pytest.mark.parametrize("rule,line,secret,want", [
+    ("postgres-dsn-password", "PGCONN=\"host=10.20.0.4 port=6543 dbname=warehouse user=etl password='Jm8 x\\'Q2!vR' sslmode=require\"",
+     "Jm8 x\\'Q2!vR", ("postgres", "10.20.0.4", 6543, "etl", "Jm8 x\\'Q2!vR", "warehouse")),
+    ("postgres-dsn-password", "host=/var/run/postgresql dbname=app user=app password=Wq7nZ2kLp4v", "Wq7nZ2kLp4v",
+     "no network host in the connection string"),
+    ("mysql-go-dsn-password", 'sql.Open("mysql", "orders:Lq8v%T3xWz9Km@tcp(mysql-01.internal)/orders?parseTime=true")',
+     "Lq8v%T3xWz9Km", ("mysql", "mysql-01.internal", 3306, "orders", "Lq8v%T3xWz9Km", "")),
+    ("mysql-go-dsn-password", 'dsn: "app:Hb6zQ2mVr8T@unix(/tmp/mysql.sock)/reports"', "Hb6zQ2mVr8T",
+     "no network host in the DSN"),
+])
+def test_dsn_forms(rule: str, line: str, secret: str, want: object) -> None:
+    t = conn.target(_finding(line, secret, rule))
+    got = t if isinstance(t, str) else (t.protocol, t.host, t.port, t.user, t.password, t.path)
+    assert got == want
+
+
+def test_dsn_forms_end_to_end(tmp_path: Path, run_cli: RunCli, loopback: None, started: list[S.Server]) -> None:
+    pg, my = S.postgres_server({"etl": PW}, "scram"), S.mysql_server({"orders": PW})
+    started += [pg, my]
+    text = (f'conn = psycopg2.connect("host=127.0.0.1 port={pg.port} dbname=warehouse user=etl password={PW}")\n'
+            f'db, err := sql.Open("mysql", "orders:{PW}@tcp(127.0.0.1:{my.port})/orders?parseTime=true")\n')
+    _, findings, out, err = _scan(run_cli, tmp_path, text, "--verify", "--verify-connections")
+    assert _statuses(findings) == [("active", "PostgreSQL accepted the password"), ("active", "MySQL accepted the password")], err
+    assert PW not in out and PW not in err
