@@ -21,8 +21,9 @@ import ipaddress
 import os
 import socket
 import ssl
+import struct
 from dataclasses import dataclass
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 import regex
 
@@ -43,8 +44,9 @@ SCHEMES: dict[str, tuple[str, int, bool]] = {
     "pyamqp": ("amqp", 5672, False), "librabbitmq": ("amqp", 5672, False),
     "smtp": ("smtp", 25, False), "smtps": ("smtp", 465, True),
     "ftp": ("ftp", 21, False),
+    "mongodb": ("mongodb", 27017, False),
 }
-PROTOCOLS = ("amqp", "ftp", "http", "mysql", "postgres", "redis", "smtp")
+PROTOCOLS = ("amqp", "ftp", "http", "mongodb", "mysql", "postgres", "redis", "smtp")
 
 # `scheme://user:` right before the secret (jdbc:postgresql://... too)
 _PREFIX_RE = regex.compile(r"(?i)(?<![\w+.-])(?:jdbc:)?([a-z][a-z0-9.-]{0,30})((?:\+[a-z0-9_]{1,20})?)://"
@@ -54,6 +56,8 @@ _HOST_RE = regex.compile(r"@(\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9](?:[A-Za-z0-9_.-
                          r"(?=$|[/?#,;\s\"'`<>)\]}])")
 _PATH_RE = regex.compile(r"/([^\s?#\"'`<>\\]{0,256})")
 _DB_RE = regex.compile(r"^[^/\x00]{1,63}$")
+_MONGO_REST_RE = regex.compile(r"(?:,[^,/?#\s\"'`<>\\]{1,260}){0,50}(?:/([^\s?#\"'`<>\\]{0,64}))?"
+                               r"(?:\?([^\s#\"'`<>\\]{0,1024}))?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +161,8 @@ def target(f: Finding) -> Target | str:
         variant = m.group(2)[1:].lower()
         if protocol == "redis" and variant == "sentinel":
             return "no connection check for redis+sentinel:// URLs"
+        if protocol == "mongodb" and variant == "srv":
+            return "mongodb+srv:// names its servers in DNS SRV records, which are not looked up"
         if protocol == "smtp" and variant == "ssl":
             tls, default_port = True, 465
         elif protocol == "smtp" and variant in ("tls", "starttls"):
@@ -173,6 +179,14 @@ def target(f: Finding) -> Target | str:
                 path = "/" + path
             elif not _DB_RE.match(path):
                 path = ""
+        if protocol == "mongodb":  # other hosts of a replica set, the database, the options
+            rest = _MONGO_REST_RE.match(text, h.end())
+            query = parse_qs(rest.group(2) or "") if rest else {}
+            db = unquote(rest.group(1) or "") if rest else ""
+            path = (query.get("authSource") or [db])[0] or "admin"
+            if not _DB_RE.match(path):
+                return "bad authSource in the URL"
+            tls = any(v[:1] == ["true"] for k, v in query.items() if k.lower() in ("tls", "ssl"))
         return Target(protocol, scheme, host, port, tls, unquote(m.group(3)), unquote(f.secret), path, variant)
     return why
 
@@ -253,9 +267,12 @@ def check(t: Target, timeout: float) -> Verification:
         return Verification("unknown", f"unexpected answer ({e})", verifier=verifier)
     except ssl.SSLCertVerificationError:
         return Verification("unknown", "the server's TLS certificate is not trusted", verifier=verifier)
+    except (ValueError, IndexError, struct.error):  # a parser met an answer it did not foresee
+        return Verification("unknown", "unexpected answer (unreadable)", verifier=verifier)
     except OSError as e:
         raise VerifyUnavailable(f"network error ({type(e).__name__})") from None
-    return Verification(status, reason, verifier=verifier)
+    # which server said yes (from the file, never the user name: in some URLs that is the token)
+    return Verification(status, reason, (("server", t.where),) if status == "active" else (), verifier)
 
 
 def warning(targets: list[Target], credentials: int) -> str:

@@ -1,5 +1,5 @@
 """The login handshakes of ``--verify-connections``: PostgreSQL, MySQL, Redis,
-AMQP, SMTP, FTP and HTTP basic authentication.
+MongoDB, AMQP, SMTP, FTP and HTTP basic authentication.
 
 Small protocol code on purpose (see the commit that added it): the client
 libraries (redis-py, psycopg, PyMySQL) send more than the login (client
@@ -164,33 +164,41 @@ def _pg_error_code(payload: bytes) -> str:
     return ""
 
 
-def _scram_client(password: str) -> tuple[bytes, Callable[[bytes], bytes], Callable[[bytes], bool]]:
-    """SCRAM-SHA-256 (RFC 5802/7677) without channel binding: the client-first
-    message, a function of the server-first giving the client-final, and a
-    check of the server-final signature."""
+def _scram_client(password: str, digest: str = "sha256",
+                  user: str = "") -> tuple[bytes, Callable[[bytes], bytes], Callable[[bytes], bool]]:
+    """SCRAM-SHA-256 or -SHA-1 (RFC 5802/7677) without channel binding: the
+    client-first message, a function of the server-first giving the
+    client-final, and a check of the server-final signature."""
     nonce = base64.b64encode(secrets.token_bytes(18)).decode()
-    first_bare = f"n=,r={nonce}"
+    name = user.replace("=", "=3D").replace(",", "=2C")
+    first_bare = f"n={name},r={nonce}"
     state: dict[str, bytes] = {}
 
     def final(server_first: bytes) -> bytes:
-        parts = dict(p.split("=", 1) for p in server_first.decode("ascii").split(",") if "=" in p)
-        r, salt, iters = parts.get("r", ""), base64.b64decode(parts.get("s", "")), int(parts.get("i", "0"))
+        try:
+            parts = dict(p.split("=", 1) for p in server_first.decode("ascii").split(",") if "=" in p)
+            r, salt, iters = parts.get("r", ""), base64.b64decode(parts.get("s", "")), int(parts.get("i", "0"))
+        except ValueError:  # not ASCII, bad base64, no number
+            raise ProtocolError("bad SCRAM challenge") from None
         if not r.startswith(nonce) or not salt or not 0 < iters <= MAX_SCRAM_ITERATIONS:
             raise ProtocolError("bad SCRAM challenge")
-        salted = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8", "surrogateescape"), salt, iters)
-        client_key = hmac.digest(salted, b"Client Key", "sha256")
+        salted = hashlib.pbkdf2_hmac(digest, password.encode("utf-8", "surrogateescape"), salt, iters)
+        client_key = hmac.digest(salted, b"Client Key", digest)
         without_proof = f"c=biws,r={r}"
         auth_message = f"{first_bare},{server_first.decode('ascii')},{without_proof}".encode()
-        signature = hmac.digest(hashlib.sha256(client_key).digest(), auth_message, "sha256")
+        signature = hmac.digest(hashlib.new(digest, client_key).digest(), auth_message, digest)
         proof = bytes(a ^ b for a, b in zip(client_key, signature))
-        server_key = hmac.digest(salted, b"Server Key", "sha256")
-        state["server_signature"] = hmac.digest(server_key, auth_message, "sha256")
+        server_key = hmac.digest(salted, b"Server Key", digest)
+        state["server_signature"] = hmac.digest(server_key, auth_message, digest)
         return f"{without_proof},p={base64.b64encode(proof).decode()}".encode()
 
     def verify(server_final: bytes) -> bool:
-        v = server_final.decode("ascii", "replace")
-        return v.startswith("v=") and hmac.compare_digest(base64.b64decode(v[2:] + "=="[: (-len(v[2:])) % 4]),
-                                                          state.get("server_signature", b""))
+        v = server_final.decode("ascii", "replace").split(",")[0]
+        try:
+            sig = base64.b64decode(v[2:] + "=" * (-len(v[2:]) % 4))
+        except ValueError:
+            return False
+        return v.startswith("v=") and hmac.compare_digest(sig, state.get("server_signature", b""))
 
     return f"n,,{first_bare}".encode(), final, verify
 
@@ -404,8 +412,9 @@ def _ehlo(c: _Conn) -> dict[bytes, list[bytes]]:
         raise ProtocolError(f"EHLO refused ({code})")
     ext: dict[bytes, list[bytes]] = {}
     for line in lines[1:]:
-        word, *args = line.upper().split()
-        ext[word] = args
+        words = line.upper().split()
+        if words:
+            ext[words[0]] = words[1:]
     return ext
 
 
@@ -571,6 +580,136 @@ def amqp(t: Target, addr: str, timeout: float) -> Result:
     raise ProtocolError("unexpected AMQP method")
 
 
+# --- MongoDB: SCRAM over OP_MSG ------------------------------------------------
+
+def _bson(doc: dict[str, object]) -> bytes:
+    out = b""
+    for k, v in doc.items():
+        key = k.encode() + b"\0"
+        if isinstance(v, bool):
+            out += b"\x08" + key + (b"\x01" if v else b"\x00")
+        elif isinstance(v, int):
+            out += b"\x10" + key + struct.pack("<i", v)
+        elif isinstance(v, str):
+            raw = v.encode("utf-8", "surrogateescape")
+            out += b"\x02" + key + struct.pack("<i", len(raw) + 1) + raw + b"\0"
+        elif isinstance(v, bytes):
+            out += b"\x05" + key + struct.pack("<i", len(v)) + b"\x00" + v
+        elif isinstance(v, dict):
+            out += b"\x03" + key + _bson(v)
+        else:
+            raise TypeError(type(v).__name__)
+    return struct.pack("<i", len(out) + 5) + out + b"\0"
+
+
+_FIXED = {0x01: 8, 0x07: 12, 0x08: 1, 0x09: 8, 0x0A: 0, 0x10: 4, 0x11: 8, 0x12: 8, 0x13: 16, 0x7F: 0, 0xFF: 0}
+
+
+def _unbson(data: bytes) -> dict[str, object]:
+    """The top level of a BSON document: numbers, strings, booleans and
+    binaries are read; nested documents and anything else are skipped."""
+    try:
+        (size,) = struct.unpack("<i", data[:4])
+        if size != len(data) or data[-1:] != b"\0":
+            raise ProtocolError("bad BSON document")
+        out: dict[str, object] = {}
+        pos = 4
+        while pos < size - 1:
+            kind = data[pos]
+            end = data.index(b"\0", pos + 1)
+            key = data[pos + 1:end].decode("utf-8", "replace")
+            pos = end + 1
+            if kind == 0x01:
+                out[key] = struct.unpack("<d", data[pos:pos + 8])[0]
+            elif kind == 0x10:
+                out[key] = struct.unpack("<i", data[pos:pos + 4])[0]
+            elif kind == 0x12:
+                out[key] = struct.unpack("<q", data[pos:pos + 8])[0]
+            elif kind == 0x08:
+                out[key] = data[pos] == 1
+            if kind in _FIXED:
+                pos += _FIXED[kind]
+            elif kind in (0x02, 0x0D, 0x0E):  # string, code, symbol
+                (n,) = struct.unpack("<i", data[pos:pos + 4])
+                if n < 1:
+                    raise ProtocolError("bad BSON string")
+                if kind == 0x02:
+                    out[key] = data[pos + 4:pos + 3 + n].decode("utf-8", "replace")
+                pos += 4 + n
+            elif kind in (0x03, 0x04, 0x0F):  # document, array, code with scope
+                (n,) = struct.unpack("<i", data[pos:pos + 4])
+                if n < 5:
+                    raise ProtocolError("bad BSON document")
+                pos += n
+            elif kind == 0x05:
+                (n,) = struct.unpack("<i", data[pos:pos + 4])
+                if n < 0:
+                    raise ProtocolError("bad BSON binary")
+                out[key] = data[pos + 5:pos + 5 + n]
+                pos += 5 + n
+            else:
+                raise ProtocolError("unknown BSON type")
+            if pos > size - 1:
+                raise ProtocolError("bad BSON document")
+        return out
+    except (struct.error, ValueError, IndexError):
+        raise ProtocolError("bad BSON document") from None
+
+
+def _mongo_command(c: _Conn, doc: dict[str, object], request_id: int) -> dict[str, object]:
+    body = struct.pack("<I", 0) + b"\x00" + _bson(doc)  # OP_MSG: no flags, one body section
+    c.send(struct.pack("<iiii", 16 + len(body), request_id, 0, 2013) + body)
+    length, _, _, opcode = struct.unpack("<iiii", c.recv(16))
+    if opcode != 2013 or not 21 <= length <= MAX_MESSAGE:
+        raise ProtocolError("not a MongoDB OP_MSG reply")
+    reply = c.recv(length - 16)
+    if reply[4:5] != b"\x00":
+        raise ProtocolError("unexpected OP_MSG section")
+    return _unbson(reply[5:])
+
+
+def mongodb(t: Target, addr: str, timeout: float) -> Result:
+    """saslStart / saslContinue with SCRAM-SHA-256 (SCRAM-SHA-1 when the
+    user has no SHA-256 credentials), against the URL's authSource (else its
+    database, else admin). A finished conversation with a correct server
+    signature is active, error 18 (AuthenticationFailed) inactive. TLS
+    (tls=true / ssl=true in the URL) verifies the certificate."""
+    c = _Conn(addr, t.port, timeout)
+    try:
+        if t.tls:
+            c.start_tls(t.host, verify=True)
+        source = t.path or "admin"
+        for n, (mech, digest) in enumerate((("SCRAM-SHA-256", "sha256"), ("SCRAM-SHA-1", "sha1"))):
+            pw = t.password if digest == "sha256" else hashlib.md5(f"{t.user}:mongo:{t.password}".encode(
+                "utf-8", "surrogateescape")).hexdigest()
+            first, final, verify = _scram_client(pw, digest, t.user)
+            reply = _mongo_command(c, {"saslStart": 1, "mechanism": mech, "payload": first, "autoAuthorize": 1,
+                                       "options": {"skipEmptyExchange": True}, "$db": source}, 2 * n + 1)
+            if reply.get("ok") != 1 and reply.get("code") == 334 and digest == "sha256":
+                continue  # MechanismUnavailable: a user with SCRAM-SHA-1 credentials only
+            if reply.get("ok") != 1:
+                break
+            payload, conv = reply.get("payload"), reply.get("conversationId")
+            if not isinstance(payload, bytes) or not isinstance(conv, int):
+                raise ProtocolError("bad saslStart reply")
+            reply = _mongo_command(c, {"saslContinue": 1, "conversationId": conv, "payload": final(payload),
+                                       "$db": source}, 2 * n + 2)
+            if reply.get("ok") != 1:
+                break
+            payload = reply.get("payload")
+            if not isinstance(payload, bytes) or not verify(payload):
+                return "unknown", "the MongoDB server's SCRAM signature is wrong"
+            if reply.get("done") is not True:
+                return "unknown", "the MongoDB SCRAM conversation did not finish"
+            return "active", f"MongoDB accepted the password ({mech})"
+    finally:
+        c.close()
+    code = reply.get("code")
+    if code == 18:
+        return "inactive", "MongoDB refused the password (AuthenticationFailed)"
+    return "unknown", f"MongoDB error {_token(str(code), t.password) if isinstance(code, int) else 'without a code'}"
+
+
 # --- HTTP(S) basic authentication -----------------------------------------
 
 def http(t: Target, addr: str, timeout: float) -> Result:
@@ -622,5 +761,6 @@ def http(t: Target, addr: str, timeout: float) -> Result:
 
 
 CHECKS: dict[str, Callable[[Target, str, float], Result]] = {
-    "amqp": amqp, "ftp": ftp, "http": http, "mysql": mysql, "postgres": postgres, "redis": redis, "smtp": smtp,
+    "amqp": amqp, "ftp": ftp, "http": http, "mongodb": mongodb, "mysql": mysql, "postgres": postgres, "redis": redis,
+    "smtp": smtp,
 }

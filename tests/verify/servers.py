@@ -521,3 +521,117 @@ def amqp_server(users: dict[str, str]) -> Server:
             state.record(b"<after:" + extra + b">")
 
     return _serve("amqp", handle)
+
+
+# --- MongoDB -----------------------------------------------------------------------
+
+def _bson_read(data: bytes) -> dict[str, object]:
+    """Just the BSON a SCRAM conversation uses: int32, double, string, binary, bool, document."""
+    out: dict[str, object] = {}
+    pos = 4
+    while data[pos] != 0:
+        kind = data[pos]
+        end = data.index(b"\0", pos + 1)
+        key = data[pos + 1:end].decode()
+        pos = end + 1
+        if kind == 0x10:
+            out[key] = struct.unpack("<i", data[pos:pos + 4])[0]
+            pos += 4
+        elif kind == 0x01:
+            out[key] = struct.unpack("<d", data[pos:pos + 8])[0]
+            pos += 8
+        elif kind == 0x02:
+            n = struct.unpack("<i", data[pos:pos + 4])[0]
+            out[key] = data[pos + 4:pos + 3 + n].decode()
+            pos += 4 + n
+        elif kind == 0x05:
+            n = struct.unpack("<i", data[pos:pos + 4])[0]
+            out[key] = data[pos + 5:pos + 5 + n]
+            pos += 5 + n
+        elif kind == 0x08:
+            out[key] = data[pos] == 1
+            pos += 1
+        elif kind == 0x03:
+            n = struct.unpack("<i", data[pos:pos + 4])[0]
+            out[key] = _bson_read(data[pos:pos + n])
+            pos += n
+        else:
+            raise ValueError(f"type {kind}")
+    return out
+
+
+def _bson_write(doc: dict[str, object]) -> bytes:
+    out = b""
+    for k, v in doc.items():
+        key = k.encode() + b"\0"
+        if isinstance(v, bool):
+            out += b"\x08" + key + bytes([v])
+        elif isinstance(v, int):
+            out += b"\x10" + key + struct.pack("<i", v)
+        elif isinstance(v, float):
+            out += b"\x01" + key + struct.pack("<d", v)
+        elif isinstance(v, str):
+            out += b"\x02" + key + struct.pack("<i", len(v.encode()) + 1) + v.encode() + b"\0"
+        elif isinstance(v, bytes):
+            out += b"\x05" + key + struct.pack("<i", len(v)) + b"\x00" + v
+    return struct.pack("<i", len(out) + 5) + out + b"\0"
+
+
+def mongodb_server(users: dict[tuple[str, str], tuple[str, str]]) -> Server:
+    """``users``: (auth database, user) -> (password, 'SCRAM-SHA-256' or 'SCRAM-SHA-1')."""
+
+    def handle(sock: socket.socket, state: Server) -> None:
+        r = _Reader(sock, state)
+        conv: dict[str, object] = {}
+        while True:
+            length, rid, _, opcode = struct.unpack("<iiii", r.exact(16))
+            body = r.exact(length - 16)
+            assert opcode == 2013 and body[4] == 0
+            cmd = _bson_read(body[5:])
+            state.record(b"<cmd:" + next(iter(cmd)).encode() + b">")
+
+            def reply(doc: dict[str, object]) -> None:
+                payload = struct.pack("<I", 0) + b"\x00" + _bson_write(doc)
+                sock.sendall(struct.pack("<iiii", 16 + len(payload), rid + 1000, rid, 2013) + payload)
+
+            fail = {"ok": 0.0, "errmsg": "Authentication failed.", "code": 18, "codeName": "AuthenticationFailed"}
+            if "saslStart" in cmd:
+                mech = str(cmd["mechanism"])
+                first = bytes(cmd["payload"]).decode()  # type: ignore[arg-type]
+                bare = first.split(",", 2)[2]
+                attrs = dict(p.split("=", 1) for p in bare.split(","))
+                user = attrs["n"].replace("=2C", ",").replace("=3D", "=")
+                entry = users.get((str(cmd["$db"]), user))
+                if entry is not None and entry[1] != mech:
+                    reply({"ok": 0.0, "errmsg": "Unable to use " + mech, "code": 334,
+                           "codeName": "MechanismUnavailable"})
+                    continue
+                digest = "sha256" if mech == "SCRAM-SHA-256" else "sha1"
+                real = (entry or ("\0never", ""))[0]
+                if digest == "sha1":
+                    real = hashlib.md5(f"{user}:mongo:{real}".encode()).hexdigest()
+                salt, iters = os.urandom(16), 15000 if digest == "sha256" else 10000
+                nonce = attrs["r"] + base64.b64encode(os.urandom(18)).decode()
+                server_first = f"r={nonce},s={base64.b64encode(salt).decode()},i={iters}"
+                conv.update(bare=bare, server_first=server_first, digest=digest, nonce=nonce,
+                            salted=hashlib.pbkdf2_hmac(digest, real.encode(), salt, iters), known=entry is not None)
+                reply({"conversationId": 1, "done": False, "payload": server_first.encode(), "ok": 1.0})
+            elif "saslContinue" in cmd:
+                final = bytes(cmd["payload"]).decode()  # type: ignore[arg-type]
+                without_proof, _, proof = final.rpartition(",p=")
+                digest, salted = str(conv["digest"]), bytes(conv["salted"])  # type: ignore[arg-type]
+                client_key = hmac.new(salted, b"Client Key", digest).digest()
+                stored = hashlib.new(digest, client_key).digest()
+                auth_message = f"{conv['bare']},{conv['server_first']},{without_proof}".encode()
+                sig = hmac.new(stored, auth_message, digest).digest()
+                recovered = bytes(a ^ b for a, b in zip(base64.b64decode(proof), sig))
+                if conv["known"] and hashlib.new(digest, recovered).digest() == stored:
+                    server_key = hmac.new(salted, b"Server Key", digest).digest()
+                    v = base64.b64encode(hmac.new(server_key, auth_message, digest).digest())
+                    reply({"conversationId": 1, "done": True, "payload": b"v=" + v, "ok": 1.0})
+                else:
+                    reply(fail)
+            else:
+                reply({"ok": 0.0, "errmsg": "command requires authentication", "code": 13})
+
+    return _serve("mongodb", handle)

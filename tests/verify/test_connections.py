@@ -140,7 +140,7 @@ def test_http_basic_auth(tmp_path: Path, run_cli: RunCli, loopback: None, starte
     assert "Zx8cVb7nM6qW" not in log and "YXBwOlp4OGNWYjduTTZxVw" not in log  # no credentials to an open URL
 
 
-@pytest.mark.parametrize("scheme", ["postgres", "mysql", "redis", "http", "amqp", "smtp", "ftp"])
+@pytest.mark.parametrize("scheme", ["postgres", "mysql", "redis", "http", "amqp", "smtp", "ftp", "mongodb"])
 def test_timeout_and_garbage_are_unknown(tmp_path: Path, run_cli: RunCli, loopback: None, started: list[S.Server],
                                          scheme: str) -> None:
     silent, garbage = S.silent_server(), S.garbage_server()
@@ -187,6 +187,7 @@ def test_warning_once_dedup_and_cache(tmp_path: Path, run_cli: RunCli, loopback:
     lines += [f"CACHE{i}=redis://:{PW_URL}@127.0.0.1:{rd.port}/0\n" for i in range(4)]
     code, findings, out, err = _scan(run_cli, tmp_path, "".join(lines), "--verify", "--verify-connections")
     assert len(findings) == 10 and {f["verification"]["status"] for f in findings} == {"active"}
+    assert findings[0]["verification"]["identity"] == {"server": f"127.0.0.1:{pg.port}"}
     assert pg.connections == 1 and rd.connections == 1  # one login per distinct credential and host
     assert err.count("--verify-connections") == 1
     assert "logging in to 2 host(s)" in err and f"127.0.0.1:{pg.port}" in err and f"127.0.0.1:{rd.port}" in err
@@ -248,7 +249,9 @@ def _finding(line: str, secret: str, rule: str = "r") -> Finding:
     ("ES=https://user%40corp:Zx8cVb7nM6@es.corp.test:9243/_cat?v", "Zx8cVb7nM6",
      ("http", "es.corp.test", 9243, "user@corp", "Zx8cVb7nM6", "/_cat", True)),
     ("mongo: mongodb+srv://u:Rk3vX9pQ2mWz@cluster0.a1b2c.mongodb.net/x", "Rk3vX9pQ2mWz",
-     "no connection check for mongodb:// URLs"),
+     "mongodb+srv:// names its servers in DNS SRV records, which are not looked up"),
+    ("MONGO=mongodb://admin:Lp7%40Qz4!nV@mongo-0.mongo:27018,mongo-1.mongo:27017/app?replicaSet=rs0&tls=true", "Lp7%40Qz4!nV",
+     ("mongodb", "mongo-0.mongo", 27018, "admin", "Lp7@Qz4!nV", "app", True)),
     ('asyncpg.connect("postgres://reporter:s3cr3tP4ss!@/analytics?host=/var/run/postgresql")', "s3cr3tP4ss!",
      "no network host in the URL"),
     ("DB_PASSWORD=Qv7rL2xWm9", "Qv7rL2xWm9", "no connection URL around the secret"),
@@ -376,3 +379,47 @@ def test_dsn_forms_end_to_end(tmp_path: Path, run_cli: RunCli, loopback: None, s
     _, findings, out, err = _scan(run_cli, tmp_path, text, "--verify", "--verify-connections")
     assert _statuses(findings) == [("active", "PostgreSQL accepted the password"), ("active", "MySQL accepted the password")], err
     assert PW not in out and PW not in err
+
+
+def test_mongodb(tmp_path: Path, run_cli: RunCli, loopback: None, started: list[S.Server]) -> None:
+    srv = S.mongodb_server({("admin", "orders-svc"): (PW, "SCRAM-SHA-256"), ("orders", "legacy"): (PW, "SCRAM-SHA-1")})
+    started.append(srv)
+    text = (f"MONGO_URI=mongodb://orders-svc:{PW_URL}@127.0.0.1:{srv.port}/orders?authSource=admin&retryWrites=true\n"
+            f"LEGACY=mongodb://legacy:{PW_URL}@127.0.0.1:{srv.port},127.0.0.1:1/orders?replicaSet=rs0\n"
+            f"WRONG=mongodb://orders-svc:{WRONG}@127.0.0.1:{srv.port}/\n")
+    _, findings, out, err = _scan(run_cli, tmp_path, text, "--verify", "--verify-connections")
+    assert _statuses(findings) == [("active", "MongoDB accepted the password (SCRAM-SHA-256)"),
+                                   ("active", "MongoDB accepted the password (SCRAM-SHA-1)"),
+                                   ("inactive", "MongoDB refused the password (AuthenticationFailed)")], err
+    # the SCRAM conversation and nothing else: no hello, no find, no listDatabases
+    commands = {c.split(b">")[0] for c in srv.raw.split(b"<cmd:")[1:]}
+    assert commands == {b"saslStart", b"saslContinue"}
+    assert PW.encode() not in srv.raw and PW not in out
+
+
+def test_bson_reader_fails_only_with_protocol_error() -> None:
+    """A hostile MongoDB answer can only be 'unexpected', never a crash."""
+    from hypothesis import given, settings, strategies as st
+
+    from leakguard.verify import wire
+
+    doc = wire._bson({"ok": 1, "payload": b"r=abc", "done": True, "errmsg": "x", "nested": {"a": 1}})
+    assert wire._unbson(doc) == {"ok": 1, "payload": b"r=abc", "done": True, "errmsg": "x"}
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.binary(max_size=64), st.integers(0, 40))
+    def check(noise: bytes, cut: int) -> None:
+        for data in (noise, doc[:cut] + noise, doc[:4] + noise[4:], struct_len(noise)):
+            try:
+                wire._unbson(data)
+            except wire.ProtocolError:
+                pass
+
+    def struct_len(b: bytes) -> bytes:
+        return (len(b) + 5).to_bytes(4, "little") + b + b"\0"
+
+    check()
+    # a nested document claiming a negative size must not send the reader backwards (forever)
+    loop = b"\x03a\x00" + (-7).to_bytes(4, "little", signed=True)
+    with pytest.raises(wire.ProtocolError):
+        wire._unbson((len(loop) + 5).to_bytes(4, "little") + loop + b"\0")
