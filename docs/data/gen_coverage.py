@@ -229,7 +229,8 @@ def split_types(types_file: Path | None, rows: dict[str, dict[str, Any]], ours: 
                 have = set(rows.get(key, {}).get(p) or [])
                 for i in ids:
                     if i not in have:
-                        raise ValueError(f"{types_file.name}: {key}: {p} id {i!r} is not in the provider's row")
+                        raise ValueError(f"{types_file.name}: {key}: {p} id {i!r} is not in the provider's row of"
+                                         f" peer-coverage.yaml (moved or renamed? fix {types_file.name})")
                 peers[p] = ids
                 used_peer[p].update(ids)
             used_rules.update(tids)
