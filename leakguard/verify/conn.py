@@ -22,6 +22,7 @@ import os
 import socket
 import ssl
 import struct
+import threading
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote
 
@@ -224,17 +225,39 @@ class Refused(Exception):
     """The target's address is one leakguard never connects to."""
 
 
-def resolve(t: Target) -> str:
-    """One address of the target's host, checked. Raises Refused, or OSError
-    when the name does not resolve."""
+def _lookup(host: str, port: int, timeout: float) -> list[str]:
+    """getaddrinfo, given up after ``timeout`` (the system resolver has no
+    deadline of its own; the lookup thread is left to finish in the background)."""
+    out: list[list[str]] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            out.append([str(i[4][0]) for i in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)])
+        except (OSError, UnicodeError) as e:
+            errors.append(e)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise TimeoutError
+    if errors or not out:
+        raise OSError("no address")
+    return list(dict.fromkeys(out[0]))
+
+
+def resolve(t: Target, timeout: float = 10.0) -> str:
+    """One address of the target's host, checked. Raises Refused, OSError
+    when the name does not resolve, TimeoutError when the lookup takes longer
+    than ``timeout``."""
     try:
         ip = ipaddress.ip_address(t.host)
         addrs: list[str] = [str(ip)]
     except ValueError:
         if t.host == "localhost" and not _allow_loopback():
             raise Refused("loopback address (it names the scanning machine)") from None
-        infos = socket.getaddrinfo(t.host, t.port, type=socket.SOCK_STREAM)
-        addrs = list(dict.fromkeys(str(i[4][0]) for i in infos))
+        addrs = _lookup(t.host, t.port, timeout)
     for a in addrs:  # one bad address in the answer refuses the host: a DNS answer mixing
         why = refused(ipaddress.ip_address(a.split("%", 1)[0]))  # in a metadata address is not trusted
         if why:
@@ -254,9 +277,11 @@ def check(t: Target, timeout: float) -> Verification:
     if any(ch in t.user or ch in t.password for ch in "\r\n\0"):
         return Verification("unknown", "control characters in the user name or password", verifier=verifier)
     try:
-        addr = resolve(t)
+        addr = resolve(t, timeout)
     except Refused as e:
         return Verification("unknown", f"not contacted: {t.host} is a {e}", verifier=verifier)
+    except TimeoutError:
+        return Verification("unknown", f"timeout looking up {t.host}", verifier=verifier)
     except (OSError, UnicodeError):
         return Verification("unknown", f"{t.host} does not resolve", verifier=verifier)
     try:

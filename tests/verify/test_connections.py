@@ -233,6 +233,24 @@ def test_names_resolving_to_refused_addresses(monkeypatch: pytest.MonkeyPatch) -
     assert conn.resolve(conn.Target("redis", "redis", "db.corp.test", 6379, False, "", PW)) == "10.1.2.3"
 
 
+def test_a_slow_lookup_is_a_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    release = threading.Event()
+
+    def hang(host: str, port: int, **_: object) -> list[object]:
+        release.wait(5)
+        return []
+
+    monkeypatch.setattr(conn.socket, "getaddrinfo", hang)
+    t = conn.Target("redis", "redis", "slow.dns.test", 6379, False, "", PW)
+    try:
+        v = conn.check(t, 0.3)
+    finally:
+        release.set()
+    assert (v.status, v.reason) == ("unknown", "timeout looking up slow.dns.test")
+
+
 def _finding(line: str, secret: str, rule: str = "r") -> Finding:
     col = line.index(secret) + 1
     return Finding(rule, "d", "high", (Origin("file", "a"),), Location(1, col, 1, col + len(secret)), secret, "h", "f",
