@@ -129,7 +129,10 @@ def _conninfo(f: Finding) -> Target | str:
     if not 0 < port < 65536:
         return "bad port in the connection string"
     db = kv.get("dbname", "")
-    return Target("postgres", "postgres", host.lower(), port, False, kv.get("user", ""), f.secret,
+    offsets = _secret_offsets(f)
+    quoted = bool(offsets) and f.line_text[offsets[0] - 1:offsets[0]] == "'"
+    password = regex.sub(r"\\(.)", r"\1", f.secret) if quoted else f.secret  # password='it\'s' is it's
+    return Target("postgres", "postgres", host.lower(), port, False, kv.get("user", ""), password,
                   db if _DB_RE.match(db) else "")
 
 

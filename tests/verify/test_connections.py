@@ -375,7 +375,7 @@ def test_tls(tmp_path: Path, run_cli: RunCli, loopback: None, started: list[S.Se
 
 @pytest.mark.parametrize("rule,line,secret,want", [
     ("postgres-dsn-password", "PGCONN=\"host=10.20.0.4 port=6543 dbname=warehouse user=etl password='Jm8 x\\'Q2!vR' sslmode=require\"",
-     "Jm8 x\\'Q2!vR", ("postgres", "10.20.0.4", 6543, "etl", "Jm8 x\\'Q2!vR", "warehouse")),
+     "Jm8 x\\'Q2!vR", ("postgres", "10.20.0.4", 6543, "etl", "Jm8 x'Q2!vR", "warehouse")),
     ("postgres-dsn-password", "host=/var/run/postgresql dbname=app user=app password=Wq7nZ2kLp4v", "Wq7nZ2kLp4v",
      "no network host in the connection string"),
     ("mysql-go-dsn-password", 'sql.Open("mysql", "orders:Lq8v%T3xWz9Km@tcp(mysql-01.internal)/orders?parseTime=true")',
