@@ -46,8 +46,9 @@ SCHEMES: dict[str, tuple[str, int, bool]] = {
     "smtp": ("smtp", 25, False), "smtps": ("smtp", 465, True),
     "ftp": ("ftp", 21, False),
     "mongodb": ("mongodb", 27017, False),
+    "ldap": ("ldap", 389, False), "ldaps": ("ldap", 636, True),
 }
-PROTOCOLS = ("amqp", "ftp", "http", "mongodb", "mysql", "postgres", "redis", "smtp")
+PROTOCOLS = ("amqp", "ftp", "http", "ldap", "mongodb", "mysql", "postgres", "redis", "smtp")
 
 # `scheme://user:` right before the secret (jdbc:postgresql://... too)
 _PREFIX_RE = regex.compile(r"(?i)(?<![\w+.-])(?:jdbc:)?([a-z][a-z0-9.-]{0,30})((?:\+[a-z0-9_]{1,20})?)://"

@@ -1,5 +1,5 @@
 """The login handshakes of ``--verify-connections``: PostgreSQL, MySQL, Redis,
-MongoDB, AMQP, SMTP, FTP and HTTP basic authentication.
+MongoDB, AMQP, SMTP, FTP, LDAP and HTTP basic authentication.
 
 Small protocol code on purpose (see the commit that added it): the client
 libraries (redis-py, psycopg, PyMySQL) send more than the login (client
@@ -710,6 +710,78 @@ def mongodb(t: Target, addr: str, timeout: float) -> Result:
     return "unknown", f"MongoDB error {_token(str(code), t.password) if isinstance(code, int) else 'without a code'}"
 
 
+# --- LDAP simple bind ----------------------------------------------------------
+
+def _ber(tag: int, content: bytes) -> bytes:
+    n = len(content)
+    if n < 0x80:
+        return bytes([tag, n]) + content
+    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(size)]) + size + content
+
+
+def _ber_read(c: _Conn) -> tuple[int, bytes]:
+    tag, first = c.recv(2)
+    if first & 0x80:
+        count = first & 0x7F
+        if not 0 < count <= 3:
+            raise ProtocolError("bad BER length")
+        length = int.from_bytes(c.recv(count), "big")
+    else:
+        length = first
+    if length > MAX_MESSAGE:
+        raise ProtocolError("LDAP message too long")
+    return tag, c.recv(length)
+
+
+def _ber_items(data: bytes) -> list[tuple[int, bytes]]:
+    out, pos = [], 0
+    while pos < len(data):
+        tag, first = data[pos], data[pos + 1]
+        pos += 2
+        if first & 0x80:
+            count = first & 0x7F
+            length = int.from_bytes(data[pos:pos + count], "big")
+            pos += count
+        else:
+            length = first
+        out.append((tag, data[pos:pos + length]))
+        pos += length
+    return out
+
+
+def ldap(t: Target, addr: str, timeout: float) -> Result:
+    """One simple BindRequest (LDAPv3) with the URL's bind DN; result 0 is
+    active, 49 (invalidCredentials) inactive. ldaps:// verifies the
+    certificate; ldap:// sends the password in clear, as its clients do."""
+    if not t.user:
+        return "unknown", "no bind DN in the URL (an anonymous bind proves nothing)"
+    c = _Conn(addr, t.port, timeout)
+    try:
+        if t.tls:
+            c.start_tls(t.host, verify=True)
+        bind = _ber(0x60, _ber(0x02, b"\x03") + _ber(0x04, t.user.encode("utf-8", "surrogateescape"))
+                    + _ber(0x80, t.password.encode("utf-8", "surrogateescape")))
+        c.send(_ber(0x30, _ber(0x02, b"\x01") + bind))
+        tag, body = _ber_read(c)
+    finally:
+        c.close()
+    try:
+        items = _ber_items(body) if tag == 0x30 else []
+        response = dict(items).get(0x61)
+        result = _ber_items(response) if response is not None else []
+    except IndexError:
+        raise ProtocolError("bad LDAP message") from None
+    if not result or result[0][0] != 0x0A or len(result[0][1]) != 1:
+        raise ProtocolError("not an LDAP BindResponse")
+    code = result[0][1][0]
+    if code == 0:
+        return "active", "LDAP bind accepted"
+    if code == 49:
+        return "inactive", "LDAP bind refused (invalidCredentials)"
+    return "unknown", f"LDAP bind answered result {code}"
+
+
 # --- HTTP(S) basic authentication -----------------------------------------
 
 def http(t: Target, addr: str, timeout: float) -> Result:
@@ -761,6 +833,6 @@ def http(t: Target, addr: str, timeout: float) -> Result:
 
 
 CHECKS: dict[str, Callable[[Target, str, float], Result]] = {
-    "amqp": amqp, "ftp": ftp, "http": http, "mongodb": mongodb, "mysql": mysql, "postgres": postgres, "redis": redis,
+    "amqp": amqp, "ftp": ftp, "http": http, "ldap": ldap, "mongodb": mongodb, "mysql": mysql, "postgres": postgres, "redis": redis,
     "smtp": smtp,
 }

@@ -635,3 +635,47 @@ def mongodb_server(users: dict[tuple[str, str], tuple[str, str]]) -> Server:
                 reply({"ok": 0.0, "errmsg": "command requires authentication", "code": 13})
 
     return _serve("mongodb", handle)
+
+
+# --- LDAP ------------------------------------------------------------------------------
+
+def _tlv(data: bytes, pos: int) -> tuple[int, bytes, int]:
+    tag, first = data[pos], data[pos + 1]
+    pos += 2
+    if first & 0x80:
+        n = first & 0x7F
+        length = int.from_bytes(data[pos:pos + n], "big")
+        pos += n
+    else:
+        length = first
+    return tag, data[pos:pos + length], pos + length
+
+
+def ldap_server(users: dict[str, str]) -> Server:
+    """Answers a simple BindRequest: 0 for a known DN and its password, 49 otherwise."""
+
+    def handle(sock: socket.socket, state: Server) -> None:
+        r = _Reader(sock, state)
+        while True:
+            head = r.exact(2)
+            if head[1] & 0x80:
+                n = head[1] & 0x7F
+                length = int.from_bytes(r.exact(n), "big")
+            else:
+                length = head[1]
+            msg = r.exact(length)
+            _, msgid, pos = _tlv(msg, 0)
+            op, bind, _ = _tlv(msg, pos)
+            if op != 0x60:
+                state.record(b"<op:%d>" % op)
+                return
+            _, version, p = _tlv(bind, 0)
+            _, dn, p = _tlv(bind, p)
+            auth_tag, pw, _ = _tlv(bind, p)
+            ok = version == b"\x03" and auth_tag == 0x80 and users.get(dn.decode()) == pw.decode()
+            result = b"\x0a\x01" + bytes([0 if ok else 49]) + b"\x04\x00" + b"\x04\x00"
+            response = bytes([0x61, len(result)]) + result
+            body = bytes([0x02, len(msgid)]) + msgid + response
+            sock.sendall(bytes([0x30, len(body)]) + body)
+
+    return _serve("ldap", handle)

@@ -140,7 +140,7 @@ def test_http_basic_auth(tmp_path: Path, run_cli: RunCli, loopback: None, starte
     assert "Zx8cVb7nM6qW" not in log and "YXBwOlp4OGNWYjduTTZxVw" not in log  # no credentials to an open URL
 
 
-@pytest.mark.parametrize("scheme", ["postgres", "mysql", "redis", "http", "amqp", "smtp", "ftp", "mongodb"])
+@pytest.mark.parametrize("scheme", ["postgres", "mysql", "redis", "http", "amqp", "smtp", "ftp", "mongodb", "ldap"])
 def test_timeout_and_garbage_are_unknown(tmp_path: Path, run_cli: RunCli, loopback: None, started: list[S.Server],
                                          scheme: str) -> None:
     silent, garbage = S.silent_server(), S.garbage_server()
@@ -441,3 +441,17 @@ def test_bson_reader_fails_only_with_protocol_error() -> None:
     loop = b"\x03a\x00" + (-7).to_bytes(4, "little", signed=True)
     with pytest.raises(wire.ProtocolError):
         wire._unbson((len(loop) + 5).to_bytes(4, "little") + loop + b"\0")
+
+
+def test_ldap(tmp_path: Path, run_cli: RunCli, loopback: None, started: list[S.Server]) -> None:
+    dn = "cn=readonly,dc=acme,dc=io"
+    srv = S.ldap_server({dn: PW})
+    started.append(srv)
+    long_pw = "Lp" + "x7Qz" * 40  # a BER long-form length
+    text = (f"AUTH_LDAP_URL=ldap://{dn}:{PW_URL}@127.0.0.1:{srv.port}/dc=acme,dc=io\n"
+            f"OTHER=ldap://{dn}:{WRONG}@127.0.0.1:{srv.port}\n"
+            f"LONG=ldap://{dn}:{long_pw}@127.0.0.1:{srv.port}\n")
+    _, findings, _, err = _scan(run_cli, tmp_path, text, "--verify", "--verify-connections")
+    assert _statuses(findings) == [("active", "LDAP bind accepted"), ("inactive", "LDAP bind refused (invalidCredentials)"),
+                                   ("inactive", "LDAP bind refused (invalidCredentials)")], err
+    assert b"<op:" not in srv.raw  # one bind, no search, no unbind
