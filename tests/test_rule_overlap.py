@@ -51,6 +51,12 @@ BARE_INTENDED: dict[tuple[str, str], str] = {
     ("livestorm-api-token", "jwt-bearer-token"): _JWT,
     ("web3storage-api-token", "jwt-bearer-token"): _JWT,
     ("gcp-service-account-private-key", "private-key-pkcs8"): _FORM,
+    # One format, two issuers: the keyed rule names the provider from the variable name; a bare
+    # value has no name, so the rule that owns the format without context reports it.
+    ("clerk-secret-key", "stripe-secret-key"): "a bare sk_live_ + alphanumerics is Stripe's; CLERK_SECRET_KEY=... is Clerk's",
+    ("clerk-secret-key", "stripe-test-secret-key"): "a bare sk_test_ + alphanumerics is Stripe's; CLERK_SECRET_KEY=... is Clerk's",
+    ("workos-api-key", "highnote-secret-key"): "a bare sk_live_a2V5Xz... is reported as Highnote's; WORKOS_API_KEY=... is WorkOS's",
+    ("vagrant-cloud-token", "hashicorp-terraform-api-token"): "a bare atlasv1 token is HCP Terraform's; VAGRANT_CLOUD_TOKEN=... is Vagrant's",
 }
 
 
