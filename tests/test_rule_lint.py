@@ -92,8 +92,6 @@ REVOKE_REQUIRED_FILES = {
 # Provider rules with no revoke URL although the file, or another rule of the same
 # provider, has one: why there is no single page to link.
 NO_REVOKE_PAGE = {
-    "stripe-payment-intent-client-secret": "a PaymentIntent's client secret is not revocable: cancel the PaymentIntent",
-    "sendbird-organization-api-key": "the organization API key is regenerated in the dashboard's organization settings; no documented page confirmed",
     "age-secret-key": "age keys have no issuer: rotation is generating a new key pair (age-keygen)",
     "mattermost-access-token": "self-hosted: the page is on the user's own Mattermost server",
     "line-notify-token": "LINE Notify was shut down (March 2025); its token pages are gone",
