@@ -6,6 +6,11 @@ writes (reports, plans, baselines, config, caches, rewritten sources).
   is written *through*: a device (``/dev/null``), a FIFO, ``/dev/stdout`` or
   any symlink, and a file with several hard links, is opened and written in
   place, never replaced by a new regular file. ``-`` means standard output.
+* :func:`replace_atomic` always replaces ``path`` with a new regular file (a
+  temp file in the same directory, then ``os.replace``): it never opens,
+  follows or writes through what is there, so a FIFO, device or symlink put
+  where a cache file belongs can neither block the write nor redirect it.
+  For caches; user-named outputs go through :func:`write_file`.
 * :func:`read_regular` opens a file only if it is a regular file: a FIFO or a
   device put where a cache or baseline file should be cannot block the read.
 """
@@ -49,7 +54,8 @@ def write_file(path: str | os.PathLike[str], data: str | bytes, *, fsync: bool =
         _write_through(p, raw, fsync)  # symlink, device, FIFO, hard-linked file: never replace it
         return
     try:
-        _replace(p, raw, fsync, stat.S_IMODE(lst.st_mode) if lst is not None else 0o666 & ~_umask(), temp_suffix)
+        replace_atomic(p, raw, fsync=fsync, mode=stat.S_IMODE(lst.st_mode) if lst is not None else 0o666 & ~_umask(),
+                       temp_suffix=temp_suffix)
     except PermissionError:
         if lst is None or not os.access(p, os.W_OK):
             raise
@@ -71,17 +77,27 @@ def _write_through(path: str, raw: bytes, fsync: bool) -> None:
             os.fsync(fd)
 
 
-def _replace(path: str, raw: bytes, fsync: bool, mode: int, suffix: str) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=suffix)
+def replace_atomic(path: str | os.PathLike[str], data: str | bytes, *, fsync: bool = False,
+                   mode: int | None = None, temp_suffix: str = TEMP_SUFFIX) -> None:
+    """Replace ``path`` with a new regular file holding ``data``: written to a temp
+    file in the same directory, then renamed over ``path``. Whatever was at ``path``
+    (a FIFO, a device, a symlink) is replaced, never opened, followed or written
+    through; a reader sees the old file or the new one, never half of one. The
+    new file is private (0600) unless ``mode`` says otherwise. Raises OSError
+    (the temp file is removed)."""
+    raw = data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data
+    p = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(p))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(p)}.", suffix=temp_suffix)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(raw)
             f.flush()
             if fsync:
                 os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, p)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

@@ -8,6 +8,7 @@ import json
 import os
 import stat
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -131,6 +132,71 @@ def test_a_fifo_in_place_of_a_cache_file_does_not_hang(monkeypatch: pytest.Monke
     t.start()
     t.join(timeout=10)
     assert result == [set()], "reading the cache blocked on a FIFO"
+
+
+def _in_thread(fn: Callable[[], object], timeout: float = 20) -> None:
+    done: list[object] = []
+    t = threading.Thread(target=lambda: done.append(fn()), daemon=True)
+    t.start()
+    t.join(timeout=timeout)
+    assert len(done) == 1, "blocked on what was in place of the file"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "symlink", "file"])
+def test_replace_atomic_replaces_whatever_is_there_and_never_writes_through(tmp_path: Path, kind: str) -> None:
+    """The cache writer: a FIFO there cannot block it, a symlink cannot redirect it."""
+    target, outside = tmp_path / "cache.bin", tmp_path / "outside.txt"
+    outside.write_text("precious\n")
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "symlink":
+        target.symlink_to(outside)
+    else:
+        target.write_text("old")
+    _in_thread(lambda: fsio.replace_atomic(target, b"new"))
+    assert stat.S_ISREG(os.lstat(target).st_mode) and target.read_bytes() == b"new"
+    assert stat.S_IMODE(os.lstat(target).st_mode) == 0o600  # private unless told otherwise
+    assert outside.read_text() == "precious\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache.bin", "outside.txt"]  # no temp file left
+
+
+def test_replace_atomic_leaves_no_temp_file_when_it_fails(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "x").write_text("")  # os.replace of a file over a non-empty directory fails
+    with pytest.raises(OSError):
+        fsio.replace_atomic(tmp_path / "d", "data")
+    assert sorted(p.name for p in (tmp_path / "d").parent.iterdir()) == ["d"]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "symlink"])
+def test_cache_writers_replace_a_fifo_or_symlink_in_place_of_their_file(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kind: str) -> None:
+    """The blob cache and the verify cache save through fsio.replace_atomic: neither
+    blocks on a FIFO nor writes through a symlink put where their file belongs."""
+    from leakguard.verify.cache import VerifyCache
+    from leakguard.model import Verification
+
+    monkeypatch.setenv("LEAKGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    outside = tmp_path / "outside.txt"
+    outside.write_text("precious\n")
+    blob, verify = blobcache.cache_file("digest"), tmp_path / "cache" / "verify.json"
+    blob.parent.mkdir(parents=True)
+    verify.parent.mkdir(parents=True, exist_ok=True)
+    for target in (blob, verify):
+        if kind == "fifo":
+            os.mkfifo(target)
+        else:
+            target.symlink_to(outside)
+    key = b"k" * blobcache.KEY_SIZE
+    _in_thread(lambda: blobcache.save("digest", {key}))
+    assert blobcache.load("digest") == {key}
+    vc = VerifyCache(ttl=60, path=verify)
+    vc.put("x", Verification("inactive", "revoked", (), "test"))
+    _in_thread(vc.save)
+    assert VerifyCache(ttl=60, path=verify).get("x") is not None
+    for target in (blob, verify):
+        assert stat.S_ISREG(os.lstat(target).st_mode)
+    assert outside.read_text() == "precious\n"
 
 
 def test_a_fifo_in_place_of_the_prefilter_database_does_not_hang(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,14 +13,12 @@ unreadable or malformed cache is treated as empty, never as an error.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 from leakguard import __version__
-from leakguard.fsio import read_regular
+from leakguard.fsio import read_regular, replace_atomic
 
 KEY_SIZE = 20
 MAX_ENTRIES = 4_000_000  # about 80 MB on disk; start afresh beyond that
@@ -55,16 +53,8 @@ def save(digest: str, keys: set[bytes]) -> None:
     target = cache_file(digest)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".clean-", suffix=".tmp")
+        replace_atomic(target, b"".join(sorted(keys)))  # never writes through a FIFO or symlink there
     except OSError:
-        return
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(b"".join(sorted(keys)))
-        os.replace(tmp, target)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         return
     _prune(target.parent)
 

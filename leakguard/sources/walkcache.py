@@ -23,18 +23,17 @@ and anything unreadable or malformed means a full walk.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import stat
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from leakguard import __version__
 from leakguard.errors import SourceError
+from leakguard.fsio import replace_atomic
 from leakguard.sources import git, history
 
 _FORMAT_VERSION = 1
@@ -193,13 +192,6 @@ def save(repo: str, h: history.History, sizes: dict[str, int], tips: dict[str, s
     target = cache_file(repo)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".walk-", suffix=".tmp")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as f:
-            json.dump(_from_history(h, sizes, tips, newest), f, separators=(",", ":"))
-        os.replace(tmp, target)
+        replace_atomic(target, json.dumps(_from_history(h, sizes, tips, newest), separators=(",", ":")))
     except (OSError, ValueError):
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        pass  # no cache: the next run walks afresh

@@ -12,14 +12,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from leakguard.fsio import read_regular
+from leakguard.fsio import read_regular, replace_atomic
 from leakguard.model import Verification
 
 MAX_ENTRIES = 50_000
@@ -82,11 +80,4 @@ class VerifyCache:
         entries = dict(sorted(self.entries.items(), key=lambda kv: float(kv[1][4]))[-MAX_ENTRIES:])
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".verify.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    json.dump(entries, f)
-                os.replace(tmp, self.path)
-            except OSError:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
+            replace_atomic(self.path, json.dumps(entries))  # never writes through a FIFO or symlink there
