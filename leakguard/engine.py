@@ -103,8 +103,13 @@ class Engine:
         """Before a scan of ``items`` files: a lazy engine whose Hyperscan
         database is not cached yet compiles it only when the work is big
         enough to repay the compile (findings are the same either way)."""
-        if self.backend == "lazy" and self.prefilter.name != "hyperscan" and items >= LAZY_COMPILE_ITEMS:
+        if self.compiles_for(items):
             self.prefilter = make_prefilter(self.rules, self.ruleset.digest, "auto")
+
+    def compiles_for(self, items: int) -> bool:
+        """Whether :meth:`prepare` builds the full database for ``items`` files (a
+        compile of seconds on a first run, which a progress display names)."""
+        return self.backend == "lazy" and self.prefilter.name != "hyperscan" and items >= LAZY_COMPILE_ITEMS
 
     def _scoped_may_apply(self, path: str) -> bool:
         """Whether any path-scoped rule with keywords applies to ``path`` (cached per path)."""

@@ -6,11 +6,13 @@ shared copy-on-write instead of rebuilt per process.
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from leakguard.engine import CAPPED_NOTE, Detection, Engine
@@ -34,6 +36,8 @@ class ScanOptions:
     all_files: bool = False
     # abspath -> True to not read the file at all (config path allowlists, our own baseline)
     exclude: Callable[[str], bool] | None = None
+    # entered around a first run's compile of the rule database (a progress display names the step)
+    compiling: Callable[[], AbstractContextManager[object]] | None = None
 
 
 def default_jobs() -> int:
@@ -111,7 +115,9 @@ def scan_paths(
         else:
             entries.append(item)
     findings: list[Finding] = []
-    engine.prepare(len(entries))
+    with (options.compiling() if options.compiling is not None and engine.compiles_for(len(entries))
+          else contextlib.nullcontext()):
+        engine.prepare(len(entries))
     jobs = min(options.jobs or default_jobs(), max_jobs())
     _ENGINE, _MAX_SIZE = engine, options.max_file_size
     try:

@@ -139,3 +139,24 @@ def test_repository_baseline_path_stays_inside(run_cli: RunCli, repo: Path, tmp_
     code, _, err = run_cli(["baseline", "create", ".", "--force", "--baseline", str(tmp_path / "mine.json")], cwd=repo)
     assert code == 0 and (tmp_path / "mine.json").is_file()  # your own command line may point anywhere
     git(repo, "status")
+
+
+@pytest.mark.parametrize("action", ["create", "update", "prune"])
+def test_baseline_commands_warn_about_what_the_repository_config_hides(run_cli: RunCli, repo: Path, action: str) -> None:
+    """A baseline built under a hostile repository config must not silently absorb
+    or drop findings: create, update and prune print the warning scan prints."""
+    bl = repo / ".leakguard-baseline.json"
+    if action != "create":  # a baseline of all ten, as a run without the repository config sees them
+        code, _, err = run_cli(["baseline", "create", ".", "--no-repo-config"], cwd=repo)
+        assert code == 0 and len(json.loads(bl.read_text())["entries"]) == 10, err
+    (repo / ".leakguard.toml").write_text('[allowlist]\nstopwords = ["ghp_"]\n')
+    code, _, err = run_cli(["baseline", action, ".", "--force"] if action == "create" else ["baseline", action, "."],
+                           cwd=repo)
+    assert code == 0, err
+    assert "hides 10 finding(s) a default run would report (10 by allowlist.stopwords)" in err, err
+    assert "--no-repo-config" in err and "pass the gate" not in err  # a baseline has no gate
+    if action == "prune":
+        assert json.loads(bl.read_text())["entries"] == []  # what it did, now said out loud
+    (repo / ".leakguard.toml").write_text('[allowlist]\nstopwords = ["placeholder"]\n')  # hides nothing
+    code, _, err = run_cli(["baseline", "update", "."], cwd=repo)
+    assert code == 0 and "warning" not in err, err

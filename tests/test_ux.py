@@ -288,3 +288,43 @@ def test_history_scan_shows_the_rule_compile_as_a_step(git_repo: Path, monkeypat
     with contextlib.redirect_stdout(io.StringIO()):
         assert main(["git", str(git_repo), "--no-cache", "--no-progress"]) == 0
     assert "compiling" not in err2.getvalue()
+
+
+def test_plain_scan_of_a_big_tree_shows_the_first_compile_as_a_step(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first scan of 200+ files compiles the rule database for seconds: the progress
+    bar names that step on a terminal; never with --no-progress, never on stdout."""
+    from rich.console import Console
+
+    from leakguard.cli import main
+    from leakguard.commands import _common
+    from leakguard.engine import LAZY_COMPILE_ITEMS
+    from leakguard.prefilter import hyperscan_available
+
+    if not hyperscan_available():
+        pytest.skip("no hyperscan wheel here: nothing is compiled")
+    monkeypatch.delenv("LEAKGUARD_PREFILTER", raising=False)
+    rules = tmp_path / "mine.yaml"
+    rules.write_text("rules:\n  - id: my-token\n    description: mine\n    severity: high\n"
+                     "    keywords: [tok=]\n    pattern: \"tok=(?P<secret>[a-z]{8,})\"\n")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for i in range(LAZY_COMPILE_ITEMS + 5):
+        (tree / f"m{i}.py").write_text(f"x = {i}\n")
+    argv = ["scan", str(tree), "-f", "json", "--no-default-rules", "--rules", str(rules), "-j", "1"]
+
+    def run(cache: str, *extra: str) -> str:
+        monkeypatch.setenv("LEAKGUARD_CACHE_DIR", str(tmp_path / cache))
+        err = _Tty()
+        monkeypatch.setattr("sys.stderr", err)
+        monkeypatch.setattr(_common, "_stderr_console",
+                            lambda: Console(file=err, force_terminal=True, width=80, color_system=None))
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main([*argv, *extra]) == 0
+        assert json.loads(out.getvalue())["findings"] == []  # stdout stays the report alone
+        return err.getvalue()
+
+    assert _common.COMPILING in run("cold")
+    assert _common.COMPILING not in run("cold")  # cached now: nothing to compile
+    assert _common.COMPILING not in run("cold2", "--no-progress")

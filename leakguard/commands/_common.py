@@ -28,7 +28,7 @@ from leakguard.termsafe import safe
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.progress import ProgressColumn
+    from rich.progress import Progress as RichProgress, ProgressColumn, TaskID
 
 
 def parse_size(text: str) -> int:
@@ -390,19 +390,49 @@ def progress_display(args: argparse.Namespace, what: str, total: int | None = No
     from rich.progress import Progress as RichProgress
 
     with RichProgress(*progress_columns(), transient=True, console=_stderr_console()) as bar:
-        task = bar.add_task(what, total=total)
+        yield ProgressBar(bar, bar.add_task(what, total=total), what, unit)
 
-        def update(items: int, nbytes: int) -> None:
-            bar.update(task, completed=nbytes, description=progress_label(what, items, unit))
 
-        yield update
+class ProgressBar:
+    """The ``progress`` callback of a scan (items and bytes done), which can also
+    name a slow step in its label while it runs (:meth:`step`)."""
+
+    def __init__(self, bar: RichProgress, task: TaskID, what: str, unit: str) -> None:
+        self.bar, self.task, self.what, self.unit = bar, task, what, unit
+        self.items = 0
+
+    def __call__(self, items: int, nbytes: int) -> None:
+        self.items = items
+        self.bar.update(self.task, completed=nbytes, description=progress_label(self.what, items, self.unit))
+
+    @contextlib.contextmanager
+    def step(self, text: str) -> Iterator[None]:
+        self.bar.update(self.task, description=progress_label(text, -1, ""))
+        self.bar.refresh()  # shown now, not at the next tick
+        try:
+            yield
+        finally:
+            self.bar.update(self.task, description=progress_label(self.what, self.items, self.unit))
+
+
+COMPILING = "compiling rules (first run)"
+
+
+def compile_notice(progress: Progress | None) -> Callable[[], contextlib.AbstractContextManager[object]] | None:
+    """For ScanOptions.compiling: a first run's compile of the rule database named
+    on the progress bar (none without one: no terminal, or --no-progress)."""
+    if not isinstance(progress, ProgressBar):
+        return None
+    bar = progress
+    return lambda: bar.step(COMPILING)
 
 
 PROGRESS_LABEL_WIDTH = 34
 
 
 def progress_label(what: str, items: int, unit: str) -> str:
-    label = f"{what} ({items:,} {unit}{'' if items == 1 else 's'})"
+    """``what (N units)``, cut to the label column; ``items`` < 0: ``what…`` alone."""
+    label = f"{what}…" if items < 0 else f"{what} ({items:,} {unit}{'' if items == 1 else 's'})"
     return label if len(label) <= PROGRESS_LABEL_WIDTH else label[: PROGRESS_LABEL_WIDTH - 1] + "…"
 
 
@@ -481,14 +511,16 @@ _ALLOW_KEY = {"hash": "allowlist.hashes", "secret regex": "allowlist.secrets", "
               "stopword": "allowlist.stopwords"}
 
 
-def repo_config_effect(before: list[Finding], after: list[Finding], args: argparse.Namespace) -> str | None:
+def repo_config_effect(before: list[Finding], after: list[Finding], args: argparse.Namespace,
+                       *, gate: bool = True) -> str | None:
     """What the repository's own config hides on this scan, judged by effect.
 
     Compares this run with a default run (no repository config: only the
     command line and ``--config``): findings that run would report which
     allowlists, ``min_confidence`` or path globs from the repository drop,
     and findings that would fail that run's gate but pass this one (severity
-    downgrades, ``fail_on``, ``exit_code = 0``). None when nothing is hidden."""
+    downgrades, ``fail_on``, ``exit_code = 0``; not with ``gate=False``, for
+    commands without a gate such as ``baseline``). None when nothing is hidden."""
     user: Settings | None = getattr(args, "user_settings", None)
     if user is None:
         return None
@@ -518,7 +550,7 @@ def repo_config_effect(before: list[Finding], after: list[Finding], args: argpar
         why[key] = why.get(key, 0) + 1
     gate_why: dict[str, int] = {}
     bar, now_bar = severity_rank(fail_on), severity_rank(getattr(args, "fail_on", None) or "low")
-    for f in default:
+    for f in default if gate else ():
         if id(f) not in kept or exit_code == 0 or severity_rank(default_sev.get(f.rule_id, f.severity)) < bar:
             continue  # not reported here, or would not fail the default gate either
         if args.exit_code == 0:

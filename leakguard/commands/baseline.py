@@ -18,7 +18,9 @@ import sys
 from typing import Any
 
 from leakguard import baseline as bl
-from leakguard.commands._common import JOBS_HELP, SKIP_UNREADABLE_HELP, require_scanned, add_engine_args, parse_jobs, build_engine, excluded_path, parse_size, scan_base, settings_for
+from leakguard.commands._common import (JOBS_HELP, SKIP_UNREADABLE_HELP, add_engine_args, build_engine, compile_notice,
+                                        excluded_path, parse_jobs, parse_size, progress_display, repo_config_effect,
+                                        require_scanned, scan_base, settings_for)
 from leakguard.config import apply_allowlists
 from leakguard.errors import UsageError
 from leakguard.confidence import apply_min_confidence
@@ -51,6 +53,7 @@ def register(sub: Any) -> None:
         a.add_argument("--skip-unreadable", action="store_true", help=SKIP_UNREADABLE_HELP)
         a.add_argument("--max-file-size", type=parse_size, default=None, metavar="SIZE", help="skip larger files")
         a.add_argument("-j", "--jobs", type=parse_jobs, default=0, metavar="N", help=JOBS_HELP)
+        a.add_argument("--no-progress", action="store_true", help="no progress display on stderr")
         a.add_argument("--min-confidence", choices=CONFIDENCES, default=None,
                        help="baseline only findings at or above this confidence (default: config, else medium)")
         add_engine_args(a)
@@ -68,13 +71,20 @@ def _target(args: argparse.Namespace) -> str:
 
 
 def _scan(args: argparse.Namespace) -> list[Finding]:
-    engine = build_engine(args)
-    opts = ScanOptions(jobs=args.jobs, max_file_size=args.max_file_size, all_files=args.all_files,
-                       exclude=excluded_path(args))
-    scanned = scan_paths(engine, [args.path], opts)
+    engine = build_engine(args, backend="lazy")  # scan_paths compiles the database for big trees, as a step
+    with progress_display(args, "scanning") as progress:
+        opts = ScanOptions(jobs=args.jobs, max_file_size=args.max_file_size, all_files=args.all_files,
+                           exclude=excluded_path(args), compiling=compile_notice(progress))
+        scanned = scan_paths(engine, [args.path], opts, progress)
     require_scanned(scanned, args, [args.path])
+    before = list(scanned.findings)
     result = apply_min_confidence(scanned, args.min_confidence)
-    return apply_allowlists(result, settings_for(args), scan_base(args)).findings
+    result = apply_allowlists(result, settings_for(args), scan_base(args))
+    # a baseline built under a repository config that hides findings must say so, as scan does
+    hidden = repo_config_effect(before, result.findings, args, gate=False)
+    if hidden:
+        print(f"leakguard: warning: {safe(hidden)}", file=sys.stderr)
+    return result.findings
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ import stat
 import sys
 from typing import Any
 
-from leakguard.commands._common import JOBS_HELP, SKIP_UNREADABLE_HELP, require_scanned, _link_template, add_engine_args, parse_jobs, add_verify_args, build_engine, parse_size, postprocess, progress_display, scan_base, write_atomic
+from leakguard.commands._common import JOBS_HELP, compile_notice, step, SKIP_UNREADABLE_HELP, require_scanned, _link_template, add_engine_args, parse_jobs, add_verify_args, build_engine, parse_size, postprocess, progress_display, scan_base, write_atomic
 from leakguard.errors import UsageError
 from leakguard.model import CONFIDENCES, ScanResult
 from leakguard.termsafe import safe, safe_lines
@@ -77,7 +77,11 @@ def _scan(args: argparse.Namespace) -> tuple[ScanResult, str]:
         raise UsageError(f"{args.path}: no such file or directory")
     args.paths = [args.path]
     root = scan_base(args)
-    engine = build_engine(args)
+    if args.git:  # a history scan wants the full database: a first run compiles it now (a step)
+        with step(args, "compiling rules…"):
+            engine = build_engine(args)
+    else:
+        engine = build_engine(args, backend="lazy")  # scan_paths compiles it for big trees, as a step
     if args.git:
         try:
             from leakguard.commands import git as git_cmd
@@ -89,8 +93,9 @@ def _scan(args: argparse.Namespace) -> tuple[ScanResult, str]:
         revs = history.rev_args(repo, branch=None, since_commit=None, rev_range=None)
         result = git_cmd._scan(engine, repo, history.enumerate_history(repo, revs), args)
         return postprocess(result, args), root
-    opts = ScanOptions(jobs=args.jobs, max_file_size=args.max_file_size, all_files=args.all_files)
     with progress_display(args, "scanning") as progress:
+        opts = ScanOptions(jobs=args.jobs, max_file_size=args.max_file_size, all_files=args.all_files,
+                           compiling=compile_notice(progress))
         result = scan_paths(engine, [args.path], opts, progress)
     require_scanned(result, args, [args.path])
     return postprocess(result, args), root

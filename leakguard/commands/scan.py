@@ -5,7 +5,7 @@ import argparse
 import sys
 from typing import Any
 
-from leakguard.commands._common import (SKIP_UNREADABLE_HELP, add_engine_args, require_scanned, add_output_args, add_verify_args, build_engine, emit, excluded_path, exit_status,
+from leakguard.commands._common import (SKIP_UNREADABLE_HELP, add_engine_args, require_scanned, add_output_args, add_verify_args, build_engine, compile_notice, emit, excluded_path, exit_status,
                                         parse_size, postprocess, progress_display)
 from leakguard.model import Origin
 from leakguard.scan import ScanOptions, scan_chunks, scan_paths
@@ -45,9 +45,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
             from leakguard.errors import UsageError
 
             raise UsageError("'-' (stdin) cannot be combined with other paths")
-        opts = ScanOptions(jobs=args.jobs, max_file_size=args.max_file_size, all_files=args.all_files,
-                           exclude=excluded_path(args))
         with progress_display(args, "scanning") as progress:
+            opts = ScanOptions(jobs=args.jobs, max_file_size=args.max_file_size, all_files=args.all_files,
+                               exclude=excluded_path(args), compiling=compile_notice(progress))
             result = scan_paths(engine, args.paths, opts, progress)
         require_scanned(result, args, args.paths)
     result = postprocess(result, args)
