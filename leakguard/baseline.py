@@ -74,8 +74,96 @@ class Baseline:
         return len(self.entries)
 
 
-def entry_for(f: Finding) -> Entry:
-    return Entry(f.fingerprint, f.path, f.rule_id, redact(f.secret), f.secret_hash)
+# -- where entry paths are relative to ------------------------------------------
+#
+# Finding paths are relative to the scan's root (the repository's top, else the
+# current directory or the one directory scanned). A baseline must match from
+# wherever the next scan runs, so its entry paths are relative to its *frame*:
+# the top of the git work tree holding the baseline file, else the baseline
+# file's own directory. Inside a repository the two agree and an entry's path
+# and fingerprint are the finding's own. An entry matches the same secret hash
+# at the same file on disk, its path read against the frame; an entry no file
+# matches that way is also read against the baseline's own directory, as
+# versions that stored paths relative to where they ran wrote it (their
+# baseline went to the directory they ran in). Never both: one entry, one file.
+
+
+def frame(source: str | os.PathLike[str]) -> str:
+    """The directory a baseline file's entry paths are relative to."""
+    from leakguard.sources.files import work_tree_top
+
+    d = os.path.dirname(os.path.abspath(source))
+    return work_tree_top(d) or d
+
+
+def _place(base: str, path: str) -> str:
+    return os.path.normpath(os.path.join(base, path))
+
+
+def _inside(path: str, top: str) -> bool:
+    return path == top or path.startswith(top.rstrip(os.sep) + os.sep)
+
+
+class _Index:
+    """A baseline's entries by file on disk (with the scan root and the baseline
+    file known), else by fingerprint."""
+
+    def __init__(self, baseline: Baseline, source: str | os.PathLike[str] | None, root: str | None) -> None:
+        self.by_fp = baseline.by_fingerprint()
+        self.root = os.path.abspath(root) if root and source is not None else None
+        self.top = ""
+        self.current: dict[tuple[str, str], Entry] = {}
+        self.legacy: dict[tuple[str, str], Entry] = {}
+        if self.root is None or source is None:
+            return
+        top, own = frame(source), os.path.dirname(os.path.abspath(source))
+        self.top = top
+        for e in baseline.entries:
+            self.current.setdefault((e.secret_hash, _place(top, e.path)), e)
+            if own != top:
+                self.legacy.setdefault((e.secret_hash, _place(own, e.path)), e)
+
+    def match(self, findings: Iterable[Finding]) -> list[tuple[Finding, Entry | None]]:
+        """Each finding with its entry (or None)."""
+        out: list[tuple[Finding, Entry | None]] = []
+        claimed: set[str] = set()  # entries a file matched as written today
+        for f in findings:
+            where = self._where(f)
+            e = None if where is None else self.current.get((f.secret_hash, where))
+            if e is not None:
+                claimed.add(e.fingerprint)
+            out.append((f, e))
+        # then the other readings, for entries no file claimed as written today: a
+        # file outside the frame by the finding's own path (how such entries are
+        # stored), a file inside it as older versions wrote the path
+        for i, (f, e) in enumerate(out):
+            if e is not None:
+                continue
+            where = self._where(f)
+            other = self.by_fp.get(f.fingerprint) if where is None else self.legacy.get((f.secret_hash, where))
+            if other is not None and other.fingerprint not in claimed:
+                out[i] = (f, other)
+        return out
+
+    def _where(self, f: Finding) -> str | None:
+        if self.root is None or f.origin.kind == "stdin":
+            return None
+        where = _place(self.root, f.path)
+        return where if _inside(where, self.top) else None
+
+
+def entry_for(f: Finding, *, root: str | None = None, source: str | os.PathLike[str] | None = None) -> Entry:
+    """The entry of a finding: its path relative to the baseline's frame (the
+    finding's own path when the scan root is the frame, as in a repository)."""
+    path, fp = f.path, f.fingerprint
+    if root and source is not None and f.origin.kind != "stdin":
+        top, where = frame(source), _place(os.path.abspath(root), f.path)
+        rel = os.path.relpath(where, top).replace(os.sep, "/") if _inside(where, top) else path
+        if rel != path:
+            from leakguard.engine import fingerprint
+
+            path, fp = rel, fingerprint(f.secret_hash, rel)
+    return Entry(fp, path, f.rule_id, redact(f.secret), f.secret_hash)
 
 
 def _sorted(entries: Iterable[Entry]) -> tuple[Entry, ...]:
@@ -83,22 +171,50 @@ def _sorted(entries: Iterable[Entry]) -> tuple[Entry, ...]:
     return tuple(sorted(unique.values(), key=lambda e: (e.path, e.rule_id, e.fingerprint)))
 
 
-def from_findings(findings: Iterable[Finding]) -> Baseline:
-    return Baseline(_sorted(entry_for(f) for f in findings))
+def from_findings(findings: Iterable[Finding], *, root: str | None = None,
+                  source: str | os.PathLike[str] | None = None) -> Baseline:
+    return Baseline(_sorted(entry_for(f, root=root, source=source) for f in findings))
 
 
-def update(old: Baseline, findings: Iterable[Finding]) -> Baseline:
-    """Add findings not yet in the baseline; keep every existing entry and its label."""
-    known = old.by_fingerprint()
-    new = [entry_for(f) for f in findings if f.fingerprint not in known]
-    return Baseline(_sorted([*old.entries, *new]))
+def _matched(old: Baseline, findings: Iterable[Finding], root: str | None,
+             source: str | os.PathLike[str] | None) -> tuple[dict[str, Entry], list[Entry]]:
+    """(old entries found again, by fingerprint, rewritten to today's path; entries of
+    findings not in the baseline). A found entry keeps its label and reason."""
+    found: dict[str, Entry] = {}
+    new: list[Entry] = []
+    for f, e in _Index(old, source, root).match(findings):
+        fresh = entry_for(f, root=root, source=source)
+        if e is None:
+            new.append(fresh)
+        elif e.fingerprint not in found:  # an older path form is stored as today's
+            found[e.fingerprint] = replace(e, fingerprint=fresh.fingerprint, path=fresh.path)
+    return found, new
 
 
-def prune(old: Baseline, findings: Iterable[Finding]) -> tuple[Baseline, int]:
+def update(old: Baseline, findings: Iterable[Finding], *, root: str | None = None,
+           source: str | os.PathLike[str] | None = None) -> Baseline:
+    """Add findings not yet in the baseline; keep every existing entry and its label
+    (an entry found again under an older path form gets today's path)."""
+    found, new = _matched(old, findings, root, source)
+    return Baseline(_sorted([*(found.get(e.fingerprint, e) for e in old.entries), *new]))
+
+
+def prune(old: Baseline, findings: Iterable[Finding], *, root: str | None = None,
+          source: str | os.PathLike[str] | None = None) -> tuple[Baseline, int]:
     """Drop entries no longer found. Returns the new baseline and how many went."""
-    seen = {f.fingerprint for f in findings}
-    kept = tuple(e for e in old.entries if e.fingerprint in seen)
+    found, _ = _matched(old, findings, root, source)
+    kept = _sorted(found[e.fingerprint] for e in old.entries if e.fingerprint in found)
     return Baseline(kept), len(old.entries) - len(kept)
+
+
+def locate(baseline: Baseline, findings: Iterable[Finding], *, root: str | None = None,
+           source: str | os.PathLike[str] | None = None) -> dict[str, Finding]:
+    """Entry fingerprint -> the finding that is that entry today."""
+    out: dict[str, Finding] = {}
+    for f, e in _Index(baseline, source, root).match(findings):
+        if e is not None:
+            out.setdefault(e.fingerprint, f)
+    return out
 
 
 def label(old: Baseline, fingerprint: str, status: str | None, reason: str | None) -> Baseline:
@@ -108,16 +224,17 @@ def label(old: Baseline, fingerprint: str, status: str | None, reason: str | Non
                           for e in old.entries))
 
 
-def apply(result: ScanResult, baseline: Baseline, *, show: bool = False) -> ScanResult:
-    """Remove (or, with ``show``, label) findings whose fingerprint is in the baseline.
+def apply(result: ScanResult, baseline: Baseline, *, show: bool = False, root: str | None = None,
+          source: str | os.PathLike[str] | None = None) -> ScanResult:
+    """Remove (or, with ``show``, label) findings that are in the baseline: by
+    fingerprint, or with ``root`` (the directory finding paths are relative to)
+    and ``source`` (the baseline file) by the same secret at the same file.
 
     Shown baselined findings carry ``status`` = their label or 'baselined';
     the command's gate ignores findings with a status.
     """
-    known = baseline.by_fingerprint()
     kept: list[Finding] = []
-    for f in result.findings:
-        e = known.get(f.fingerprint)
+    for f, e in _Index(baseline, source, root).match(result.findings):
         if e is None:
             kept.append(f)
             continue

@@ -484,7 +484,8 @@ def postprocess(result: ScanResult, args: argparse.Namespace) -> ScanResult:
         result.warnings.append(hidden)
     bl = baseline_path(args)
     if bl:
-        result = baseline_mod.apply(result, baseline_mod.load(bl), show=getattr(args, "show_baselined", False))
+        result = baseline_mod.apply(result, baseline_mod.load(bl), show=getattr(args, "show_baselined", False),
+                                    root=result.root or scan_base(args), source=bl)
     result = verify_step(result, args)
     from leakguard.remediation.attach import attach_from_args
 

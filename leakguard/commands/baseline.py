@@ -6,9 +6,9 @@ prune   scan PATH and drop entries that are no longer found
 audit   label each entry true-positive / false-positive / accepted (with a reason)
 
 The file is ``PATH/.leakguard-baseline.json`` unless ``--baseline FILE`` or the
-config's ``baseline`` key says otherwise. Finding paths in the baseline are
-relative to the repository root (else the current directory), as in every
-report, so ``scan src`` and ``scan .`` match the same entries.
+config's ``baseline`` key says otherwise. Entry paths in the baseline are
+relative to the top of the repository holding it (else to its own directory),
+so it matches from wherever the next scan runs (leakguard/baseline.py).
 """
 from __future__ import annotations
 
@@ -104,7 +104,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
         with bl.locked(target):
             if os.path.exists(target) and not args.force:
                 raise UsageError(f"{target}: baseline was created meanwhile; use 'leakguard baseline update'")
-            new = bl.from_findings(found)
+            new = bl.from_findings(found, root=scan_base(args), source=target)
             bl.save(target, new)
         print(f"leakguard: wrote {len(new)} entries to {safe(target)}", file=sys.stderr)
     elif args.action == "update":
@@ -112,7 +112,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
         found = _scan(args)
         with bl.locked(target):
             old = bl.load(target)
-            new = bl.update(old, found)
+            new = bl.update(old, found, root=scan_base(args), source=target)
             bl.save(target, new)
         print(f"leakguard: {safe(target)}: {len(new) - len(old)} new, {len(new)} entries", file=sys.stderr)
     else:
@@ -120,7 +120,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
         found = _scan(args)
         with bl.locked(target):
             old = bl.load(target)
-            new, gone = bl.prune(old, found)
+            new, gone = bl.prune(old, found, root=scan_base(args), source=target)
             bl.save(target, new)
         print(f"leakguard: {safe(target)}: pruned {gone}, {len(new)} entries left", file=sys.stderr)
     return 0
@@ -134,7 +134,7 @@ def audit(args: argparse.Namespace, target: str) -> int:
     from leakguard.termsafe import safe_markup as escape  # control characters and markup, both escaped
 
     current = bl.load(target)
-    where: dict[str, Finding] = {} if args.no_scan else {f.fingerprint: f for f in _scan(args)}
+    where = {} if args.no_scan else bl.locate(current, _scan(args), root=scan_base(args), source=target)
     todo = [e for e in current.entries if args.all or e.status is None]
     console = Console(highlight=False)
     if not todo:
