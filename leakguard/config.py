@@ -370,7 +370,9 @@ def _apply(acc: _Acc, path: Path, table: dict[str, Any], from_repo: bool) -> Non
     base = str(path.resolve().parent)
     s["files"].append(str(path))
     _unknown(path, "", table, _TOP_KEYS)
-    warn: list[str] = []
+    # nothing here warns about a key's presence: what a repository config hides (allowlists,
+    # rules it turns off, a lower max_file_size, severities) is measured on each scan
+    # by its effect (commands/_common.py, repo_config_effect)
     if "rules" in table:
         rules = _table(path, "rules", table["rules"])
         _unknown(path, "rules", rules, _RULES_KEYS)
@@ -379,16 +381,10 @@ def _apply(acc: _Acc, path: Path, table: dict[str, Any], from_repo: bool) -> Non
             s["rule_paths"].append(_inside_repo(path, "rules.paths", full) if from_repo else full)
         if "default" in rules:
             s["default_rules"] = _bool(path, "rules.default", rules["default"])
-            if not s["default_rules"]:
-                warn.append("turns off the built-in rules (rules.default = false)")
         for key in ("enable", "disable"):
             ids = _str_list(path, f"rules.{key}", rules.get(key, []))
             s[key].extend(ids)
             s["rule_refs"].extend((i, str(path)) for i in ids)
-        if rules.get("disable"):
-            warn.append(f"disables rule(s) {', '.join(rules['disable'])}")
-        if rules.get("enable"):
-            warn.append(f"limits the scan to rule(s) {', '.join(rules['enable'])} (all others are off)")
         sev = _table(path, "rules.severity", rules.get("severity", {}))
         for rid, v in sev.items():
             s["severity"][rid] = _choice(path, f"rules.severity.{rid}", v, SEVERITIES)
@@ -431,8 +427,6 @@ def _apply(acc: _Acc, path: Path, table: dict[str, Any], from_repo: bool) -> Non
             s["name_template"] = t
     if "max_file_size" in table:
         s["max_file_size"] = parse_size(path, "max_file_size", table["max_file_size"])
-        if 0 < s["max_file_size"] < 65536:
-            warn.append(f"sets max_file_size to {s['max_file_size']} bytes (larger files are not scanned)")
     if "fail_on" in table:
         s["fail_on"] = _choice(path, "fail_on", table["fail_on"], SEVERITIES)
     if "min_confidence" in table:
@@ -444,8 +438,6 @@ def _apply(acc: _Acc, path: Path, table: dict[str, Any], from_repo: bool) -> Non
         if not isinstance(b, str) or not b.strip():
             raise ConfigError(f"{path}: 'baseline' must be a file name")
         s["baseline"] = _inside_repo(path, "baseline", os.path.join(base, b)) if from_repo else os.path.join(base, b)
-    if from_repo:
-        s["warnings"].extend(f"repository config {path} {w}; run with --no-repo-config to ignore it" for w in warn)
 
 
 def apply_allowlists(result: ScanResult, settings: Settings, base: str) -> ScanResult:

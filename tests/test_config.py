@@ -143,7 +143,7 @@ def test_rules_paths_relative_to_config(run_cli, repo: Path) -> None:
     (repo / "app" / "t.py").write_text("T = 'corptok_Ab3dE5gH7jK9mN1pQ3rS'\n")
     (repo / ".leakguard.toml").write_text('[rules]\npaths = ["lg-rules"]\ndefault = false\n')
     _, doc, err = scan_json(run_cli, repo)
-    assert rules_of(doc) == {"corp-token"} and "built-in rules" in err
+    assert rules_of(doc) == {"corp-token"} and "by rules.default = false" in err
 
 
 def test_remediation_table_exposed(tmp_path: Path) -> None:

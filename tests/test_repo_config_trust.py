@@ -160,3 +160,46 @@ def test_baseline_commands_warn_about_what_the_repository_config_hides(run_cli: 
     (repo / ".leakguard.toml").write_text('[allowlist]\nstopwords = ["placeholder"]\n')  # hides nothing
     code, _, err = run_cli(["baseline", "update", "."], cwd=repo)
     assert code == 0 and "warning" not in err, err
+
+
+@pytest.mark.parametrize("toml, key", [
+    ('[rules]\ndisable = ["{rule}"]\n', "rules.disable"),
+    ('[rules]\nenable = ["aws-access-key-id"]\n', "rules.enable"),
+    ('[rules]\ndefault = false\npaths = ["mine.yaml"]\n', "rules.default = false"),
+    ('max_file_size = "20B"\n', "max_file_size"),
+], ids=["disable", "enable", "default", "max_file_size"])
+def test_rule_selection_and_size_limit_are_judged_by_effect(run_cli: RunCli, repo: Path, toml: str, key: str) -> None:
+    """rules.enable / disable / default = false and max_file_size say nothing for being
+    there; they are named, with counts, when they hide findings a default run reports."""
+    code, found, _ = scan(run_cli, repo)
+    assert code == 1 and len(found) == 10
+    rules: list[str] = []  # every rule that reports these tokens once the one before is off
+    while found:
+        rules.append(found[0]["rule_id"])
+        _, found, _ = scan(run_cli, repo, *(f"--disable-rule={r}" for r in rules))
+    (repo / "mine.yaml").write_text("rules:\n  - id: my-token\n    description: mine\n    severity: high\n"
+                                    "    keywords: [tok=]\n    pattern: \"tok=(?P<secret>[a-z]{8,})\"\n")
+    (repo / ".leakguard.toml").write_text(toml.replace('"{rule}"', ", ".join(f'"{r}"' for r in rules)))
+    code, found, err = scan(run_cli, repo)
+    assert code == 0 and found == []
+    assert f"hides 10 finding(s) a default run would report (10 by {key})" in err, err
+    code, found, _ = scan(run_cli, repo, "--no-repo-config")
+    assert code == 1 and len(found) == 10
+    for cmd in (["git", ".", "--no-cache"], ["baseline", "create", ".", "--force"]):
+        git(repo, "add", "-A")
+        git(repo, "commit", "-qm", "x", "--allow-empty")
+        code, _, err = run_cli([*cmd, "--no-progress"], cwd=repo)
+        assert code == 0 and f"(10 by {key})" in err, (cmd, err)
+
+
+@pytest.mark.parametrize("toml", [
+    '[rules]\ndisable = ["aws-access-key-id", "slack-webhook-url"]\n',
+    '[rules]\nenable = ["{rule}"]\n',
+    'max_file_size = "1KB"\n',
+], ids=["disable", "enable", "max_file_size"])
+def test_rule_selection_and_size_limit_that_hide_nothing_are_silent(run_cli: RunCli, repo: Path, toml: str) -> None:
+    code, found, _ = scan(run_cli, repo)
+    rule = found[0]["rule_id"]
+    (repo / ".leakguard.toml").write_text(toml.replace("{rule}", rule))
+    code, found, err = scan(run_cli, repo)
+    assert code == 1 and len(found) == 10 and "warning" not in err, err

@@ -22,7 +22,7 @@ from leakguard.model import CONFIDENCES, SEVERITIES, Finding, ScanResult, severi
 from leakguard.fsio import write_file
 from leakguard.redact import policy as redact_policy
 from leakguard.reporters import REPORTERS
-from leakguard.ruleset import Ruleset, load_ruleset
+from leakguard.ruleset import Rule, Ruleset, load_ruleset
 from leakguard.scan import Progress
 from leakguard.termsafe import safe
 
@@ -275,6 +275,7 @@ def settings_for(args: argparse.Namespace) -> Settings:
             check_exit_code("--exit-code", args.exit_code)
         except ConfigError as e:
             raise UsageError(str(e)) from None
+    args.cli_max_file_size = getattr(args, "max_file_size", None)
     if getattr(args, "max_file_size", 0) is None:
         from leakguard.sources.files import DEFAULT_MAX_FILE_SIZE
 
@@ -299,6 +300,7 @@ def build_engine(args: argparse.Namespace, *, backend: str = "auto") -> Engine:
     if user is not None:  # each rule's severity without the repository's config
         usev = dict(user.severity)
         args.default_severity = {r.id: usev.get(r.id, r.severity) for r in ruleset.rules}
+    args.hidden_rules = _hidden_rules(args, st, user, ruleset)
     if st.severity:
         sev = dict(st.severity)
         rules = tuple(dataclasses.replace(r, severity=sev.get(r.id, r.severity)) for r in ruleset.rules)
@@ -308,6 +310,83 @@ def build_engine(args: argparse.Namespace, *, backend: str = "auto") -> Engine:
     from leakguard.decode import MAX_DEPTH
 
     return Engine(ruleset, backend=backend, decode_depth=MAX_DEPTH if getattr(args, "decode", True) else 0)
+
+
+def _hidden_rules(args: argparse.Namespace, st: Settings, user: Settings | None,
+                  ruleset: Ruleset) -> dict[str, tuple[Rule, str]]:
+    """Rules a default run (no repository config) would use and this one does not,
+    each with the repository key that turned it off (``rules.enable``,
+    ``rules.disable``, ``rules.default``): what they find is counted after the scan
+    (:func:`repo_config_effect`), not guessed from the config's text."""
+    if user is None or (st.default_rules, st.enable, st.disable) == (user.default_rules, user.enable, user.disable):
+        return {}
+    try:
+        default = load_ruleset([Path(p) for p in (*user.rule_paths, *args.rules)],
+                               include_default=user.default_rules and not args.no_default_rules)
+        enable = list(args.enable_rule) or [*user.enable]
+        if enable or user.disable or args.disable_rule:
+            default = default.select(enable=enable, disable=[*user.disable, *args.disable_rule])
+    except Exception:  # what your own config and command line select fails to load: nothing to compare
+        return {}
+    kept = {r.id for r in ruleset.rules}
+    repo_disable = set(st.disable) - set(user.disable)
+    out: dict[str, tuple[Rule, str]] = {}
+    for r in default.rules:
+        if r.id in kept:
+            continue
+        if r.id in repo_disable:
+            key = "rules.disable"
+        elif st.enable and not args.enable_rule and r.id not in st.enable:
+            key = "rules.enable"
+        else:
+            key = "rules.default = false"
+        out[r.id] = (r, key)
+    return out
+
+
+# Commands set these on ``args`` so what the repository's config turned off can be
+# measured: ``rescan_rules(engine)`` scans the same targets with another engine,
+# ``rescan_large(max_size)`` scans what was skipped as too large under that limit.
+# Each returns (findings, the directory their paths are relative to).
+Rescan = Callable[..., "tuple[list[Finding], str]"]
+
+
+def rescans_for_paths(args: argparse.Namespace, targets: Sequence[str], result: ScanResult) -> None:
+    """The rescans of a scan of files and directories (scan, baseline, migrate)."""
+    from leakguard.scan import ScanOptions, scan_paths
+
+    base = scan_base(args)
+
+    def rules(engine: Engine) -> tuple[list[Finding], str]:
+        opts = ScanOptions(jobs=args.jobs, max_file_size=args.max_file_size, all_files=getattr(args, "all_files", False),
+                           exclude=excluded_path(args))
+        return scan_paths(engine, targets, opts).findings, base
+
+    def large(max_size: int) -> tuple[list[Finding], str]:
+        files = [os.path.join(base, s.origin.path) for s in result.skipped if s.reason == "too-large"]
+        files = [f for f in files if os.path.isfile(f)]
+        if not files:
+            return [], base
+        from leakguard.sources.files import report_root
+
+        engine = build_engine(args)
+        opts = ScanOptions(jobs=args.jobs, max_file_size=max_size, all_files=True)
+        return scan_paths(engine, files, opts).findings, report_root(files)
+
+    args.rescan_rules, args.rescan_large = rules, large
+
+
+def _default_max_size(args: argparse.Namespace) -> int | None:
+    """The file-size limit of a default run when the repository's config lowers this
+    run's (None when it does not)."""
+    user: Settings | None = getattr(args, "user_settings", None)
+    if user is None or getattr(args, "cli_max_file_size", None) is not None:
+        return None
+    from leakguard.sources.files import DEFAULT_MAX_FILE_SIZE
+
+    default = user.max_file_size if user.max_file_size is not None else DEFAULT_MAX_FILE_SIZE
+    now = getattr(args, "max_file_size", None) or 0
+    return default if now and (default == 0 or now < default) else None
 
 
 def baseline_path(args: argparse.Namespace) -> str | None:
@@ -540,6 +619,8 @@ def repo_config_effect(before: list[Finding], after: list[Finding], args: argpar
     default = [f for f in before if conf_ok(f.confidence) and not user_drops(f)]
     kept = {id(f) for f in after}
     why: dict[str, int] = {}
+    for key, n in _turned_off(before, args, conf_ok, user).items():
+        why[key] = why.get(key, 0) + n
     for f in default:
         if id(f) in kept:
             continue
@@ -575,6 +656,47 @@ def repo_config_effect(before: list[Finding], after: list[Finding], args: argpar
                      f"({detail(gate_why)})")
     files = ", ".join(f for f in settings.files if f != getattr(args, "config", None))
     return f"repository config {files} {' and '.join(parts)}; run with --no-repo-config to see them"
+
+
+def _turned_off(before: list[Finding], args: argparse.Namespace, conf_ok: Callable[[str], bool],
+                user: Settings) -> dict[str, int]:
+    """Findings a default run reports that this run never looked for: rules the
+    repository's config turned off, files over its lower ``max_file_size``. Found
+    by scanning again for just those (with the commands' rescans); a line this run
+    reports anything on is not counted. Counts by config key."""
+    hidden: dict[str, tuple[Rule, str]] = getattr(args, "hidden_rules", {})
+    limit = _default_max_size(args)
+    rescan_rules: Rescan | None = getattr(args, "rescan_rules", None)
+    rescan_large: Rescan | None = getattr(args, "rescan_large", None)
+    out: dict[str, int] = {}
+    base = scan_base(args)
+    seen = {(os.path.normpath(os.path.join(base, f.path)), f.location.line) for f in before}
+
+    def count(found: list[Finding], where: str, key: Callable[[Finding], str]) -> None:
+        for f in found:
+            place = os.path.normpath(os.path.join(where, f.path))
+            if (place, f.location.line) in seen or not conf_ok(f.confidence):
+                continue
+            if user.path_allowed(place) or user.secret_allowed(f.secret, f.secret_hash, f.line_text) is not None:
+                continue  # your own config drops it anyway
+            seen.add((place, f.location.line))
+            out[key(f)] = out.get(key(f), 0) + 1
+
+    try:
+        if hidden and rescan_rules is not None:
+            from leakguard.decode import MAX_DEPTH
+
+            rules = tuple(r for r, _ in hidden.values())
+            engine = Engine(Ruleset(rules, hashlib.sha256(repr(sorted(hidden)).encode()).hexdigest()),
+                            decode_depth=MAX_DEPTH if getattr(args, "decode", True) else 0)
+            found, where = rescan_rules(engine)
+            count(found, where, lambda f: hidden[f.rule_id][1] if f.rule_id in hidden else "rules")
+        if limit is not None and rescan_large is not None:
+            found, where = rescan_large(limit)
+            count(found, where, lambda f: "max_file_size")
+    except (OSError, SourceError, TimeoutError):
+        pass  # the measure is best effort; the scan itself is complete
+    return out
 
 
 def emit(result: ScanResult, args: argparse.Namespace, **options: object) -> None:

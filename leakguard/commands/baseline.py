@@ -20,6 +20,7 @@ from typing import Any
 from leakguard import baseline as bl
 from leakguard.commands._common import (JOBS_HELP, SKIP_UNREADABLE_HELP, add_engine_args, build_engine, compile_notice,
                                         excluded_path, parse_jobs, parse_size, progress_display, repo_config_effect,
+                                        rescans_for_paths,
                                         require_scanned, scan_base, settings_for)
 from leakguard.config import apply_allowlists
 from leakguard.errors import UsageError
@@ -77,6 +78,7 @@ def _scan(args: argparse.Namespace) -> list[Finding]:
                            exclude=excluded_path(args), compiling=compile_notice(progress))
         scanned = scan_paths(engine, [args.path], opts, progress)
     require_scanned(scanned, args, [args.path])
+    rescans_for_paths(args, [args.path], scanned)
     before = list(scanned.findings)
     result = apply_min_confidence(scanned, args.min_confidence)
     result = apply_allowlists(result, settings_for(args), scan_base(args))

@@ -102,11 +102,30 @@ def _cmd_git(args: argparse.Namespace, repo: str) -> int:
         engine = build_engine(args)
         h, sizes, tips = walk.result()
     result = _scan(engine, repo, h, args, sizes)
+    _rescans(args, engine, repo, h, sizes)
     if tips is not None:  # a new or extended walk of all refs: the next audit starts from it
         walkcache.save(repo, h, sizes, tips)
     result.warnings[:0] = warnings + h.warnings
     result.stats.seconds = time.perf_counter() - t0
     return _report(result, args)
+
+
+def _rescans(args: argparse.Namespace, engine: Engine, repo: str, h: history.History,
+             sizes: dict[str, int] | None) -> None:
+    """Scans of the same history for what the repository's config turned off (rules, a
+    lower max_file_size), run only when it did (commands/_common.py, repo_config_effect)."""
+    quiet = argparse.Namespace(**{**vars(args), "no_progress": True, "no_cache": True})
+
+    def rules(other: Engine) -> tuple[list[Finding], str]:
+        return _scan(other, repo, h, quiet, sizes).findings, repo
+
+    def large(limit: int) -> tuple[list[Finding], str]:
+        big = {o: n for o, n in (sizes or {}).items() if args.max_file_size and n > args.max_file_size}
+        if not big:
+            return [], repo
+        return _scan(engine, repo, h, argparse.Namespace(**{**vars(quiet), "max_file_size": limit}), big).findings, repo
+
+    args.rescan_rules, args.rescan_large = rules, large
 
 
 def _report(result: ScanResult, args: argparse.Namespace) -> int:

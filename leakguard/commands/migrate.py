@@ -13,7 +13,7 @@ import stat
 import sys
 from typing import Any
 
-from leakguard.commands._common import JOBS_HELP, compile_notice, step, SKIP_UNREADABLE_HELP, require_scanned, _link_template, add_engine_args, parse_jobs, add_verify_args, build_engine, parse_size, postprocess, progress_display, scan_base, write_atomic
+from leakguard.commands._common import JOBS_HELP, compile_notice, step, SKIP_UNREADABLE_HELP, require_scanned, _link_template, add_engine_args, parse_jobs, add_verify_args, build_engine, parse_size, postprocess, progress_display, rescans_for_paths, scan_base, write_atomic
 from leakguard.errors import UsageError
 from leakguard.model import CONFIDENCES, ScanResult
 from leakguard.termsafe import safe, safe_lines
@@ -98,6 +98,7 @@ def _scan(args: argparse.Namespace) -> tuple[ScanResult, str]:
                            compiling=compile_notice(progress))
         result = scan_paths(engine, [args.path], opts, progress)
     require_scanned(result, args, [args.path])
+    rescans_for_paths(args, [args.path], result)
     return postprocess(result, args), root
 
 

@@ -6,7 +6,7 @@ import sys
 from typing import Any
 
 from leakguard.commands._common import (SKIP_UNREADABLE_HELP, add_engine_args, require_scanned, add_output_args, add_verify_args, build_engine, compile_notice, emit, excluded_path, exit_status,
-                                        parse_size, postprocess, progress_display)
+                                        parse_size, postprocess, progress_display, rescans_for_paths, scan_base)
 from leakguard.model import Origin
 from leakguard.scan import ScanOptions, scan_chunks, scan_paths
 from leakguard.sources.files import DEFAULT_MAX_FILE_SIZE, chunk_from_bytes
@@ -35,11 +35,16 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if args.paths == ["-"] and not args.staged:
         raw = sys.stdin.buffer.read()
         result = scan_chunks(engine, [chunk_from_bytes(raw, Origin("stdin", "-"))])
+        base = scan_base(args)
+        args.rescan_rules = lambda e: (scan_chunks(e, [chunk_from_bytes(raw, Origin("stdin", "-"))]).findings, base)
     elif args.staged:
         from leakguard.sources.staged import staged_chunks
 
         paths = [] if args.paths == ["."] else args.paths
         result = scan_chunks(engine, staged_chunks(".", paths, args.max_file_size))
+        base = scan_base(args)  # what the repository's config turned off is measured by scanning for it
+        args.rescan_rules = lambda e: (scan_chunks(e, staged_chunks(".", paths, args.max_file_size)).findings, base)
+        args.rescan_large = lambda limit: (scan_chunks(engine, staged_chunks(".", paths, limit)).findings, base)
     else:
         if "-" in args.paths:
             from leakguard.errors import UsageError
@@ -50,6 +55,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
                                exclude=excluded_path(args), compiling=compile_notice(progress))
             result = scan_paths(engine, args.paths, opts, progress)
         require_scanned(result, args, args.paths)
+        rescans_for_paths(args, args.paths, result)
     result = postprocess(result, args)
     code = exit_status(result, args)
     # a blocked commit says how to mark a false positive
