@@ -129,3 +129,48 @@ def test_run_all_files_fails_on_a_committed_key(hooked_repo: tuple[Path, dict[st
     _run(repo, env, "git", "commit", "-q", "--no-verify", "-m", "drop it")
     r = _run(repo, env, *PRE_COMMIT, "run", "--all-files", "leakguard")
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def _readme_local_hooks() -> str:
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text[text.index("<!-- pre-commit:start -->"):text.index("<!-- pre-commit:end -->")]
+    (yml,) = re.findall(r"```yaml\n(.*?)```", block, flags=re.S)
+    return yml
+
+
+def test_readme_local_hook_snippet_runs_through_pre_commit(tmp_path: Path) -> None:
+    """The README's `repo: local` snippet, as written, with leakguard installed (as
+    `pip install .` leaves it on PATH): offline, no hook environment to build."""
+    assert PRE_COMMIT is not None
+    bindir = Path(sys.executable).parent
+    if not (bindir / "leakguard").exists() and shutil.which("leakguard") is None:
+        pytest.skip("the leakguard command is not installed (pip install .)")
+    env = _env(tmp_path / "home")
+    env["PATH"] = f"{bindir}{os.pathsep}{env.get('PATH', '')}"
+    repo = tmp_path / "work"
+    repo.mkdir()
+    _run(repo, env, "git", "init", "-q", "-b", "main")
+    _run(repo, env, "git", "config", "commit.gpgsign", "false")
+    (repo / ".pre-commit-config.yaml").write_text(_readme_local_hooks())
+    r = _run(repo, env, *PRE_COMMIT, "install", "--hook-type", "pre-commit", "--hook-type", "pre-push")
+    assert r.returncode == 0, r.stdout + r.stderr
+    _run(repo, env, "git", "add", ".pre-commit-config.yaml")
+    r = _run(repo, env, "git", "commit", "-q", "-m", "hooks")
+    assert r.returncode == 0, r.stdout + r.stderr
+    pw = fake_password()
+    (repo / "app.env").write_text(f"APP_MODE=prod\nDB_PASSWORD={pw}\n")
+    _run(repo, env, "git", "add", "app.env")
+    r = _run(repo, env, "git", "commit", "-m", "add config")
+    out = r.stdout + r.stderr
+    assert r.returncode != 0 and "app.env:2" in out and "Failed" in out, out
+    assert pw not in out
+    r = _run(repo, env, "git", "commit", "-q", "--no-verify", "-m", "committed anyway")
+    r = _run(repo, env, *PRE_COMMIT, "run", "--all-files", "leakguard")
+    assert r.returncode != 0 and "app.env" in r.stdout + r.stderr, r.stdout + r.stderr
+    remote = tmp_path / "remote.git"
+    _run(tmp_path, env, "git", "init", "-q", "--bare", str(remote))
+    _run(repo, env, "git", "remote", "add", "origin", str(remote))
+    r = _run(repo, env, "git", "push", "origin", "main")
+    assert r.returncode != 0 and "app.env" in r.stdout + r.stderr, r.stdout + r.stderr
