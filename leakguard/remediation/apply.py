@@ -55,7 +55,7 @@ def connect(opts: AwsOptions) -> tuple[Any, Any]:
         import boto3
         import botocore.exceptions
     except ImportError:
-        raise AwsSetupError("--apply needs boto3: pip install 'leakguard-scanner[aws]' (or pip install boto3)") from None
+        raise AwsSetupError("--apply needs boto3: pip install boto3 (or the aws extra: pip install '.[aws]' in a leakguard checkout)") from None
     try:
         session = boto3.Session(profile_name=opts.profile, region_name=opts.region)
     except botocore.exceptions.ProfileNotFound:
