@@ -351,16 +351,16 @@ def _hidden_rules(args: argparse.Namespace, st: Settings, user: Settings | None,
 Rescan = Callable[..., "tuple[list[Finding], str]"]
 
 
-def rescans_for_paths(args: argparse.Namespace, targets: Sequence[str], result: ScanResult) -> None:
+def rescans_for_paths(args: argparse.Namespace, targets: Sequence[str], result: ScanResult, engine: Engine) -> None:
     """The rescans of a scan of files and directories (scan, baseline, migrate)."""
     from leakguard.scan import ScanOptions, scan_paths
 
     base = scan_base(args)
 
-    def rules(engine: Engine) -> tuple[list[Finding], str]:
+    def rules(other: Engine) -> tuple[list[Finding], str]:
         opts = ScanOptions(jobs=args.jobs, max_file_size=args.max_file_size, all_files=getattr(args, "all_files", False),
                            exclude=excluded_path(args))
-        return scan_paths(engine, targets, opts).findings, base
+        return scan_paths(other, targets, opts).findings, base
 
     def large(max_size: int) -> tuple[list[Finding], str]:
         files = [os.path.join(base, s.origin.path) for s in result.skipped if s.reason == "too-large"]
@@ -369,7 +369,6 @@ def rescans_for_paths(args: argparse.Namespace, targets: Sequence[str], result: 
             return [], base
         from leakguard.sources.files import report_root
 
-        engine = build_engine(args)
         opts = ScanOptions(jobs=args.jobs, max_file_size=max_size, all_files=True)
         return scan_paths(engine, files, opts).findings, report_root(files)
 
@@ -682,21 +681,31 @@ def _turned_off(before: list[Finding], args: argparse.Namespace, conf_ok: Callab
             seen.add((place, f.location.line))
             out[key(f)] = out.get(key(f), 0) + 1
 
+    if not (hidden and rescan_rules is not None or limit is not None and rescan_large is not None):
+        return out
     try:
-        if hidden and rescan_rules is not None:
-            from leakguard.decode import MAX_DEPTH
-
-            rules = tuple(r for r, _ in hidden.values())
-            engine = Engine(Ruleset(rules, hashlib.sha256(repr(sorted(hidden)).encode()).hexdigest()),
-                            decode_depth=MAX_DEPTH if getattr(args, "decode", True) else 0)
-            found, where = rescan_rules(engine)
-            count(found, where, lambda f: hidden[f.rule_id][1] if f.rule_id in hidden else "rules")
-        if limit is not None and rescan_large is not None:
-            found, where = rescan_large(limit)
-            count(found, where, lambda f: "max_file_size")
+        with step(args, "measuring what the repository config turns off…"):
+            _rescan_hidden(hidden, limit, rescan_rules, rescan_large, args, count)
     except (OSError, SourceError, TimeoutError):
         pass  # the measure is best effort; the scan itself is complete
     return out
+
+
+def _rescan_hidden(hidden: dict[str, tuple[Rule, str]], limit: int | None, rescan_rules: Rescan | None,
+                   rescan_large: Rescan | None, args: argparse.Namespace,
+                   count: Callable[[list[Finding], str, Callable[[Finding], str]], None]) -> None:
+    """Scan again for just what the repository's config turned off; ``count`` tallies it."""
+    if hidden and rescan_rules is not None:
+        from leakguard.decode import MAX_DEPTH
+
+        rules = tuple(r for r, _ in hidden.values())
+        engine = Engine(Ruleset(rules, "").select(),  # select(): the digest of exactly these rules
+                        decode_depth=MAX_DEPTH if getattr(args, "decode", True) else 0)
+        found, where = rescan_rules(engine)
+        count(found, where, lambda f: hidden[f.rule_id][1] if f.rule_id in hidden else "rules")
+    if limit is not None and rescan_large is not None:
+        found, where = rescan_large(limit)
+        count(found, where, lambda f: "max_file_size")
 
 
 def emit(result: ScanResult, args: argparse.Namespace, **options: object) -> None:

@@ -78,7 +78,7 @@ def _scan(args: argparse.Namespace) -> list[Finding]:
                            exclude=excluded_path(args), compiling=compile_notice(progress))
         scanned = scan_paths(engine, [args.path], opts, progress)
     require_scanned(scanned, args, [args.path])
-    rescans_for_paths(args, [args.path], scanned)
+    rescans_for_paths(args, [args.path], scanned, engine)
     before = list(scanned.findings)
     result = apply_min_confidence(scanned, args.min_confidence)
     result = apply_allowlists(result, settings_for(args), scan_base(args))

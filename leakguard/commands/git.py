@@ -81,14 +81,14 @@ def _cmd_git(args: argparse.Namespace, repo: str) -> int:
     args.root = repo
     t0 = time.perf_counter()
     if not git.has_refs(repo):
-        result = ScanResult([], Stats(), [], build_engine(args).ruleset.digest, repo,
+        result = ScanResult([], Stats(), [], build_engine(args, backend="lazy").ruleset.digest, repo,
                             ["empty repository (no commits): nothing to scan"])
         return _report(result, args)
     if args.pre_push:
         lines = [] if os.environ.get("PRE_COMMIT") or sys.stdin is None or sys.stdin.isatty() else sys.stdin.read().splitlines()
         revs = history.pre_push_revs(repo, lines, dict(os.environ))
         if not revs:
-            return _report(ScanResult([], Stats(), [], build_engine(args).ruleset.digest, repo), args)
+            return _report(ScanResult([], Stats(), [], build_engine(args, backend="lazy").ruleset.digest, repo), args)
     else:
         revs = history.rev_args(repo, branch=args.branch, since_commit=args.since_commit, rev_range=args.rev_range)
     warnings: list[str] = []

@@ -98,7 +98,7 @@ def _scan(args: argparse.Namespace) -> tuple[ScanResult, str]:
                            compiling=compile_notice(progress))
         result = scan_paths(engine, [args.path], opts, progress)
     require_scanned(result, args, [args.path])
-    rescans_for_paths(args, [args.path], result)
+    rescans_for_paths(args, [args.path], result, engine)
     return postprocess(result, args), root
 
 

@@ -55,7 +55,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
                                exclude=excluded_path(args), compiling=compile_notice(progress))
             result = scan_paths(engine, args.paths, opts, progress)
         require_scanned(result, args, args.paths)
-        rescans_for_paths(args, args.paths, result)
+        rescans_for_paths(args, args.paths, result, engine)
     result = postprocess(result, args)
     code = exit_status(result, args)
     # a blocked commit says how to mark a false positive
