@@ -207,6 +207,12 @@ def prune(old: Baseline, findings: Iterable[Finding], *, root: str | None = None
     return Baseline(kept), len(old.entries) - len(kept)
 
 
+def matches(baseline: Baseline, findings: Iterable[Finding], *, root: str | None = None,
+            source: str | os.PathLike[str] | None = None) -> list[tuple[Finding, Entry | None]]:
+    """Each finding with the baseline entry it is (or None), as :func:`apply` matches them."""
+    return _Index(baseline, source, root).match(findings)
+
+
 def locate(baseline: Baseline, findings: Iterable[Finding], *, root: str | None = None,
            source: str | os.PathLike[str] | None = None) -> dict[str, Finding]:
     """Entry fingerprint -> the finding that is that entry today."""

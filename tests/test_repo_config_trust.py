@@ -203,3 +203,19 @@ def test_rule_selection_and_size_limit_that_hide_nothing_are_silent(run_cli: Run
     (repo / ".leakguard.toml").write_text(toml.replace("{rule}", rule))
     code, found, err = scan(run_cli, repo)
     assert code == 1 and len(found) == 10 and "warning" not in err, err
+
+
+def test_a_baseline_the_repository_config_names_is_judged_like_an_allowlist(run_cli: RunCli, repo: Path) -> None:
+    """`baseline = "..."` in a repository's config accepts findings as surely as
+    allowlist.hashes: what it hides is counted; your own --baseline is not warned about."""
+    code, _, err = run_cli(["baseline", "create", ".", "--baseline", "fixtures.json"], cwd=repo)
+    assert code == 0, err
+    (repo / ".leakguard.toml").write_text('baseline = "fixtures.json"\n')
+    code, found, err = scan(run_cli, repo)
+    assert code == 0 and found == []
+    assert "hides 10 finding(s) a default run would report (10 by baseline)" in err, err
+    code, found, err = scan(run_cli, repo, "--baseline", "fixtures.json")
+    assert code == 0 and found == [] and "warning" not in err, err
+    (repo / ".leakguard.toml").unlink()
+    code, found, err = scan(run_cli, repo)
+    assert code == 1 and len(found) == 10

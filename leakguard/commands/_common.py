@@ -557,12 +557,19 @@ def postprocess(result: ScanResult, args: argparse.Namespace) -> ScanResult:
     before = list(result.findings)
     result = apply_min_confidence(result, args.min_confidence)
     result = apply_allowlists(result, settings, scan_base(args))
-    hidden = repo_config_effect(before, result.findings, args)
+    bl = baseline_path(args)
+    accepted = baseline_mod.load(bl) if bl else None
+    by_repo_baseline: list[Finding] = []
+    user: Settings | None = getattr(args, "user_settings", None)
+    if accepted is not None and not getattr(args, "baseline", None) and user is not None and user.baseline != bl:
+        # the repository's config chose this baseline: what it accepts is hidden by that config too
+        by_repo_baseline = [f for f, e in baseline_mod.matches(accepted, result.findings, root=result.root or scan_base(args),
+                                                               source=bl) if e is not None]
+    hidden = repo_config_effect(before, result.findings, args, accepted_by_baseline=by_repo_baseline)
     if hidden:  # on stderr with the other warnings, below (once)
         result.warnings.append(hidden)
-    bl = baseline_path(args)
-    if bl:
-        result = baseline_mod.apply(result, baseline_mod.load(bl), show=getattr(args, "show_baselined", False),
+    if bl and accepted is not None:
+        result = baseline_mod.apply(result, accepted, show=getattr(args, "show_baselined", False),
                                     root=result.root or scan_base(args), source=bl)
     result = verify_step(result, args)
     from leakguard.remediation.attach import attach_from_args
@@ -591,7 +598,7 @@ _ALLOW_KEY = {"hash": "allowlist.hashes", "secret regex": "allowlist.secrets", "
 
 
 def repo_config_effect(before: list[Finding], after: list[Finding], args: argparse.Namespace,
-                       *, gate: bool = True) -> str | None:
+                       *, gate: bool = True, accepted_by_baseline: Sequence[Finding] = ()) -> str | None:
     """What the repository's own config hides on this scan, judged by effect.
 
     Compares this run with a default run (no repository config: only the
@@ -616,14 +623,17 @@ def repo_config_effect(before: list[Finding], after: list[Finding], args: argpar
         return by_path or user.secret_allowed(f.secret, f.secret_hash, f.line_text) is not None
 
     default = [f for f in before if conf_ok(f.confidence) and not user_drops(f)]
-    kept = {id(f) for f in after}
+    baselined = {id(f) for f in accepted_by_baseline}  # by the baseline the repository's config names
+    kept = {id(f) for f in after} - baselined
     why: dict[str, int] = {}
     for key, n in _turned_off(before, args, conf_ok, user).items():
         why[key] = why.get(key, 0) + n
     for f in default:
         if id(f) in kept:
             continue
-        if f.origin.kind != "stdin" and settings.path_allowed(os.path.join(base, f.path)):
+        if id(f) in baselined:
+            key = "baseline"
+        elif f.origin.kind != "stdin" and settings.path_allowed(os.path.join(base, f.path)):
             key = "allowlist.paths"
         else:
             reason = settings.secret_allowed(f.secret, f.secret_hash, f.line_text)
