@@ -31,7 +31,6 @@ from __future__ import annotations
 import hashlib
 import os
 import struct
-import tempfile
 from array import array
 from collections.abc import Sequence
 from pathlib import Path
@@ -39,7 +38,7 @@ from typing import Any, Protocol
 
 import regex
 
-from leakguard.fsio import read_regular
+from leakguard.fsio import read_regular, replace_atomic
 from leakguard.ruleset import Rule
 
 _hs: Any
@@ -385,11 +384,9 @@ def _load_or_build(rules: Sequence[Rule], digest: str) -> tuple[object | None, o
     scoped = _compile([(i, r) for i, r in with_kw if is_scoped(r)])
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".hs-")
         g = _hs.dumpb(general) if general is not None else b""
-        with os.fdopen(fd, "wb") as f:
-            f.write(struct.pack("<Q", len(g)) + g + (_hs.dumpb(scoped) if scoped is not None else b""))
-        os.replace(tmp, path)
+        # a failed write (a full disk) leaves no temp file of megabytes behind
+        replace_atomic(path, struct.pack("<Q", len(g)) + g + (_hs.dumpb(scoped) if scoped is not None else b""))
     except OSError:
         pass  # a read-only cache dir only costs the next run a compile
     return general, scoped

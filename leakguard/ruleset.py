@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ import yaml
 
 from leakguard import checksums
 from leakguard.errors import RuleError
-from leakguard.fsio import read_regular
+from leakguard.fsio import read_regular, replace_atomic
 from leakguard.saferegex import SlowRegex, TimedPattern, compile_user
 from leakguard.verify.spec import SpecError, VerifySpec, parse as parse_verify
 
@@ -198,10 +197,7 @@ def _parse(path: Path, text: str) -> Any:
         data = json.dumps(doc, ensure_ascii=False)
         if json.loads(data) == doc:
             cached.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=cached.parent, prefix=".rules-")
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(data)
-            os.replace(tmp, cached)
+            replace_atomic(cached, data)  # a failed write leaves no temp file behind
     except (OSError, TypeError, ValueError):
         pass  # no cache: the next run parses the YAML again
     return doc

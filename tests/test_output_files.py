@@ -289,3 +289,30 @@ def test_a_fifo_in_place_of_the_rule_cache_does_not_hang(tmp_path: Path, monkeyp
     t.start()
     t.join(timeout=60)
     assert done == [1], "loading rules blocked on a FIFO in the cache"
+
+
+def test_a_failed_cache_write_leaves_no_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every cache writer goes through fsio.replace_atomic: a write that fails (a full
+    disk) removes its temp file instead of leaving it in the cache directory forever."""
+    from leakguard.ruleset import load_file
+
+    monkeypatch.setenv("LEAKGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "cache").mkdir()
+    rules = tmp_path / "mine.yaml"
+    rules.write_text("rules:\n  - id: my-token\n    description: mine\n    severity: high\n"
+                     "    keywords: [tok=]\n    pattern: \"tok=(?P<secret>[a-z]{8,})\"\n")
+    real_fdopen = os.fdopen
+
+    def full_disk(fd: int, *a, **k):  # type: ignore[no-untyped-def]
+        f = real_fdopen(fd, *a, **k)
+
+        def write(data: object) -> int:
+            raise OSError(28, "No space left on device")
+
+        f.write = write  # type: ignore[method-assign]
+        return f
+
+    monkeypatch.setattr(os, "fdopen", full_disk)
+    assert len(load_file(rules)) == 1  # no cache: the rules still load
+    monkeypatch.setattr(os, "fdopen", real_fdopen)
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == []
