@@ -358,9 +358,13 @@ def rescans_for_paths(args: argparse.Namespace, targets: Sequence[str], result: 
     base = scan_base(args)
 
     def rules(other: Engine) -> tuple[list[Finding], str]:
-        opts = ScanOptions(jobs=args.jobs, max_file_size=args.max_file_size, all_files=getattr(args, "all_files", False),
-                           exclude=excluded_path(args))
-        return scan_paths(other, targets, opts).findings, base
+        timeouts = getattr(args, "exclude_timeouts", [])
+        try:
+            opts = ScanOptions(jobs=args.jobs, max_file_size=args.max_file_size,
+                               all_files=getattr(args, "all_files", False), exclude=excluded_path(args))
+            return scan_paths(other, targets, opts).findings, base
+        finally:
+            args.exclude_timeouts = timeouts  # the scan's own, which postprocess reports
 
     def large(max_size: int) -> tuple[list[Finding], str]:
         files = [os.path.join(base, s.origin.path) for s in result.skipped if s.reason == "too-large"]
