@@ -208,10 +208,19 @@ def test_lazy_engine_compiles_hyperscan_only_for_big_scans(tmp_path: Path, monke
     (tmp_path / "r.yaml").write_text(RULES)
     rs = load_ruleset([tmp_path], include_default=False)
     eng = Engine(rs, backend="lazy")
-    # nothing cached: no compile of the patterns for a small scan, Hyperscan on the keywords alone
-    assert eng.prefilter.name == "hyperscan-keywords"
+    # nothing cached: no compile of the patterns for a small scan: the keywords, in pure Python
+    # until the text seen repays building their Hyperscan database
+    assert eng.prefilter.name == "keywords-small-first"
     eng.prepare(5)
-    assert eng.prefilter.name == "hyperscan-keywords"
+    assert eng.prefilter.name == "keywords-small-first"
+    tok = "tok_" + _rand(20, seed=3)
+    small = Chunk(f"t = '{tok}'\n".encode(), (Origin("file", "a.py"),))
+    assert [f.secret for f in eng.scan(small).findings] == [tok]
+    assert eng.prefilter._big is None  # type: ignore[attr-defined]
+    big = Chunk(b"x = 1\n" * 20_000 + f"t = '{tok}'\n".encode(), (Origin("file", "b.py"),))
+    assert [f.secret for f in eng.scan(big).findings] == [tok]
+    assert eng.prefilter._big is not None and eng.prefilter._big.name == "hyperscan-keywords"  # type: ignore[attr-defined]
+    assert [f.secret for f in eng.scan(small).findings] == [tok]
     eng.prepare(10_000)
     assert eng.prefilter.name == "hyperscan"
     assert Engine(rs, backend="lazy").prefilter.name == "hyperscan"  # now cached
