@@ -6,6 +6,7 @@ and rule), then compiled into a frozen :class:`Rule`.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -15,12 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import regex
-import yaml
 
 from leakguard import checksums
 from leakguard.errors import RuleError
 from leakguard.fsio import read_regular, replace_atomic
-from leakguard.saferegex import SlowRegex, TimedPattern, compile_user
+from leakguard.saferegex import SlowRegex, TimedPattern, compile_user, lazy
 from leakguard.verify.spec import SpecError, VerifySpec, parse as parse_verify
 
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -38,10 +38,14 @@ _RULE_KEYS = {
 CONFIDENCE_MODES = ("high", "medium", "low", "auto")
 _REQUIRED = ("id", "description", "severity", "pattern")
 _ID_RE = regex.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_GROUP_NAME = regex.compile(r"\(\?P<(\w+)>")
 _FLAGS = regex.VERSION0
 # Compiled patterns by source. The built-in pack is checked by the test suite,
 # so a scan compiles only the rules the prefilter points at (start-up time).
 _PATTERNS: dict[str, Any] = {}
+# Path, allow and near patterns of trusted rule files, by source: ~450 uses of ~90 patterns in
+# the built-in pack, each compiled on first use and shared by the rules that name it.
+_AUX: dict[str, TimedPattern] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +129,7 @@ class Ruleset:
         return Ruleset(rules, _digest(rules))
 
 
+@functools.cache
 def default_rules_dir() -> Path:
     """The packaged rules (wheel) or the checkout's ``rules/`` (editable/dev)."""
     here = Path(__file__).resolve().parent
@@ -175,18 +180,46 @@ def _digest(rules: Iterable[Rule]) -> str:
     return h.hexdigest()
 
 
+PARSED_DIR = ".parsed"  # beside the packaged rule files: their parsed form, written when the wheel is built
+_KEEP_PARSED = 200  # cached parsed rule files kept besides those in use (user rule files of other projects)
+_pruned = False  # once per process, on the first cache write
+
+
+def parsed_name(text: str) -> str:
+    """The name of a rule file's parsed (JSON) form: by content, so an edited file never reads a stale one."""
+    return f"rules-{hashlib.sha256(text.encode()).hexdigest()[:32]}.json"
+
+
+def _read_json(path: Path) -> Any:
+    """JSON from a regular file (a FIFO in its place cannot block); OSError/ValueError if absent or malformed."""
+    return json.loads(read_regular(path).decode("utf-8"))
+
+
 def _parse(path: Path, text: str) -> Any:
     """The file's YAML as plain data. Building Python objects from YAML is most of
-    a small scan's start-up with a large rule pack, so the result is cached as JSON
-    (C-parsed, data only) keyed by the file's content hash; a file whose data does
-    not survive a JSON round trip (dates, non-string keys) is simply not cached."""
-    from leakguard.prefilter import cache_dir  # prefilter imports this module
+    a small scan's start-up with a large rule pack (half a second for the built-in
+    one), so the parsed form is read instead where it exists: for the packaged rules,
+    from the wheel (``_rules/.parsed/``, written at build time: a fresh CI container
+    parses no YAML); else from the cache directory, as JSON (C-parsed, data only)
+    keyed by the file's content hash. A file whose data does not survive a JSON round
+    trip (dates, non-string keys) is simply not cached."""
+    from leakguard.prefilter import cache_dir, prune, touch_if_old  # prefilter imports this module
 
-    cached = cache_dir() / f"rules-{hashlib.sha256(text.encode()).hexdigest()[:32]}.json"
-    try:  # only ever a regular file (a FIFO in its place cannot block); malformed: parse again
-        return json.loads(read_regular(cached).decode("utf-8"))
-    except (OSError, ValueError, RecursionError):
-        pass
+    name = parsed_name(text)
+    cached = cache_dir() / name
+    # only the packaged pack's own parsed form: beside a user's (or a repository's) rule file, a
+    # JSON file could say something other than the YAML a reviewer reads
+    places = (path.parent / PARSED_DIR / name, cached) if path.parent == default_rules_dir() else (cached,)
+    for place in places:
+        try:  # malformed: parse again
+            doc = _read_json(place)
+        except (OSError, ValueError, RecursionError):
+            continue
+        if place is cached:
+            touch_if_old(cached)  # in use: pruning keeps it
+        return doc
+    import yaml  # only on a cache miss: most runs read the parsed form
+
     try:
         doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as e:
@@ -198,6 +231,10 @@ def _parse(path: Path, text: str) -> Any:
         if json.loads(data) == doc:
             cached.parent.mkdir(parents=True, exist_ok=True)
             replace_atomic(cached, data)  # a failed write leaves no temp file behind
+            global _pruned
+            if not _pruned:  # each edit of a rule file (or a new version of the pack) leaves an entry behind
+                _pruned = True
+                prune("rules-*.json", _KEEP_PARSED, spare=cached)
     except (OSError, TypeError, ValueError):
         pass  # no cache: the next run parses the YAML again
     return doc
@@ -234,6 +271,12 @@ def _regexes(source: str, rid: object, name: str, v: object, *, check: bool = Tr
     """Compiled with a search timeout; a user file's patterns are also tried on adversarial text."""
     out = []
     for i, s in enumerate(_strs(source, rid, name, v)):
+        if not check:  # a trusted rule file (the built-in pack, which the test suite compiles)
+            pat = _AUX.get(s)
+            if pat is None:
+                pat = _AUX[s] = lazy(s, _FLAGS)
+            out.append(pat)
+            continue
         try:
             out.append(compile_user(s, _FLAGS, check=check))
         except regex.error as e:
@@ -304,7 +347,7 @@ def compile_rule(raw: object, source: str, index: int, *, compile_now: bool = Tr
         names = set(pattern.groupindex)
         groups = pattern.groups
     else:  # trusted built-in rule: compiled on first use
-        names = set(regex.findall(r"\(\?P<(\w+)>", src))
+        names = set(_GROUP_NAME.findall(src))
         groups = -1
     if "secret" in names:
         group: str | int = "secret"

@@ -84,6 +84,33 @@ class TimedPattern:
         return (_rebuild, (self._p.pattern, self._p.flags, self.timeout))
 
 
+class _LazyPattern(TimedPattern):
+    """A :class:`TimedPattern` compiled on first use (trusted built-in rule files: most of
+    their path and allow patterns are never needed by a small scan). Once compiled, ``_p``
+    is a plain slot again: no cost on later searches."""
+
+    __slots__ = ("_source", "_flags")
+
+    def __init__(self, source: str, flags: int) -> None:  # noqa: D107 - _p stays unset until used
+        self._source, self._flags = source, flags
+        self.timeout = SCAN_TIMEOUT
+
+    @property
+    def pattern(self) -> Any:  # the rule-set digest reads every source: no compile for that
+        return self._source
+
+    def __getattr__(self, name: str) -> Any:  # only for unset slots: the first use of _p
+        if name != "_p":
+            raise AttributeError(name)
+        compiled = self._p = regex.compile(self._source, self._flags)
+        return compiled
+
+
+def lazy(source: str, flags: int = regex.VERSION0) -> TimedPattern:
+    """A pattern from a trusted (tested) rule file, compiled when first used."""
+    return _LazyPattern(source, flags)
+
+
 def _rebuild(pattern: str, flags: int, timeout: float) -> TimedPattern:
     return TimedPattern(regex.compile(pattern, flags), timeout)
 

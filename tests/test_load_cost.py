@@ -1,0 +1,120 @@
+"""Start-up work of a small scan: what is compiled, parsed and cached, and what is pruned.
+
+(The timings themselves are in benchmarks/bench_small.py, never in tests.)"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from leakguard import prefilter
+from leakguard.engine import Engine
+from leakguard.model import Chunk, Origin
+from leakguard.prefilter import cache_dir, hyperscan_available, prune, touch_if_old
+from leakguard.ruleset import PARSED_DIR, load_file, load_ruleset, parsed_name
+
+REFUSED = r"""
+rules:
+  - id: plain-token
+    description: a token Hyperscan takes
+    severity: high
+    keywords: [plnt_]
+    pattern: '(?P<secret>plnt_[a-z0-9]{16})'
+  - id: branch-reset-token
+    description: a token whose pattern Hyperscan refuses (branch reset)
+    severity: high
+    keywords: [brst_]
+    pattern: 'brst_(?|(?P<secret>[a-z0-9]{16}))'
+"""
+
+
+def test_a_pattern_hyperscan_refuses_is_entered_by_its_keywords_and_the_database_compiles_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not hyperscan_available():
+        pytest.skip("hyperscan not installed")
+    monkeypatch.setenv("LEAKGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "r.yaml").write_text(REFUSED)
+    rs = load_ruleset([tmp_path], include_default=False)
+    tried: list[int] = []
+    real = prefilter._refused
+    monkeypatch.setattr(prefilter, "_refused", lambda rules: tried.append(len(rules)) or real(rules))
+    text = "a = 'plnt_q8w7e6r5t4y3u2i1'\nb = 'brst_z9x8c7v6b5n4m3l2'\n"
+    chunk = Chunk(text.encode(), (Origin("file", "a.py"),))
+    got = {b: sorted(f.secret for f in Engine(rs, backend=b).scan(chunk).findings) for b in ("hyperscan", "regex")}
+    assert got["hyperscan"] == got["regex"] == ["plnt_q8w7e6r5t4y3u2i1", "z9x8c7v6b5n4m3l2"]
+    assert tried == [2]  # the one-by-one search ran once, after the whole database was refused
+    tried.clear()
+    (tmp_path / "r.yaml").write_text(REFUSED.split("  - id: branch-reset-token")[0])
+    Engine(load_ruleset([tmp_path], include_default=False), backend="hyperscan")
+    assert tried == []  # a pack Hyperscan takes whole: one compile, no search
+
+
+def test_prune_keeps_the_recent_and_the_spared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEAKGUARD_CACHE_DIR", str(tmp_path))
+    now = time.time()
+    for n in range(12):  # hs-00 newest ... hs-11 oldest, a day apart
+        p = tmp_path / f"hs-{n:02d}.db"
+        p.write_bytes(b"x")
+        os.utime(p, (now - n * 86400, now - n * 86400))
+    ancient = tmp_path / "hs-ancient.db"
+    ancient.write_bytes(b"x")
+    os.utime(ancient, (now - 90 * 86400, now - 90 * 86400))
+    (tmp_path / "rules-keep.json").write_text("{}")  # another kind of entry: not this pattern
+    prune("hs-*.db", 8, spare=ancient)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted(["hs-ancient.db", *[f"hs-{n:02d}.db" for n in range(8)], "rules-keep.json"])
+    prune("hs-*.db", 8, max_age_days=3.5)
+    assert sorted(p.name for p in tmp_path.glob("hs-*")) == [f"hs-{n:02d}.db" for n in range(4)]
+
+
+def test_a_used_cache_entry_is_touched_so_pruning_keeps_it(tmp_path: Path) -> None:
+    p = tmp_path / "rules-x.json"
+    p.write_text("{}")
+    old = time.time() - 40 * 86400
+    os.utime(p, (old, old))
+    touch_if_old(p)
+    assert time.time() - p.stat().st_mtime < 3600
+
+
+def test_parsed_rule_files_are_cached_and_stale_entries_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEAKGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr("leakguard.ruleset._pruned", False)
+    stale = tmp_path / "cache" / "rules-stale.json"
+    stale.parent.mkdir()
+    stale.write_text("{}")
+    os.utime(stale, (time.time() - 60 * 86400,) * 2)
+    f = tmp_path / "r.yaml"
+    f.write_text(REFUSED)
+    assert [r.id for r in load_file(f)] == ["plain-token", "branch-reset-token"]
+    assert (cache_dir() / parsed_name(f.read_text())).is_file()
+    assert not stale.exists()
+
+
+def test_only_the_packaged_pack_reads_a_parsed_form_beside_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wheel ships rules/*.yaml with their parsed form; beside a user's (or a scanned
+    repository's) rule file, a JSON file is never read instead of the YAML."""
+    monkeypatch.setenv("LEAKGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    packaged, user = tmp_path / "packaged", tmp_path / "user"
+    for d in (packaged, user):
+        (d / PARSED_DIR).mkdir(parents=True)
+        (d / "r.yaml").write_text(REFUSED)
+        doc = {"rules": [{"id": "from-the-parsed-form", "description": "d", "severity": "low", "keywords": ["abcd"],
+                          "pattern": "(?P<secret>abcd[0-9]{8})"}]}
+        (d / PARSED_DIR / parsed_name(REFUSED)).write_text(json.dumps(doc))
+    monkeypatch.setattr("leakguard.ruleset.default_rules_dir", lambda: packaged)
+    assert [r.id for r in load_file(packaged / "r.yaml")] == ["from-the-parsed-form"]
+    assert [r.id for r in load_file(user / "r.yaml")] == ["plain-token", "branch-reset-token"]
+    (packaged / "r.yaml").write_text(REFUSED + "\n")  # edited: its parsed form no longer applies
+    assert [r.id for r in load_file(packaged / "r.yaml")] == ["plain-token", "branch-reset-token"]
+
+
+def test_every_built_in_pattern_compiles() -> None:
+    """The built-in pack's path, allow and near patterns are compiled on first use (start-up
+    time): this compiles every one of them, as loading a user's rule file does at once."""
+    for r in load_ruleset().rules:
+        assert r.pattern.groups >= 1, r.id
+        for p in (*r.paths_only, *r.paths_skip, *r.allow_patterns, *([r.near] if r.near is not None else [])):
+            assert isinstance(p.groups, int), r.id  # compiles it: a bad pattern raises regex.error
