@@ -7,7 +7,6 @@ shared copy-on-write instead of rebuilt per process.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import sys
 import time
@@ -125,6 +124,8 @@ def scan_paths(
             results: Iterable[tuple[list[Finding], list[Skipped], Stats]] = map(_work, _batches(entries))
             _collect(results, findings, skipped, stats, progress)
         else:
+            import multiprocessing  # only for -j > 1 and enough files: a one-file scan does not pay for it
+
             ctx = multiprocessing.get_context("fork")
             with ctx.Pool(jobs) as pool:
                 _collect(pool.imap_unordered(_work, _batches(entries)), findings, skipped, stats, progress)
@@ -252,6 +253,8 @@ def scan_blobs(
             results: Iterable[BlobBatchResult] = map(_work_blobs, batches)
             pool = None
         else:
+            import multiprocessing
+
             pool = multiprocessing.get_context("fork").Pool(jobs)
             results = pool.imap_unordered(_work_blobs, batches)
         try:

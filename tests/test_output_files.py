@@ -251,7 +251,9 @@ def test_jobs_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
             FakePool(n)
             raise RuntimeError("stop here")
 
-    monkeypatch.setattr(scan.multiprocessing, "get_context", lambda _: Ctx())
+    import multiprocessing  # scan.py imports it only when it starts workers
+
+    monkeypatch.setattr(multiprocessing, "get_context", lambda _: Ctx())
     entries = [scan.Entry(f"/nonexistent/{i}", str(i)) for i in range(100)]
     monkeypatch.setattr(scan, "iter_entries", lambda *a, **k: iter(entries))
 
