@@ -576,9 +576,10 @@ def postprocess(result: ScanResult, args: argparse.Namespace) -> ScanResult:
         result = baseline_mod.apply(result, accepted, show=getattr(args, "show_baselined", False),
                                     root=result.root or scan_base(args), source=bl)
     result = verify_step(result, args)
-    from leakguard.remediation.attach import attach_from_args
+    if result.findings:  # (the remediation package is a start-up cost a clean scan does not pay)
+        from leakguard.remediation.attach import attach_from_args
 
-    result = attach_from_args(result, args, scan_base(args))
+        result = attach_from_args(result, args, scan_base(args))
     result.stats.timeouts.extend(getattr(args, "exclude_timeouts", ()))
     if result.stats.timeouts:
         shown = result.stats.timeouts[:5]

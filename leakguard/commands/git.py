@@ -19,7 +19,6 @@ import argparse
 import os
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from leakguard.commands._common import (add_engine_args, add_output_args, add_verify_args, build_engine, emit, exit_status, parse_size,
@@ -97,6 +96,8 @@ def _cmd_git(args: argparse.Namespace, repo: str) -> int:
                         "scanned (git fetch --unshallow to scan everything)")
     # walk the history (mostly git's own work) while the rule set loads
     # (a first run compiles the rule database: seconds, shown as a step rather than silence)
+    from concurrent.futures import ThreadPoolExecutor  # not at import: every command's start-up would pay for it
+
     with ThreadPoolExecutor(1) as pool, step(args, "reading the history and compiling rules…"):
         walk = pool.submit(walkcache.walk, repo, revs, use_cache=not args.no_cache, order_from_pack=_ORDER_FROM_PACK)
         engine = build_engine(args)

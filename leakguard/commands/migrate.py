@@ -11,16 +11,17 @@ import argparse
 import os
 import stat
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leakguard.commands._common import JOBS_HELP, compile_notice, step, SKIP_UNREADABLE_HELP, require_scanned, _link_template, add_engine_args, parse_jobs, add_verify_args, build_engine, parse_size, postprocess, progress_display, rescans_for_paths, scan_base, write_atomic
 from leakguard.errors import UsageError
 from leakguard.model import CONFIDENCES, ScanResult
 from leakguard.termsafe import safe, safe_lines
-from leakguard.remediation.attach import rule_hints, settings_from_args
-from leakguard.remediation.plan import Plan, build_plan, plan_to_dict, render_markdown
 from leakguard.scan import ScanOptions, scan_paths
 from leakguard.sources.files import DEFAULT_MAX_FILE_SIZE
+
+if TYPE_CHECKING:  # imported where used: other commands' start-up does not pay for the planner
+    from leakguard.remediation.plan import Plan
 
 
 def register(sub: Any) -> None:
@@ -103,6 +104,9 @@ def _scan(args: argparse.Namespace) -> tuple[ScanResult, str]:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    from leakguard.remediation.attach import rule_hints, settings_from_args
+    from leakguard.remediation.plan import build_plan
+
     if args.yes and not args.apply:
         raise UsageError("--yes only makes sense with --apply")
     tags = _tags(args.tag)
@@ -194,6 +198,8 @@ def _write_html(plan: Plan, result: ScanResult, args: argparse.Namespace) -> Non
 
 
 def _write_plan(plan: Plan, args: argparse.Namespace) -> None:
+    from leakguard.remediation.plan import plan_to_dict, render_markdown
+
     import json
 
     text = json.dumps(plan_to_dict(plan), indent=2, ensure_ascii=False) + "\n" if args.format == "json" else render_markdown(plan)

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from leakguard.rulecheck import check_ruleset
 from leakguard.ruleset import load_ruleset
 from leakguard.termsafe import safe
 
@@ -26,6 +25,8 @@ def register(sub: Any) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     ruleset = load_ruleset([Path(p) for p in args.paths], include_default=not args.paths)
+    from leakguard.rulecheck import check_ruleset  # only for this command (start-up of the others)
+
     problems = check_ruleset(ruleset)
     for prob in problems:
         print(safe(prob), file=sys.stderr)
