@@ -13,7 +13,7 @@ Target (issue 9): under 0.5 s wall, cold and warm, start-up included. Measure wh
 
     python3 benchmarks/bench_small.py /work/bench/tree200 --part one --install
 
-(--install builds this checkout's wheel into a new venv; LEAKGUARD_BENCH_LEAKGUARD="PY -m leakguard"
+(--install builds this checkout's wheel into a new venv, for both parts; LEAKGUARD_BENCH_LEAKGUARD="PY -m leakguard"
 runs another install, e.g. an older version's, for a before/after comparison.)
 
 Part 2, a small tree:
@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -103,11 +104,9 @@ def install_wheel(work: str) -> list[str]:
     return [py, "-m", "leakguard"]
 
 
-def one_file(src: str, work: str, repeats: int, argv0: list[str] | None = None) -> None:
+def one_file(src: str, work: str, repeats: int) -> None:
     """Part 1: one file, `scan DIR` and `scan --staged`, cold and warm (medians of ``repeats``)."""
-    env0: dict[str, str] = {}
-    if argv0 is None:
-        argv0, env0 = bl.find_leakguard()
+    argv0, env0 = bl.find_leakguard()
     d = os.path.join(work, "one")
     os.makedirs(d)
     shutil.copy2(src, os.path.join(d, os.path.basename(src)))
@@ -189,13 +188,14 @@ def main() -> int:
     ap.add_argument("--one-file", help="the file of part 1 (default: picked from TREE)")
     ap.add_argument("--part", choices=("one", "tree", "all"), default="all")
     ap.add_argument("--install", action="store_true",
-                    help="part 1 runs this checkout's wheel installed in a new venv (what a CI container runs)")
+                    help="run this checkout's wheel installed in a new venv (what a CI container runs)")
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="leakguard-bench-small-")
     try:
+        if a.install:  # both parts run the installed wheel (bl.find_leakguard reads this variable)
+            os.environ["LEAKGUARD_BENCH_LEAKGUARD"] = shlex.join(install_wheel(work))
         if a.part in ("one", "all"):
-            one_file(a.one_file or pick_one(os.path.abspath(a.tree)), work, a.one_repeats,
-                     install_wheel(work) if a.install else None)
+            one_file(a.one_file or pick_one(os.path.abspath(a.tree)), work, a.one_repeats)
             if a.part == "one":
                 return 0
         target = os.path.join(work, "tree")
@@ -205,7 +205,7 @@ def main() -> int:
         lg = bl.leakguard_tool("dir", ["--no-progress"])
         warm_cache = os.path.join(work, "warm-cache")
         # fill the warm cache: a forced compile
-        bl.measure(lg.cmd(target, os.path.join(work, "fill.json")),
+        bl.measure(lg.cmd(target, os.path.join(work, "fill.json")), cwd=work,
                    env={**lg.env, "LEAKGUARD_CACHE_DIR": warm_cache, "LEAKGUARD_PREFILTER": "hyperscan"},
                    sample_interval=0)
         modes = [("cold, default (keywords)", {}), ("cold, regex (old path)", {"LEAKGUARD_PREFILTER": "regex"}),
@@ -216,7 +216,7 @@ def main() -> int:
             for i in range(a.repeats):
                 cache = warm_cache if env is None else os.path.join(work, f"cold-{len(rows)}-{i}")
                 report = os.path.join(work, f"r-{len(rows)}.json")
-                r = bl.measure(lg.cmd(target, report), env={**lg.env, **(env or {}), "LEAKGUARD_CACHE_DIR": cache},
+                r = bl.measure(lg.cmd(target, report), cwd=work, env={**lg.env, **(env or {}), "LEAKGUARD_CACHE_DIR": cache},
                                sample_interval=0)
                 if r.rc not in (0, 1):
                     print(f"{name}: failed rc={r.rc} {r.stderr_tail[-300:]}")
