@@ -30,6 +30,9 @@ def judge(rule: Rule, secret: str, key: str | None, line: str) -> tuple[str | No
 
     The rule's own allowlists and entropy gate have already run."""
     mode = rule.confidence_mode
+    if rule.filters and is_credential_file_rule(rule):
+        reason = filters.credential_file_reason(secret)
+        return (reason, "") if reason else (None, mode)
     if rule.filters:
         reason = filters.placeholder_reason(secret)
         if reason:
@@ -47,6 +50,17 @@ def judge(rule: Rule, secret: str, key: str | None, line: str) -> tuple[str | No
     if mode != "auto":
         return None, mode
     return None, value_confidence(secret, key, generic=rule.generic, filtered=rule.filters)
+
+
+def is_credential_file_rule(rule: Rule) -> bool:
+    """A rule that fires only inside files whose whole purpose is to hold
+    credentials (tagged ``credential-file``, scoped by ``paths: only:``, with
+    a level written in the rule file): every value there is reported at that
+    level unless it holds no secret at all (filters.credential_file_reason).
+    Credential-file syntax matched anywhere (an `echo ... > ~/.netrc` in a
+    Dockerfile, a README) is judged like any other position with a level."""
+    return rule.confidence is not None and rule.confidence != "auto" and bool(rule.paths_only) \
+        and "credential-file" in rule.tags
 
 
 def value_confidence(secret: str, key: str | None, *, generic: bool = True, filtered: bool = True) -> str:

@@ -14,6 +14,7 @@ Each returns ``None`` or a short reason.
 """
 from __future__ import annotations
 
+import base64
 from urllib.parse import unquote
 
 import regex
@@ -187,6 +188,53 @@ def placeholder_reason(secret: str) -> str | None:
     if is_low_variety(plain):
         return "repeated characters"
     return None
+
+
+_MASK_ONLY = regex.compile(r"^(?:[*•●]{3,}|[xX]{4,})$")
+
+
+def credential_file_reason(secret: str) -> str | None:
+    """Why a value in a credential file is not a credential, or None.
+
+    A file whose whole purpose is to hold credentials (.netrc, .pgpass,
+    .my.cnf...) holds credentials, whatever they look like: `changeme`,
+    `password` and `pass123` there are somebody's password. Only what holds
+    no secret at all is dropped: an empty value, a template or reference
+    (`${VAR}`, `<password>`, `{{ var }}`), a managed reference, a vendor's
+    documented example key, and a mask (`********`, `xxxx`)."""
+    if not secret.strip():
+        return "empty"
+    plain = unquote(secret) if "%" in secret else secret
+    if plain in VENDOR_EXAMPLES or plain.endswith("EXAMPLEKEY") or plain.endswith("EXAMPLE") and plain.startswith("AKIA"):
+        return "vendor example"
+    if is_managed_reference(plain):
+        return MANAGED_REFERENCE
+    if is_template(plain):
+        return "template or reference"
+    if _MASK_ONLY.match(plain):
+        return "masked"
+    pair = _basic_pair(plain)
+    if pair is not None and (not pair[1] or credential_file_reason(pair[1]) or is_template(pair[0])):
+        return "template or reference"  # base64 of '<username>:<password>' or 'ci:${TOKEN}' (_auth, "auth")
+    return None
+
+
+_B64_PAIR = regex.compile(r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")
+
+
+def _basic_pair(value: str) -> tuple[str, str] | None:
+    """(user, password) when the value is base64 of printable 'user:password' (a Docker or
+    npm ``auth`` value), else None."""
+    if len(value) < 8 or len(value) > 4096 or not _B64_PAIR.match(value):
+        return None
+    try:
+        text = base64.b64decode(value, validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if ":" not in text or not text.isprintable():
+        return None
+    user, _, password = text.partition(":")
+    return user, password
 
 
 def stand_in_reason(secret: str) -> str | None:
