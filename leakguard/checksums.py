@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from collections.abc import Callable
 
@@ -218,6 +219,74 @@ def mapbox_token(secret: str) -> bool:
     return isinstance(obj, dict) and isinstance(obj.get("u"), str)
 
 
+def crc16_xmodem(data: bytes) -> int:
+    """CRC-16/XMODEM (poly 0x1021, init 0): the checksum of Stellar strkeys and NATS nkeys."""
+    crc = 0
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = (crc << 1 ^ 0x1021 if crc & 0x8000 else crc << 1) & 0xFFFF
+    return crc
+
+
+def _strkey(secret: str, length: int) -> bytes | None:
+    """Base32 payload of a Stellar/NATS key whose last two bytes are the
+    CRC-16/XMODEM (little-endian) of the rest, or None."""
+    if len(secret) != length or not secret.isupper() and not secret.isalnum():
+        return None
+    pad = "=" * (-len(secret) % 8)
+    try:
+        raw = base64.b32decode(secret + pad)
+    except (binascii.Error, ValueError):
+        return None
+    body, crc = raw[:-2], raw[-2:]
+    return body if crc16_xmodem(body) == int.from_bytes(crc, "little") else None
+
+
+def stellar_seed(secret: str) -> bool:
+    """Stellar secret seeds ``S...`` (56 base32 characters): version byte
+    18 << 3, a 32-byte ed25519 seed, a CRC-16/XMODEM checksum."""
+    body = _strkey(secret, 56)
+    return body is not None and len(body) == 33 and body[0] == 18 << 3
+
+
+def nats_seed(secret: str) -> bool:
+    """NATS nkey seeds ``S[UAONCX]...`` (58 base32 characters): two prefix
+    bytes (seed, then the key type), a 32-byte seed, a CRC-16/XMODEM checksum."""
+    body = _strkey(secret, 58)
+    return body is not None and len(body) == 34 and body[0] >> 3 == 18
+
+
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_B58_INDEX = {c: i for i, c in enumerate(_B58)}
+
+
+def base58check_decode(s: str) -> bytes | None:
+    """The payload of a Base58Check string (without its 4-byte double-SHA-256
+    checksum), or None when it does not verify."""
+    n = 0
+    for c in s:
+        i = _B58_INDEX.get(c)
+        if i is None:
+            return None
+        n = n * 58 + i
+    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    raw = b"\0" * (len(s) - len(s.lstrip("1"))) + raw
+    if len(raw) < 5:
+        return None
+    body, check = raw[:-4], raw[-4:]
+    return body if hashlib.sha256(hashlib.sha256(body).digest()).digest()[:4] == check else None
+
+
+def bitcoin_wif(secret: str) -> bool:
+    """Bitcoin Wallet Import Format private keys: Base58Check of 0x80 (mainnet)
+    or 0xEF (testnet), a 32-byte key, and 0x01 when the public key is compressed."""
+    body = base58check_decode(secret) if 50 <= len(secret) <= 52 else None
+    if body is None or body[0] not in (0x80, 0xEF):
+        return False
+    return len(body) == 33 or len(body) == 34 and body[33] == 1
+
+
 VALIDATORS: dict[str, Callable[[str], bool]] = {
     "github-crc32": github_crc32,
     "npm-crc32": github_crc32,
@@ -227,6 +296,9 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
     "bech32": bech32,
     "sentry-org-token": sentry_org_token,
     "mapbox-token": mapbox_token,
+    "stellar-seed": stellar_seed,
+    "nats-seed": nats_seed,
+    "bitcoin-wif": bitcoin_wif,
 }
 
 

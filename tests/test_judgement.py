@@ -158,3 +158,77 @@ def test_placeholder_password_is_dropped_whatever_the_host(engine: Engine, rule_
 def test_git_remote_token_on_documentation_host(engine: Engine) -> None:
     tok = "3f9a2c7d41b8e6f05a9d2c7b1e4f8a3d6c0b5e92"
     assert ("git-remote-token", tok) in [f[:2] for f in _found(engine, "ci.sh", f"git clone https://{tok}@github.example.com/acme/infra.git")]
+
+
+# ---------------------------------------------------------------- seed formats (rules/private-key-seeds.yaml)
+def _b58check(body: bytes) -> str:
+    import hashlib
+
+    from leakguard.checksums import _B58
+    raw = body + hashlib.sha256(hashlib.sha256(body).digest()).digest()[:4]
+    n, out = int.from_bytes(raw, "big"), ""
+    while n:
+        n, r = divmod(n, 58)
+        out = _B58[r] + out
+    return "1" * (len(raw) - len(raw.lstrip(b"\0"))) + out
+
+
+def _strkey(prefix: bytes, seed: bytes) -> str:
+    from leakguard.checksums import crc16_xmodem
+    body = prefix + seed
+    return base64.b32encode(body + crc16_xmodem(body).to_bytes(2, "little")).decode().rstrip("=")
+
+
+def test_crc16_xmodem_check_value() -> None:
+    from leakguard.checksums import crc16_xmodem
+    assert crc16_xmodem(b"123456789") == 0x31C3  # the catalogue check value of CRC-16/XMODEM
+
+
+@pytest.mark.parametrize("i", range(20))
+def test_seed_validators_accept_generated_and_refuse_corrupted(i: int) -> None:
+    import random
+
+    from leakguard import checksums
+    rnd = random.Random(i)
+    seed = bytes(rnd.randrange(256) for _ in range(32))
+    stellar = _strkey(bytes([18 << 3]), seed)
+    nats = _strkey(bytes([18 << 3 | (20 << 3) >> 5, ((20 << 3) & 31) << 3]), seed)  # a user seed, SU...
+    wif = _b58check(b"\x80" + seed + b"\x01")
+    wif_testnet = _b58check(b"\xef" + seed)
+    assert stellar.startswith("S") and checksums.valid("stellar-seed", stellar)
+    assert nats.startswith("SU") and checksums.valid("nats-seed", nats)
+    assert wif[0] in "KL" and checksums.valid("bitcoin-wif", wif)
+    assert wif_testnet[0] in "9" and checksums.valid("bitcoin-wif", wif_testnet)
+    for token, name, alphabet in ((stellar, "stellar-seed", "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"),
+                                  (nats, "nats-seed", "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"),
+                                  (wif, "bitcoin-wif", "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")):
+        j = rnd.randrange(2, len(token))
+        bad = token[:j] + rnd.choice([c for c in alphabet if c != token[j]]) + token[j + 1:]
+        assert not checksums.valid(name, bad), (name, bad)
+    # the wrong version byte: a Stellar public key (G...) is not a seed, a P2PKH address is not a WIF key
+    assert not checksums.valid("stellar-seed", _strkey(bytes([6 << 3]), seed))
+    assert not checksums.valid("bitcoin-wif", _b58check(b"\x00" + seed[:20]))
+
+
+def test_published_vectors() -> None:
+    from leakguard import checksums
+    assert checksums.valid("bitcoin-wif", "5HueCGU8rMjxEXxiPuD5BDku4MkFqeZyd4dZ1jvhTVqvbTLvyTJ")  # the Bitcoin wiki's
+    assert checksums.valid("stellar-seed", "SBU2RRGLXH3E5CQHTD3ODLDF2BWDCYUSSBLLZ5GNW7JXHDIYKXZWHOKR")  # SDK docs'
+    for name in ("bitcoin-wif", "stellar-seed", "nats-seed"):
+        assert not checksums.valid(name, "") and not checksums.valid(name, "S" * 56) and not checksums.valid(name, "é" * 56)
+
+
+def test_seed_rules_through_the_engine(engine: Engine) -> None:
+    seed = bytes(range(7, 39))
+    stellar = _strkey(bytes([18 << 3]), seed)
+    wif = _b58check(b"\x80" + seed + b"\x01")
+    assert ("stellar-secret-seed", stellar, "high") in _found(engine, "app.js", f'Keypair.fromSecret("{stellar}")')
+    assert ("bitcoin-wif-private-key", wif, "high") in _found(engine, ".env", f"WALLET_WIF={wif}")
+    # no key or wallet word near the WIF: not reported
+    assert not [f for f in _found(engine, "notes.txt", f"blob {wif}") if f[0] == "bitcoin-wif-private-key"]
+    hexkey = seed.hex()
+    assert ("hex-private-key", "0x" + hexkey, "high") in _found(engine, ".env", f"SIGNER_PRIVATE_KEY=0x{hexkey}")
+    assert not [f for f in _found(engine, "a.py", f'checksum = "{hexkey}"') if f[0] == "hex-private-key"]
+    words = "orbit velvet canyon trust maple hover quiz drama pencil frost anchor sleep"
+    assert ("bip39-mnemonic", words, "medium") in _found(engine, ".env", f'WALLET_MNEMONIC="{words}"')
+    assert not [f for f in _found(engine, "a.md", f"Remember: {words}") if f[0] == "bip39-mnemonic"]
