@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from leakguard.engine import CAPPED_NOTE, Detection, Engine
 from leakguard.filters import MANAGED_REFERENCE
 from leakguard.model import Chunk, Finding, Origin, ScanResult, Skipped, Stats
-from leakguard.sources._text import to_utf8
+from leakguard.sources._text import to_scannable
 from leakguard.sources.files import DEFAULT_MAX_FILE_SIZE, Entry, iter_entries, read_entry
 from leakguard.sources.git import BlobReader
 
@@ -209,7 +209,7 @@ def _work_blobs(batch: list[tuple[str, str]]) -> BlobBatchResult:
         if raw is None:
             missing.append(oid)
             continue
-        data, notes = to_utf8(raw)
+        data, notes = to_scannable(paths[oid], raw)
         if data is None:
             stats.skipped["binary"] = stats.skipped.get("binary", 0) + 1
             clean.append(oid)

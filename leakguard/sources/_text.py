@@ -26,6 +26,18 @@ def blob_id(raw: bytes) -> str:
     return h.hexdigest()
 
 
+def to_scannable(path: str, raw: bytes) -> tuple[bytes | None, tuple[str, ...]]:
+    """:func:`to_utf8`, except that an encrypted credential store with a
+    published key (.mylogin.cnf, DBeaver's credentials-config.json; bounded
+    in size) is opened: leakguard.credstores."""
+    if raw and (path.endswith(".mylogin.cnf") or path.endswith("credentials-config.json")):
+        from leakguard.credstores import open_store  # imports the AES library only for these names
+        opened = open_store(path, raw)
+        if opened is not None:
+            return opened[0], (opened[1],)
+    return to_utf8(raw)
+
+
 def to_utf8(raw: bytes) -> tuple[bytes | None, tuple[str, ...]]:
     """Return (utf-8 data, notes), or (None, ()) for binary content."""
     for bom, enc in _BOMS:

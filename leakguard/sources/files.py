@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from leakguard.errors import SourceError
 from leakguard.model import Chunk, Origin, Skipped
-from leakguard.sources._text import blob_id, to_utf8
+from leakguard.sources._text import blob_id, to_scannable
 
 DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
 
@@ -178,7 +178,7 @@ def read_entry(entry: Entry, max_size: int = DEFAULT_MAX_FILE_SIZE) -> Chunk | S
 
 
 def chunk_from_bytes(raw: bytes, origin: Origin, *, lines: frozenset[int] | None = None) -> Chunk | Skipped:
-    data, notes = to_utf8(raw)
+    data, notes = to_scannable(origin.path, raw)
     if data is None:
         return Skipped(origin, "binary")
     return Chunk(data, (origin,), blob_id(raw), lines, notes)
