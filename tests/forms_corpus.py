@@ -22,6 +22,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from leakguard.checksums import crc16_xmodem
+
 ALNUM = string.ascii_letters + string.digits
 B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 CRYPT = "./" + string.digits + string.ascii_uppercase + string.ascii_lowercase
@@ -289,7 +291,9 @@ def build(root: Path, seed: int = 11) -> list[Planted]:
                                      "d": plant(p, "jwk-private-key", d), "p": g.b64url(128), "q": g.b64url(128)}]},
                           indent=2) + "\n"
     p = "secrets/orders.creds"
-    seed = "SUA" + g.s(55, B32)
+    # a user seed with a valid CRC-16 (nats-nkey-seed checks it): prefix bytes, 32 seed bytes, checksum
+    body = bytes([18 << 3 | (20 << 3) >> 5, ((20 << 3) & 31) << 3]) + bytes(g.rng.randrange(256) for _ in range(32))
+    seed = base64.b32encode(body + crc16_xmodem(body).to_bytes(2, "little")).decode().rstrip("=")
     files[p] = (f"-----BEGIN NATS USER JWT-----\neyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.{g.b64url(60)}.{g.b64url(64)}\n"
                 "------END NATS USER JWT------\n\n"
                 f"-----BEGIN USER NKEY SEED-----\n{plant(p, 'nats-nkey-seed', seed)}\n------END USER NKEY SEED------\n")
