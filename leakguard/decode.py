@@ -115,7 +115,7 @@ def _scan_view(engine: Engine, chunk: Chunk, blob: _Blob, depth: int) -> Iterato
     # decoded text is data, not the program source around it: rules scoped away from
     # source files (unquoted assignments) apply to it
     sub = Chunk(blob.view.encode("utf-8"), (Origin("file", chunk.origin.path + DECODED_SUFFIX),))
-    found = engine.scan(sub, decode_depth=depth - 1).findings
+    found = engine.scan_view(sub, depth - 1)  # remembered: the same blob recurs in every version of a file
     if not found:
         return
     data = chunk.data

@@ -94,10 +94,15 @@ class Engine:
         self._keywordless = [i for i, r in enumerate(self.rules) if not r.keywords]
         self._scoped = [i for i, r in enumerate(self.rules) if r.keywords and is_scoped(r)]
         self._scoped_paths: dict[str, bool] = {}
+        self._applies: dict[str, dict[int, bool]] = {}  # path -> rule index -> rule.applies_to(path)
         # (rule index, window bytes) -> (matches with offsets relative to the window, dropped reasons).
         # A real history holds the same lines in thousands of blob versions; each is confirmed once.
         self._verdicts: dict[tuple[int, bytes], tuple[tuple[_Match, ...], tuple[str, ...]]] = {}
         self._verdict_bytes = 0
+        # (path, decoded text, depth) -> findings of a decoded view (leakguard.decode): the same
+        # encoded blob sits in every version of its file
+        self._views: dict[tuple[str, bytes, int], list[Finding]] = {}
+        self._view_bytes = 0
 
     def prepare(self, items: int) -> None:
         """Before a scan of ``items`` files: a lazy engine whose Hyperscan
@@ -120,6 +125,19 @@ class Engine:
             v = self._scoped_paths[path] = any(self.rules[i].applies_to(path) for i in self._scoped)
         return v
 
+    def _applies_to(self, idx: int, path: str) -> bool:
+        """``rules[idx].applies_to(path)``, remembered per path (a history holds
+        thousands of versions of each path). A timeout is raised, not remembered."""
+        per = self._applies.get(path)
+        if per is None:
+            if len(self._applies) > 100_000:
+                self._applies.clear()
+            per = self._applies[path] = {}
+        v = per.get(idx)
+        if v is None:
+            v = per[idx] = self.rules[idx].applies_to(path)
+        return v
+
     def scan(self, chunk: Chunk, *, decode_depth: int | None = None) -> Detection:
         """Findings in the chunk's text, then in the encoded blobs it holds."""
         det = self._scan_plain(chunk)
@@ -127,6 +145,24 @@ class Engine:
         if depth > 0 and chunk.data:
             self._add_decoded(chunk, det, depth)
         return det
+
+    def scan_view(self, chunk: Chunk, decode_depth: int) -> list[Finding]:
+        """``scan(chunk, decode_depth=...).findings`` for the decoded text of an
+        encoded blob, remembered by its path, bytes and depth."""
+        if not VERDICT_CACHE:
+            return self.scan(chunk, decode_depth=decode_depth).findings
+        vkey = (chunk.origin.path, chunk.data, decode_depth)
+        found = self._views.get(vkey)
+        if found is None:
+            det = self.scan(chunk, decode_depth=decode_depth)
+            found = det.findings
+            if not det.timeouts and "regex timeout" not in det.dropped and chunk.lines is None:
+                if self._view_bytes > _VERDICT_BYTES // 2:
+                    self._views.clear()
+                    self._view_bytes = 0
+                self._views[vkey] = found
+                self._view_bytes += len(chunk.data) + 200 * (1 + len(found))
+        return list(found)
 
     def _add_decoded(self, chunk: Chunk, det: Detection, depth: int) -> None:
         """Merge findings from decoded blobs: a provider finding on the encoded text
@@ -165,12 +201,12 @@ class Engine:
         by_rule: dict[int, Iterable[int]] = dict(hits)
         matches: list[_Match] = []
         for idx in self._keywordless:
-            if idx not in by_rule and self.rules[idx].applies_to(path):
+            if idx not in by_rule and self._applies_to(idx, path):
                 by_rule[idx] = ()
         for idx, found in by_rule.items():
             rule = self.rules[idx]
             try:
-                if not rule.applies_to(path):
+                if not self._applies_to(idx, path):
                     continue
             except TimeoutError:  # a user rule's paths regex: scan the file rather than skip it
                 det.timeouts.append(rule.id)
@@ -213,7 +249,6 @@ class Engine:
         covered = -1  # end of the last confirmed window; hits before it are done
         # Without a companion rule, the verdict on a line depends on its bytes alone: cache it.
         cacheable = VERDICT_CACHE and idx >= 0 and rule.near is None
-        verdicts = self._verdicts
         for pos in positions:  # sorted
             if pos < covered:
                 continue
@@ -223,15 +258,10 @@ class Engine:
             else:
                 ws, we = ls, le
             covered = we
-            raw = data[ws:we]
             if cacheable and we - ws <= _VERDICT_MAX_WINDOW:
-                vkey = (idx, raw)
-                v = verdicts.get(vkey)
-                if v is None:
-                    v = self._remember(vkey, ws, we, self._confirm_line, rule, data, raw, ws, det=det)
-                _replay(v, ws, out, det)
-                continue
-            out.extend(self._confirm_line(rule, data, raw, ws, det))
+                self._cached(idx, data, ws, we, out, det, self._confirm_line, rule, data, data[ws:we], ws)
+            else:
+                out.extend(self._confirm_line(rule, data, data[ws:we], ws, det))
         return out
 
     def _confirm_line(self, rule: Rule, data: bytes, raw: bytes, ws: int, det: Detection) -> list[_Match]:
@@ -243,24 +273,29 @@ class Engine:
                 return []
         return self._matches(rule, data, text, ws, det)
 
-    def _remember(self, vkey: tuple[int, bytes], ws: int, we: int, confirm: Callable[..., list[_Match]],
-                  *args: Any, det: Detection) -> tuple[tuple[_Match, ...], tuple[str, ...]]:
-        """Confirm one window afresh with ``confirm(*args, det)`` and remember the verdict
-        (offsets relative to the window start ``ws``)."""
-        sub = Detection()
-        found = confirm(*args, sub)
-        drops = tuple(r for r, n in sub.dropped.items() for _ in range(n))
-        v = (tuple(dataclasses.replace(m, start=m.start - ws, end=m.end - ws, match_start=m.match_start - ws,
-                                       match_end=m.match_end - ws) for m in found), drops)
-        det.timeouts.extend(sub.timeouts)
-        if "regex timeout" in sub.dropped or sub.timeouts:  # not a property of the bytes: never remember it
-            return v
-        if self._verdict_bytes > _VERDICT_BYTES:
-            self._verdicts.clear()
-            self._verdict_bytes = 0
-        self._verdicts[vkey] = v
-        self._verdict_bytes += we - ws + 100
-        return v
+    def _cached(self, idx: int, data: bytes, ws: int, we: int, out: list[_Match], det: Detection,
+                confirm: Callable[..., list[_Match]], *args: Any) -> None:
+        """Add to ``out`` the verdict of rule ``idx`` on the window ``data[ws:we]``:
+        remembered from an earlier window with the same bytes, else confirmed
+        afresh with ``confirm(*args, det)`` and remembered (offsets relative to
+        the window start)."""
+        vkey = (idx, data[ws:we])
+        v = self._verdicts.get(vkey)
+        if v is None:
+            sub = Detection()
+            found = confirm(*args, sub)
+            drops = tuple(r for r, n in sub.dropped.items() for _ in range(n))
+            v = (tuple(dataclasses.replace(m, start=m.start - ws, end=m.end - ws, match_start=m.match_start - ws,
+                                           match_end=m.match_end - ws) for m in found), drops)
+            det.timeouts.extend(sub.timeouts)
+            # a timeout is not a property of the bytes: never remember it
+            if "regex timeout" not in sub.dropped and not sub.timeouts:
+                if self._verdict_bytes > _VERDICT_BYTES:
+                    self._verdicts.clear()
+                    self._verdict_bytes = 0
+                self._verdicts[vkey] = v
+                self._verdict_bytes += we - ws + 100
+        _replay(v, ws, out, det)
 
     def _confirm_windows(self, rule: Rule, data: bytes, positions: Iterable[int], det: Detection,
                          idx: int = -1) -> list[_Match]:
@@ -275,13 +310,9 @@ class Engine:
         cacheable = VERDICT_CACHE and idx >= 0 and rule.near is None
         for ws, we in spans:
             if cacheable and we - ws <= _VERDICT_MAX_SPAN:
-                vkey = (idx, data[ws:we])
-                v = self._verdicts.get(vkey)
-                if v is None:
-                    v = self._remember(vkey, ws, we, self._confirm_window, rule, data, ws, we, det=det)
-                _replay(v, ws, out, det)
-                continue
-            out.extend(self._confirm_window(rule, data, ws, we, det))
+                self._cached(idx, data, ws, we, out, det, self._confirm_window, rule, data, ws, we)
+            else:
+                out.extend(self._confirm_window(rule, data, ws, we, det))
         return out
 
     def _confirm_window(self, rule: Rule, data: bytes, ws: int, we: int, det: Detection) -> list[_Match]:
