@@ -246,10 +246,15 @@ def attribute(
         sid = (rule_id, secret)
         at_head = any((rule_id, secret, h.paths[q]) in head_secrets for q in members[ck])
         where = sorted(places[sid])
-        origins = [h.origin(c, p)] + [h.origin(c2, p2) for c2, p2 in where if (c2, p2) != (c, p)]
+        origins = [h.origin(c, p)]
+        for c2, p2 in where:  # only the first MAX_ORIGINS are kept: build no more
+            if len(origins) >= MAX_ORIGINS:
+                break
+            if (c2, p2) != (c, p):
+                origins.append(h.origin(c2, p2))
         path = h.paths[p]
         out.append(dataclasses.replace(
-            f, origins=tuple(origins[:MAX_ORIGINS]), fingerprint=fingerprint(f.secret_hash, path),
+            f, origins=tuple(origins), fingerprint=fingerprint(f.secret_hash, path),
             occurrences=len(where), present_at_head=at_head))
     return out
 
@@ -268,9 +273,12 @@ def removals(h: History, blob_findings: dict[str, list[Finding]], findings: list
             holding.setdefault((f.rule_id, f.secret), set()).add(oid)
     path_id = {p: i for i, p in enumerate(h.paths)}
     wanted = {path_id[f.path] for f in todo if f.path in path_id}
+    paths_of: dict[tuple[str, str], set[int]] = {}  # (rule, secret) -> every path a blob holding it appeared at
     for f in todo:
-        for oid in holding.get((f.rule_id, f.secret), ()):
-            wanted.update(p for _, p in h.appearances(oid))
+        sid = (f.rule_id, f.secret)
+        if sid not in paths_of:
+            paths_of[sid] = {p for oid in holding.get(sid, ()) for _, p in h.appearances(oid)}
+            wanted |= paths_of[sid]
     changes: dict[int, list[tuple[int, str]]] = {}  # path -> (commit, blob id or '' for deleted), all versions
     for oid, (c, p) in h.first.items():
         if p in wanted:
@@ -290,24 +298,28 @@ def removals(h: History, blob_findings: dict[str, list[Finding]], findings: list
         start = path_id.get(f.path)
         if start is None:
             continue
-        paths = {start} | {p for oid in blobs for _, p in h.appearances(oid)}
+        paths = {start} | paths_of[(f.rule_id, f.secret)]
         members, state = {start}, {start: False}
+        holding_paths = 0  # members whose state is True: any(state.values()) without the scan
         removed: int | None = None
         by_commit: dict[int, list[tuple[int, str]]] = {}
         for p in paths:
             for c, oid in changes.get(p, ()):
                 by_commit.setdefault(c, []).append((p, oid))
         for c in sorted(by_commit):
-            was = any(state.values())
-            moved_from = [q for q in deleted_in.get(c, ()) if q in members and state.get(q)]
+            was = holding_paths > 0
+            gone = deleted_in.get(c)
+            moved_from = [q for q in gone if q in members and state.get(q)] if gone else []
             for p, oid in by_commit[c]:
                 holds = oid in blobs
                 if p not in members:
                     if not (holds and moved_from):
                         continue
                     members.add(p)  # a rename: the secret moves to p in the commit that deletes a member path
+                if state.get(p, False) != holds:
+                    holding_paths += 1 if holds else -1
                 state[p] = holds
-            now = any(state.values())
+            now = holding_paths > 0
             if was and not now:
                 removed = c
             elif now:
