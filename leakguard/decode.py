@@ -27,7 +27,7 @@ import base64
 import binascii
 import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import unquote_to_bytes
@@ -63,6 +63,8 @@ _BASIC_AT = re.compile(rb"(?i)basic[ \t]+([A-Za-z0-9+/]{8,1024}={0,2})(?![A-Za-z
 _AUTH_AT = re.compile(rb"""(?i)auth["']?[ \t]*[:=][ \t]*["']?([A-Za-z0-9+/]{8,1024}={0,2})(?![A-Za-z0-9+/=])""")
 _PAIR_WORDS = tuple((w, p) for p, words in ((_BASIC_AT, (b"Basic", b"basic", b"BASIC")), (_AUTH_AT, (b"auth", b"Auth", b"AUTH")))
                     for w in words)
+_G_RUN, _G_XESC, _G_PCT = len(_PAIR_WORDS), len(_PAIR_WORDS) + 1, len(_PAIR_WORDS) + 2  # candidate groups
+Candidate = tuple[int, int, int, str, str]  # group, start, end, kind, decoded text
 _KIND_SECRET = re.compile(rb"""^\s*["']?kind["']?\s*:\s*["']?Secret\b""", re.M)
 _DATA_BLOCK = re.compile(rb"^(?P<indent>[ \t]*)(?:data|binaryData)[ \t]*:[ \t]*(?:#.*)?\r?$", re.M)
 _DATA_ENTRY = re.compile(rb"""^(?P<indent>[ \t]+)["']?(?P<key>[\w.\-]+)["']?[ \t]*:[ \t]*["']?(?P<blob>[A-Za-z0-9+/]+={0,2})["']?[ \t]*\r?$""")
@@ -85,18 +87,21 @@ class _Blob:
     pair: bool = False  # a user:password pair (Basic auth, Docker auth)
 
 
-def decoded_findings(engine: Engine, chunk: Chunk, depth: int = MAX_DEPTH) -> tuple[list[Finding], list[tuple[int, int]]]:
+def decoded_findings(engine: Engine, chunk: Chunk, depth: int = MAX_DEPTH,
+                     candidates: Sequence[Candidate] | None = None) -> tuple[list[Finding], list[tuple[int, int]]]:
     """Findings inside the encoded blobs of ``chunk``, located at the encoded text, and
     the spans of ``user:password`` blobs whose password was judged no secret
     (``dXNlcjpwYXNzd29yZA==`` is 'user:password': a placeholder, encoded or not).
 
-    ``depth`` is how many encoding layers to open (0: none)."""
+    ``depth`` is how many encoding layers to open (0: none). ``candidates``: what
+    :func:`find_candidates` gives for ``chunk.data``, when the caller has it already
+    (the engine assembles it from an earlier version of the file)."""
     out: list[Finding] = []
     cleared: list[tuple[int, int]] = []
     if depth <= 0:
         return out, cleared
     budget = MAX_DECODED
-    for blob in _blobs(chunk.data):
+    for blob in _blobs(chunk.data, candidates):
         budget -= len(blob.view)
         if budget < 0:
             break
@@ -152,7 +157,7 @@ def _join(outer: str | None, inner: str | None) -> str | None:
 
 # ---------------------------------------------------------------- finding blobs
 
-def _blobs(data: bytes) -> Iterator[_Blob]:
+def _blobs(data: bytes, candidates: Sequence[Candidate] | None = None) -> Iterator[_Blob]:
     """Candidate blobs, cheapest tests first; plain-text work stays in C
     (bytes.translate / find / lower) so decoding costs little on real code."""
     n = 0
@@ -161,7 +166,7 @@ def _blobs(data: bytes) -> Iterator[_Blob]:
         taken.append((blob.start, blob.end))
         n += 1
         yield blob
-    for s, e, kind, text in _candidates(data):
+    for _, s, e, kind, text in (find_candidates(data) if candidates is None else candidates):
         if n >= MAX_CANDIDATES:
             return
         if any(s < te and ts < e for ts, te in taken):
@@ -171,10 +176,14 @@ def _blobs(data: bytes) -> Iterator[_Blob]:
         yield _view(data, s, e, kind, text)
 
 
-def _candidates(data: bytes) -> Iterator[tuple[int, int, str, str]]:
-    """(start, end, kind, decoded text) for each blob that decodes to text."""
+def find_candidates(data: bytes) -> Iterator[Candidate]:
+    """(group, start, end, kind, decoded text) for each blob that decodes to text.
+
+    Each candidate lies within one line and depends on that line's bytes alone;
+    they come group by group (``group`` ascending), by start within a group, so
+    the candidates of a text can be put together from those of its parts."""
     # user:password pairs after 'Basic' or under an 'auth' key (may be short)
-    for word, pattern in _PAIR_WORDS:
+    for group, (word, pattern) in enumerate(_PAIR_WORDS):
         i = data.find(word)
         while i >= 0:
             nxt = data[i + len(word):i + len(word) + 1]
@@ -184,7 +193,7 @@ def _candidates(data: bytes) -> Iterator[tuple[int, int, str, str]]:
                 s, e = m.span(1)
                 text = _b64(m.group(1), strict=True)
                 if text is not None and _USER_PASS.match(text.strip()):
-                    yield s, e, "base64", text
+                    yield group, s, e, "base64", text
             i = data.find(word, i + 4)
     # runs of the base64 alphabet (hex digits are a subset): found with translate + find
     t = data.translate(_ALPHABET)
@@ -205,7 +214,7 @@ def _candidates(data: bytes) -> Iterator[tuple[int, int, str, str]]:
         elif not (raw.islower() or raw.isupper()):
             text, kind = _b64(raw), "base64"
         if text is not None:
-            yield s, e, kind, text
+            yield _G_RUN, s, e, kind, text
         i = t.find(_RUN, e)
     # \xNN escapes and %XX escapes (literal-led patterns: fast)
     i = data.find(b"\\x")
@@ -214,7 +223,7 @@ def _candidates(data: bytes) -> Iterator[tuple[int, int, str, str]]:
         if m:
             text = _hex(m.group())
             if text is not None:
-                yield m.start(), m.end(), "hex", text
+                yield _G_XESC, m.start(), m.end(), "hex", text
             i = m.end()
         i = data.find(b"\\x", i + 1)
     if b"%" in data:
@@ -223,7 +232,7 @@ def _candidates(data: bytes) -> Iterator[tuple[int, int, str, str]]:
             if m.end() - s <= MAX_BLOB:
                 text = _pct(data[s:m.end()])
                 if text is not None:
-                    yield s, m.end(), "percent", text
+                    yield _G_PCT, s, m.end(), "percent", text
 
 
 def _span(data: bytes, pos: int) -> tuple[int, int]:

@@ -8,14 +8,15 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import hashlib
-from collections.abc import Callable, Iterable
+import itertools
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 
 from leakguard import checksums, filters
 from leakguard.confidence import judge
-from leakguard.decode import MAX_DEPTH, decoded_findings, overlaps
+from leakguard.decode import MAX_DEPTH, Candidate, decoded_findings, find_candidates, overlaps
 from leakguard.entropy import shannon
 from leakguard.keypath import key_path
 from leakguard.model import Chunk, Finding, Location
@@ -40,6 +41,11 @@ CAPPED_NOTE = f"files with more than {MAX_FINDINGS_PER_FILE} findings (only the 
 VERDICT_CACHE = True  # False: confirm every window afresh (the reference path of the equivalence tests)
 _VERDICT_MAX_WINDOW = 4096  # longer lines are rare; not worth keeping
 _VERDICT_MAX_SPAN = 65536  # multi-line windows (private key blocks)
+# Incremental scanning of a file's versions (git history): bytes of earlier versions kept to diff against
+_PREV_BYTES = 48 << 20
+_DIFF_MIN = 2048  # smaller files are scanned whole
+_BLOCK = 1 << 16
+_MAX_KEPT_CANDIDATES = 2048  # decode candidates kept per version
 
 
 def secret_hash(rule_id: str, secret: str) -> str:
@@ -65,6 +71,25 @@ class Detection:
     dropped: dict[str, int] = field(default_factory=dict)
     timeouts: list[str] = field(default_factory=list)  # ids of rules whose regexes timed out: scan incomplete
     capped: int = 0  # matches left unreported beyond MAX_FINDINGS_PER_FILE
+
+
+_Verdict = tuple[tuple["_Match", ...], tuple[str, ...]]  # matches (offsets relative to the window), drop reasons
+
+
+@dataclass(slots=True)
+class _Incremental:
+    """One version of a file scanned incrementally: ``new[:ps]`` and ``new[ss:]`` are
+    unchanged lines of the earlier version (at ``ss + shift`` there); ``verdicts`` and
+    ``cands`` are what that version left (None: no earlier version, scan it whole).
+    ``record`` and ``new_cands`` collect the same for this version."""
+
+    ps: int = 0
+    ss: int = 0
+    shift: int = 0
+    verdicts: dict[int, list[tuple[int, int, _Verdict]]] | None = None
+    cands: list[Candidate] | None = None
+    record: dict[int, list[tuple[int, int, _Verdict]]] = field(default_factory=dict)
+    new_cands: list[Candidate] | None = None
 
 
 @dataclass(slots=True)
@@ -97,12 +122,23 @@ class Engine:
         self._applies: dict[str, dict[int, bool]] = {}  # path -> rule index -> rule.applies_to(path)
         # (rule index, window bytes) -> (matches with offsets relative to the window, dropped reasons).
         # A real history holds the same lines in thousands of blob versions; each is confirmed once.
-        self._verdicts: dict[tuple[int, bytes], tuple[tuple[_Match, ...], tuple[str, ...]]] = {}
+        self._verdicts: dict[tuple[int, bytes], _Verdict] = {}
         self._verdict_bytes = 0
         # (path, decoded text, depth) -> findings of a decoded view (leakguard.decode): the same
         # encoded blob sits in every version of its file
         self._views: dict[tuple[str, bytes, int], list[Finding]] = {}
         self._view_bytes = 0
+        # Incremental mode (``leakguard git``): a version of a file is compared with the last
+        # version of the same path this process scanned; line-local rules (keywords, no companion,
+        # single line) are confirmed only on the lines between the first and the last difference,
+        # and their outcome on the unchanged lines above and below is taken from that version.
+        self.incremental = False
+        self._local = [bool(r.keywords) and r.near is None and not r.multiline for r in self.rules]
+        self._nonlocal_ids = [i for i, r in enumerate(self.rules) if r.keywords and not self._local[i]]
+        self._nonlocal_pf: Prefilter | None = None
+        # path -> (data, rule index -> [(line start, line end, verdict)]) in least-recently-used order
+        self._prev: dict[str, tuple[bytes, dict[int, list[tuple[int, int, _Verdict]]], list[Candidate] | None]] = {}
+        self._prev_bytes = 0
 
     def prepare(self, items: int) -> None:
         """Before a scan of ``items`` files: a lazy engine whose Hyperscan
@@ -140,10 +176,16 @@ class Engine:
 
     def scan(self, chunk: Chunk, *, decode_depth: int | None = None) -> Detection:
         """Findings in the chunk's text, then in the encoded blobs it holds."""
-        det = self._scan_plain(chunk)
+        inc = self._begin(chunk) if self.incremental and decode_depth is None else None  # not decoded views
+        det = self._scan_plain(chunk, inc)
         depth = self.decode_depth if decode_depth is None else decode_depth
         if depth > 0 and chunk.data:
-            self._add_decoded(chunk, det, depth)
+            self._add_decoded(chunk, det, depth, inc)
+        if inc is not None:
+            if det.timeouts:  # verdicts that depend on the clock, not on the bytes: keep none
+                self._forget(chunk.origin.path)
+            else:
+                self._keep(chunk.origin.path, chunk.data, inc)
         return det
 
     def scan_view(self, chunk: Chunk, decode_depth: int) -> list[Finding]:
@@ -164,12 +206,12 @@ class Engine:
                 self._view_bytes += len(chunk.data) + 200 * (1 + len(found))
         return list(found)
 
-    def _add_decoded(self, chunk: Chunk, det: Detection, depth: int) -> None:
+    def _add_decoded(self, chunk: Chunk, det: Detection, depth: int, inc: _Incremental | None = None) -> None:
         """Merge findings from decoded blobs: a provider finding on the encoded text
         wins; a generic one (an opaque 'Basic dXNl...' value) gives way to what the
         decoded text holds."""
         new: list[Finding] = []
-        found, cleared = decoded_findings(self, chunk, depth)
+        found, cleared = decoded_findings(self, chunk, depth, None if inc is None else self._candidates(chunk.data, inc))
         if cleared:  # an opaque generic match whose decoded user:password is a placeholder
             det.findings = [g for g in det.findings if not (g.rule_id in self._generic_ids and any(
                 s < g.location.end_offset and g.location.start_offset < e for s, e in cleared))]
@@ -189,17 +231,22 @@ class Engine:
         encoded = {chunk.data[f.location.start_offset:f.location.end_offset].decode("utf-8", "replace") for f in new}
         det.findings = _mask_neighbours([_mask_encoded(f, encoded) for f in findings], chunk.data)
 
-    def _scan_plain(self, chunk: Chunk) -> Detection:
+    def _scan_plain(self, chunk: Chunk, inc: _Incremental | None = None) -> Detection:
         det = Detection()
         data = chunk.data
         if not data:
             return det
         path = chunk.origin.path
-        hits = self.prefilter.hits(data, self._scoped_may_apply(path))
-        if not hits and not self._keywordless:
+        scoped = self._scoped_may_apply(path)
+        matches: list[_Match] = []
+        record = None if inc is None else inc.record
+        if inc is not None and inc.verdicts is not None:
+            hits = self._incremental_hits(data, scoped, inc, matches, det)
+        else:
+            hits = self.prefilter.hits(data, scoped)
+        if not hits and not self._keywordless and not matches:
             return det
         by_rule: dict[int, Iterable[int]] = dict(hits)
-        matches: list[_Match] = []
         for idx in self._keywordless:
             if idx not in by_rule and self._applies_to(idx, path):
                 by_rule[idx] = ()
@@ -219,6 +266,8 @@ class Engine:
                 positions = sorted(set(found))
             if rule.multiline:
                 matches.extend(self._confirm_windows(rule, data, positions, det, idx))
+            elif record is not None and self._local[idx]:
+                self._confirm_local(rule, idx, data, positions, det, matches, record.setdefault(idx, []))
             else:
                 matches.extend(self._confirm_lines(rule, data, positions, det, idx))
         if not matches:
@@ -240,6 +289,115 @@ class Engine:
         if len(det.findings) > 1:
             det.findings = _mask_neighbours(det.findings, data)
         return det
+
+    # -- incremental scanning (versions of a file) ---------------------------
+
+    def _begin(self, chunk: Chunk) -> _Incremental | None:
+        """The state of an incremental scan of ``chunk``: diffed against the last version of
+        its path this process scanned, if any (None: scan it whole, remember nothing)."""
+        data, path = chunk.data, chunk.origin.path
+        if not (VERDICT_CACHE and chunk.lines is None and len(data) >= _DIFF_MIN
+                and self.prefilter.name == "hyperscan" and not _has_long_line(data)):
+            self._forget(path)
+            return None
+        inc = _Incremental()
+        prev = self._prev.get(path)
+        if prev is not None:
+            old, verdicts, cands = prev
+            ps, ss = _unchanged(old, data)
+            if ss - ps <= len(data) * 4 // 5:  # mostly new: scanning it whole costs less
+                inc.ps, inc.ss, inc.shift = ps, ss, len(old) - len(data)
+                inc.verdicts, inc.cands = verdicts, cands
+        return inc
+
+    def _forget(self, path: str) -> None:
+        prev = self._prev.pop(path, None)
+        if prev is not None:
+            self._prev_bytes -= len(prev[0])
+
+    def _keep(self, path: str, data: bytes, inc: _Incremental) -> None:
+        """Remember this version of ``path`` (most recent last; the oldest go beyond _PREV_BYTES)."""
+        self._forget(path)
+        self._prev[path] = (data, {i: r for i, r in inc.record.items() if r}, inc.new_cands)
+        self._prev_bytes += len(data)
+        while self._prev_bytes > _PREV_BYTES and self._prev:
+            self._forget(next(iter(self._prev)))
+
+    def _incremental_hits(self, data: bytes, scoped: bool, inc: _Incremental, matches: list[_Match],
+                          det: Detection) -> dict[int, Sequence[int]]:
+        """Prefilter hits for a version of a file, diffed against an earlier one.
+
+        The verdict of a line-local rule on a line depends on the line's bytes
+        alone, and is empty on a line without a prefilter hit (the prefilter is
+        a superset of the rule). So its verdicts on the lines both versions share
+        above the first difference and below the last one are replayed (into
+        ``matches``, ``det`` and the record), and hits are looked for only on the
+        lines in between; the other rules get their hits on the whole text."""
+        assert inc.verdicts is not None
+        ps, ss, shift = inc.ps, inc.ss, inc.shift
+        for idx, lines in inc.verdicts.items():
+            kept = inc.record.setdefault(idx, [])
+            for ls, le, v in lines:
+                if ls < ps:
+                    base = ls
+                elif ls >= ss + shift:
+                    base = ls - shift
+                else:
+                    continue
+                kept.append((base, le + base - ls, v))
+                _replay(v, base, matches, det)
+        hits: dict[int, Sequence[int]] = {}
+        if ss > ps:
+            local = self._local
+            for idx, found in self.prefilter.hits(data[ps:ss], scoped).items():
+                if local[idx]:
+                    hits[idx] = [pos + ps for pos in found]
+        if self._nonlocal_ids:
+            if self._nonlocal_pf is None:
+                from leakguard.prefilter import HyperscanPrefilter
+
+                digest = hashlib.sha256(f"{self.ruleset.digest}|not-line-local".encode()).hexdigest()
+                self._nonlocal_pf = HyperscanPrefilter([self.rules[i] for i in self._nonlocal_ids], digest)
+            for j, found in self._nonlocal_pf.hits(data, scoped).items():
+                hits[self._nonlocal_ids[j]] = found
+        return hits
+
+    def _candidates(self, data: bytes, inc: _Incremental) -> list[Candidate] | None:
+        """The decode candidates of ``data`` (leakguard.decode.find_candidates), those on
+        unchanged lines taken from the earlier version; None: let decode look for them."""
+        if inc.verdicts is not None and inc.cands is None:  # the earlier version had too many
+            return None
+        if inc.verdicts is None:
+            cands = list(itertools.islice(find_candidates(data), _MAX_KEPT_CANDIDATES + 1))
+        else:
+            ps, ss, shift, old = inc.ps, inc.ss, inc.shift, inc.cands or []
+            cands = [c for c in old if c[1] < ps]
+            cands += [(g, s + ps, e + ps, k, t) for g, s, e, k, t in
+                      itertools.islice(find_candidates(data[ps:ss]), _MAX_KEPT_CANDIDATES + 1)]
+            cands += [(g, s - shift, e - shift, k, t) for g, s, e, k, t in old if s >= ss + shift]
+            cands.sort(key=lambda c: (c[0], c[1]))  # group by group, by start: find_candidates' order
+        if len(cands) > _MAX_KEPT_CANDIDATES:  # (a lock file full of hashes): not worth keeping
+            return None
+        inc.new_cands = cands
+        return cands
+
+    def _confirm_local(self, rule: Rule, idx: int, data: bytes, positions: Iterable[int], det: Detection,
+                       out: list[_Match], record: list[tuple[int, int, _Verdict]]) -> None:
+        """``_confirm_lines`` for a line-local rule on text without long lines, keeping each
+        line's verdict in ``record`` for the next version of the file."""
+        covered = -1
+        for pos in positions:  # sorted
+            if pos < covered:
+                continue
+            ls, le = _line_span(data, pos)
+            covered = le
+            if le - ls <= _VERDICT_MAX_WINDOW:
+                v = self._cached(idx, data, ls, le, out, det, self._confirm_line, rule, data, data[ls:le], ls)
+            else:
+                v = self._fresh(ls, det, self._confirm_line, rule, data, data[ls:le], ls)
+                _replay(v, ls, out, det)
+            if v[0] or v[1]:
+                record.append((ls, le, v))
 
     # -- confirmation -------------------------------------------------------
 
@@ -274,7 +432,7 @@ class Engine:
         return self._matches(rule, data, text, ws, det)
 
     def _cached(self, idx: int, data: bytes, ws: int, we: int, out: list[_Match], det: Detection,
-                confirm: Callable[..., list[_Match]], *args: Any) -> None:
+                confirm: Callable[..., list[_Match]], *args: Any) -> _Verdict:
         """Add to ``out`` the verdict of rule ``idx`` on the window ``data[ws:we]``:
         remembered from an earlier window with the same bytes, else confirmed
         afresh with ``confirm(*args, det)`` and remembered (offsets relative to
@@ -282,20 +440,27 @@ class Engine:
         vkey = (idx, data[ws:we])
         v = self._verdicts.get(vkey)
         if v is None:
-            sub = Detection()
-            found = confirm(*args, sub)
-            drops = tuple(r for r, n in sub.dropped.items() for _ in range(n))
-            v = (tuple(dataclasses.replace(m, start=m.start - ws, end=m.end - ws, match_start=m.match_start - ws,
-                                           match_end=m.match_end - ws) for m in found), drops)
-            det.timeouts.extend(sub.timeouts)
+            v = self._fresh(ws, det, confirm, *args)
             # a timeout is not a property of the bytes: never remember it
-            if "regex timeout" not in sub.dropped and not sub.timeouts:
+            if "regex timeout" not in v[1] and not det.timeouts:
                 if self._verdict_bytes > _VERDICT_BYTES:
                     self._verdicts.clear()
                     self._verdict_bytes = 0
                 self._verdicts[vkey] = v
                 self._verdict_bytes += we - ws + 100
         _replay(v, ws, out, det)
+        return v
+
+    @staticmethod
+    def _fresh(ws: int, det: Detection, confirm: Callable[..., list[_Match]], *args: Any) -> _Verdict:
+        """Confirm one window with ``confirm(*args, sub)``: its verdict, offsets relative to ``ws``
+        (timeouts go to ``det``)."""
+        sub = Detection()
+        found = confirm(*args, sub)
+        det.timeouts.extend(sub.timeouts)
+        return (tuple(dataclasses.replace(m, start=m.start - ws, end=m.end - ws, match_start=m.match_start - ws,
+                                          match_end=m.match_end - ws) for m in found),
+                tuple(r for r, n in sub.dropped.items() for _ in range(n)))
 
     def _confirm_windows(self, rule: Rule, data: bytes, positions: Iterable[int], det: Detection,
                          idx: int = -1) -> list[_Match]:
@@ -462,7 +627,7 @@ def _mask_encoded(f: Finding, encoded: set[str]) -> Finding:
     return dataclasses.replace(f, line_text=text) if text != f.line_text else f
 
 
-def _replay(v: tuple[tuple[_Match, ...], tuple[str, ...]], base: int, out: list[_Match], det: Detection) -> None:
+def _replay(v: _Verdict, base: int, out: list[_Match], det: Detection) -> None:
     """Add a remembered verdict's matches (shifted to ``base``) and dropped reasons."""
     found, drops = v
     for reason in drops:
@@ -470,6 +635,58 @@ def _replay(v: tuple[tuple[_Match, ...], tuple[str, ...]], base: int, out: list[
     for m in found:
         out.append(dataclasses.replace(m, start=m.start + base, end=m.end + base, match_start=m.match_start + base,
                                        match_end=m.match_end + base))
+
+
+def _has_long_line(data: bytes) -> bool:
+    """Whether a line is longer than _LONG_LINE (confirmed in windows around each hit)."""
+    pos, n = 0, len(data)
+    while n - pos > _LONG_LINE:
+        j = data.rfind(b"\n", pos, pos + _LONG_LINE + 1)
+        if j < 0:
+            return True
+        pos = j + 1
+    return False
+
+
+def _unchanged(old: bytes, new: bytes) -> tuple[int, int]:
+    """``(ps, ss)``: ``new[:ps]`` and ``new[ss:]`` are whole lines that ``old`` has too, at its
+    start and at its end (``ps`` and ``ss`` are line starts in both texts); ``ps <= ss``."""
+    n = min(len(old), len(new))
+    i = 0
+    while i < n:  # common prefix: a block at a time, then halving within the first block that differs
+        e = min(i + _BLOCK, n)
+        if old[i:e] != new[i:e]:
+            lo, hi = i, e - 1  # the prefix ends in [i, e - 1]
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if old[i:mid] == new[i:mid]:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            i = lo
+            break
+        i = e
+    p = i
+    lo_, ln = len(old), len(new)
+    j = 0
+    m = n - p  # the suffix may not overlap the prefix
+    while j < m:
+        e = min(j + _BLOCK, m)
+        if old[lo_ - e:lo_ - j] != new[ln - e:ln - j]:
+            lo, hi = j, e - 1
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if old[lo_ - mid:lo_ - j] == new[ln - mid:ln - j]:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            j = lo
+            break
+        j = e
+    ps = new.rfind(b"\n", 0, p) + 1
+    nl = new.find(b"\n", ln - j)  # the suffix's first newline: lines after it are whole in both texts
+    ss = ln if nl < 0 else nl + 1
+    return ps, max(ps, ss)
 
 
 def _line_starts(data: bytes) -> set[int]:

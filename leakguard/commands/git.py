@@ -166,6 +166,7 @@ def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespac
             items.append((oid, path, size))
     missing = [oid for oid in oids if oid not in sizes]
     total = sum(n for _, _, n in items)
+    engine.incremental = True  # versions of a file: rescan only what changed since the last one (see Engine)
     with progress_display(args, "scanning history", total, unit="blob") as progress:
         found, clean, more_missing, st = scan_blobs(engine, repo, items, args.jobs, progress)
     stats.add(st)

@@ -23,6 +23,7 @@ import pytest
 
 from leakguard import engine as engine_mod
 from leakguard import prefilter
+from leakguard.commands import git as git_command
 from tests.conftest import RunCli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,8 +62,25 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, A
              "password = 'changeme'", f"url = 'postgresql://app:{_fake(rng, alnum, 14)}@db.internal:5432/app'"]
     minified = ";".join(f"var a{i}='{_fake(rng, alnum, 30)}'" for i in range(3000))
     minified += f";var k='sk_live_{_fake(rng, alnum, 24)}';" + ";".join(f"var b{i}=1" for i in range(2000))
+    # A file large enough for incremental scanning: secrets above, between and below two hunks
+    # that change in every version (lines inserted and removed, so the tail shifts), encoded
+    # blobs (decode candidates), a private key block (multi-line rule) and an AWS pair (a rule
+    # that needs its companion nearby) across the hunks.
+    import base64
+    b64 = base64.b64encode(f"password={_fake(rng, alnum, 20)}".encode()).decode()
+    b64_tail = base64.b64encode(f"secret_key={_fake(rng, alnum, 24)}".encode()).decode()
+    pem = ["-----BEGIN RSA PRIVATE KEY-----", *(_fake(rng, alnum + "+/", 64) for _ in range(8)),
+           "-----END RSA PRIVATE KEY-----"]
+    filler = [f"value_{i} = compute({i}, 'some text that is not a secret')" for i in range(120)]
     for version in range(12):
         head = [f"# revision {version}", *(f"x{i} = {i}" for i in range(version))]
+        big = [lines[0], f"token = 'ghp_{_fake(rng, alnum, 36)}'" if version % 4 == 0 else lines[3],
+               *filler[:30], *(f"hunk_a_{version}_{i} = {i}" for i in range(version % 3 + 1)),
+               *filler[30:60], f"blob = '{b64}'", lines[1], *filler[60:90],
+               *(f"hunk_b_{version}_{i} = {i}" for i in range(3 - version % 3)),
+               *(pem if version % 2 else []), *filler[90:], lines[2], lines[5], f"enc = '{b64_tail}'"]
+        (out / "conf").mkdir(exist_ok=True)
+        (out / "conf" / "app_config.py").write_text("\n".join(big) + "\n")
         (out / "conf").mkdir(exist_ok=True)
         (out / "conf" / "settings.py").write_text("\n".join(head + lines[: 2 + version % 5]) + "\n")
         (out / "conf" / ".env").write_text("\n".join(head[: version % 3] + [lines[2]]) + "\n")
@@ -86,7 +104,21 @@ def test_fast_history_path_finds_what_the_reference_path_finds(planted: tuple[Pa
     if not prefilter.hyperscan_available():
         pytest.skip("hyperscan wheel not installed: only the reference path exists")
     repo, truth = planted
+    diffs: list[tuple[int, int, int]] = []
+    unchanged = engine_mod._unchanged
+
+    def counting(old: bytes, new: bytes) -> tuple[int, int]:
+        ps, ss = unchanged(old, new)
+        diffs.append((ps, ss, len(new)))
+        return ps, ss
+
+    monkeypatch.setattr(engine_mod, "_unchanged", counting)
+    # blobs in object-store order (by id here: loose objects), not history order, so that a version
+    # is often scanned after a later one and its first findings come from replayed verdicts
+    monkeypatch.setattr(git_command, "_ORDER_FROM_PACK", 0)
     fast = _scan(run_cli, repo, jobs)
+    if jobs == "1":  # in this process: versions of a file were scanned incrementally, above and below a change
+        assert any(0 < ps and ss < n for ps, ss, n in diffs)
     monkeypatch.setenv("LEAKGUARD_PREFILTER", "regex")
     monkeypatch.setattr(engine_mod, "VERDICT_CACHE", False)
     ref = _scan(run_cli, repo, jobs)
@@ -97,4 +129,8 @@ def test_fast_history_path_finds_what_the_reference_path_finds(planted: tuple[Pa
     planted_found = [s for s in truth["secrets"] if s["match"] in found]
     assert len(planted_found) >= len(truth["secrets"]) * 3 // 4
     assert {s["scenario"] for s in planted_found} >= {"plain", "merge-commit", "unmerged-branch"}
-    assert {f["path"] for f in fast["findings"]} >= {"conf/settings.py", "conf/.env", "conf/bundle.min.js"}
+    assert {f["path"] for f in fast["findings"]} >= {"conf/settings.py", "conf/.env", "conf/bundle.min.js",
+                                                     "conf/app_config.py"}
+    rules = {f["rule_id"] for f in fast["findings"] if f["path"] == "conf/app_config.py"}
+    assert len(rules) >= 4, rules
+    assert sum(1 for f in fast["findings"] if f["path"] == "conf/app_config.py" and f.get("decoded")) >= 2
