@@ -42,7 +42,7 @@ VERDICT_CACHE = True  # False: confirm every window afresh (the reference path o
 _VERDICT_MAX_WINDOW = 4096  # longer lines are rare; not worth keeping
 _VERDICT_MAX_SPAN = 65536  # multi-line windows (private key blocks)
 # Incremental scanning of a file's versions (git history): bytes of earlier versions kept to diff against
-_PREV_BYTES = 48 << 20
+_PREV_BYTES = 24 << 20
 _DIFF_MIN = 2048  # smaller files are scanned whole
 _BLOCK = 1 << 16
 _MAX_KEPT_CANDIDATES = 2048  # decode candidates kept per version
