@@ -23,7 +23,6 @@ and decoded text is itself decoded at most ``MAX_DEPTH`` levels deep.
 """
 from __future__ import annotations
 
-import base64
 import binascii
 import dataclasses
 import re
@@ -53,7 +52,6 @@ MIN_HEX = 20
 _ALPHABET = bytes(65 if chr(c) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/" else 32
                   for c in range(256))
 _RUN = b"A" * MIN_B64
-_HEXRUN = re.compile(rb"(?:[0-9a-fA-F]{2}){" + str(MIN_HEX // 2).encode() + rb",}")
 _XESC = re.compile(rb"\\x[0-9a-fA-F]{2}(?:\\x[0-9a-fA-F]{2}){7,}")
 # three or more %XX escapes in a token (widened to the token's start by _token_start)
 _PCT = re.compile(rb"%[0-9A-Fa-f]{2}(?:[^\s\"'<>`%]{0,256}%[0-9A-Fa-f]{2}){2,}[^\s\"'<>`%]{0,256}")
@@ -61,8 +59,12 @@ _PCT = re.compile(rb"%[0-9A-Fa-f]{2}(?:[^\s\"'<>`%]{0,256}%[0-9A-Fa-f]{2}){2,}[^
 _AFTER = (b'"', b"'", b" ", b"\t", b":", b"=")
 _BASIC_AT = re.compile(rb"(?i)basic[ \t]+([A-Za-z0-9+/]{8,1024}={0,2})(?![A-Za-z0-9+/=])")
 _AUTH_AT = re.compile(rb"""(?i)auth["']?[ \t]*[:=][ \t]*["']?([A-Za-z0-9+/]{8,1024}={0,2})(?![A-Za-z0-9+/=])""")
-_PAIR_WORDS = tuple((w, p) for p, words in ((_BASIC_AT, (b"Basic", b"basic", b"BASIC")), (_AUTH_AT, (b"auth", b"Auth", b"AUTH")))
-                    for w in words)
+# searched in the lower-cased chunk: one pass per word instead of one per spelling
+_PAIR_WORDS = ((b"basic", _BASIC_AT), (b"auth", _AUTH_AT))
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
+# printable ASCII plus tab, CR, LF: what ASCII text a person wrote is made of
+_TEXT_ASCII = bytes(range(32, 127)) + b"\t\r\n"
+_ALNUM_ASCII = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _G_RUN, _G_XESC, _G_PCT = len(_PAIR_WORDS), len(_PAIR_WORDS) + 1, len(_PAIR_WORDS) + 2  # candidate groups
 Candidate = tuple[int, int, int, str, str]  # group, start, end, kind, decoded text
 _KIND_SECRET = re.compile(rb"""^\s*["']?kind["']?\s*:\s*["']?Secret\b""", re.M)
@@ -183,8 +185,9 @@ def find_candidates(data: bytes) -> Iterator[Candidate]:
     they come group by group (``group`` ascending), by start within a group, so
     the candidates of a text can be put together from those of its parts."""
     # user:password pairs after 'Basic' or under an 'auth' key (may be short)
+    low = data.lower()
     for group, (word, pattern) in enumerate(_PAIR_WORDS):
-        i = data.find(word)
+        i = low.find(word)
         while i >= 0:
             nxt = data[i + len(word):i + len(word) + 1]
             ok = nxt in _AFTER and (i == 0 or not data[i - 1:i].isalnum())
@@ -194,7 +197,7 @@ def find_candidates(data: bytes) -> Iterator[Candidate]:
                 text = _b64(m.group(1), strict=True)
                 if text is not None and _USER_PASS.match(text.strip()):
                     yield group, s, e, "base64", text
-            i = data.find(word, i + 4)
+            i = low.find(word, i + 4)
     # runs of the base64 alphabet (hex digits are a subset): found with translate + find
     t = data.translate(_ALPHABET)
     i = t.find(_RUN)
@@ -209,7 +212,7 @@ def find_candidates(data: bytes) -> Iterator[Candidate]:
         text = None
         if e - s > MAX_BLOB or raw.isalpha():
             pass
-        elif _HEXRUN.fullmatch(raw):
+        elif len(raw) % 2 == 0 and not raw.translate(None, _HEX_DIGITS):  # hex digits, in pairs
             text, kind = _hex(raw), "hex"
         elif not (raw.islower() or raw.isupper()):
             text, kind = _b64(raw), "base64"
@@ -350,6 +353,10 @@ def _printable(b: bytes) -> str | None:
     """The text, if the bytes are UTF-8 text a person could have written."""
     if len(b) < 6:
         return None
+    if b.isascii():  # the common case, decided in C
+        if b.translate(None, _TEXT_ASCII) or len(b.translate(None, _ALNUM_ASCII)) == len(b):
+            return None  # a control character, or no letter or digit at all
+        return b.decode("ascii")
     try:
         s = b.decode("utf-8")
     except UnicodeDecodeError:
@@ -372,8 +379,11 @@ def _b64(raw: bytes, strict: bool = False) -> str | None:
     alt = b"-_" if b"-" in body or b"_" in body else None
     if alt and (b"+" in body or b"/" in body):
         return None
+    if alt:
+        body = body.translate(bytes.maketrans(b"-_", b"+/"))
     try:
-        b = base64.b64decode(body + b"=" * (-len(body) % 4), altchars=alt, validate=True)
+        # (body holds only the base64 alphabet here, so the lenient decoder is exact)
+        b = binascii.a2b_base64(body + b"=" * (-len(body) % 4))
     except (binascii.Error, ValueError):
         return None
     return _printable(b)

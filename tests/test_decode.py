@@ -161,3 +161,22 @@ def test_docker_config_inside_a_kubernetes_secret(engine: Engine) -> None:
     (f,) = scan(engine, text, "k8s/regcred.yaml")
     assert (f.secret, f.decoded, f.key, f.location.line) == (PW, "base64", ".dockerconfigjson", 5)
     assert f.key_path is not None and f.key_path.startswith("data..dockerconfigjson>")
+
+
+def test_fast_paths_keep_the_candidates() -> None:
+    """The C-level fast paths of the candidate search (lower-cased pair words,
+    translate for hex runs and ASCII text) find what the slow paths found."""
+    import base64 as b64
+
+    from leakguard import decode as dec
+    pair = b64.b64encode(b"ops:Zr8kLq2mVx9T").decode()
+    for text in (f"Authorization: Basic {pair}", f"AUTHORIZATION: BASIC {pair}", f'"Auth": "{pair}"'):
+        assert {c[4] for c in dec.find_candidates(text.encode())} == {"ops:Zr8kLq2mVx9T"}, text
+    # an odd-length run of hex digits is not hex: it is tried as base64
+    assert [c[3] for c in dec.find_candidates(b"k = " + b"4a" * 15 + b"4")] == []
+    assert [c[3:] for c in dec.find_candidates(b"k = " + "password=Zr8kLq2mVx9T".encode().hex().encode())] == [
+        ("hex", "password=Zr8kLq2mVx9T")]
+    # text: printable ASCII with a letter or digit; control bytes or punctuation only are not
+    assert dec._printable(b"abc\tdef\n") == "abc\tdef\n"
+    assert dec._printable(b"abc\x01def") is None and dec._printable(b"!!!!!!!!") is None
+    assert dec._printable("pässwörd".encode()) == "pässwörd"
