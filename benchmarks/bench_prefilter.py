@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -51,8 +52,9 @@ def files(roots: list[str]) -> list[Path]:
     return out
 
 
-def line_keys(data: bytes, hits: list[tuple[int, int]]) -> set[tuple[int, int]]:
-    return {(rule, data.rfind(b"\n", 0, pos)) for rule, pos in hits}
+def line_keys(data: bytes, hits: Mapping[int, Iterable[int]]) -> set[tuple[int, int]]:
+    """(rule, line start) for each prefilter hit: ``Prefilter.hits`` maps a rule index to its positions."""
+    return {(rule, data.rfind(b"\n", 0, pos)) for rule, found in hits.items() for pos in found}
 
 
 def main() -> int:
