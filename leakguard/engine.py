@@ -109,8 +109,12 @@ class _Match:
 class Engine:
     """A compiled rule set plus its prefilter. Build once, scan many chunks."""
 
-    def __init__(self, ruleset: Ruleset, *, backend: str = "auto", decode_depth: int = MAX_DEPTH) -> None:
+    def __init__(self, ruleset: Ruleset, *, backend: str = "auto", decode_depth: int = MAX_DEPTH,
+                 demoted: frozenset[str] = frozenset()) -> None:
         self.ruleset = ruleset
+        # ids of rules a config file added: they may add findings, never take a span another rule
+        # claims (a repository's rule could otherwise win a token's span at a low confidence and hide it)
+        self.demoted = demoted
         self.rules = ruleset.rules
         self.backend = backend
         self.decode_depth = decode_depth  # encoding layers opened (leakguard.decode); 0: none
@@ -272,7 +276,7 @@ class Engine:
                 matches.extend(self._confirm_lines(rule, data, positions, det, idx))
         if not matches:
             return det
-        kept = _resolve_overlaps(matches)
+        kept = _resolve_overlaps(matches, self.demoted)
         locate = _Locator(data)
         for n, m in enumerate(kept):
             if len(det.findings) >= MAX_FINDINGS_PER_FILE:
@@ -843,13 +847,14 @@ class _Locator:
         return Location(line, col, end_line, end_col, start, end)
 
 
-def _resolve_overlaps(matches: list[_Match]) -> list[_Match]:
-    """One finding per secret span: provider rules beat generic ones and
-    catch-all rules (tagged ``fallback``), then the higher severity, then the
-    longer secret."""
+def _resolve_overlaps(matches: list[_Match], demoted: frozenset[str] = frozenset()) -> list[_Match]:
+    """One finding per secret span: rules a config file added (``demoted``) give
+    way to all others; provider rules beat generic ones and catch-all rules
+    (tagged ``fallback``), then the higher severity, then the longer secret."""
     sev = {"low": 0, "medium": 1, "high": 2, "critical": 3}
     # the rule id breaks the last tie, so the winner never depends on the order the prefilter reported hits
-    ranked = sorted(matches, key=lambda m: (m.rule.generic, "fallback" in m.rule.tags, -sev[m.rule.severity],
+    ranked = sorted(matches, key=lambda m: (m.rule.id in demoted, m.rule.generic, "fallback" in m.rule.tags,
+                                            -sev[m.rule.severity],
                                             -(m.end - m.start), m.start, m.rule.id))
     # kept spans never overlap, so sorted by start their ends are sorted too: one bisect per match
     starts: list[int] = []

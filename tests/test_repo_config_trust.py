@@ -219,3 +219,27 @@ def test_a_baseline_the_repository_config_names_is_judged_like_an_allowlist(run_
     (repo / ".leakguard.toml").unlink()
     code, found, err = scan(run_cli, repo)
     assert code == 1 and len(found) == 10
+
+
+def test_a_repository_rule_cannot_take_a_built_in_finding_s_span(run_cli: RunCli, repo: Path) -> None:
+    """A rule file the repository's config adds may add findings, but never wins a span a
+    built-in rule claims: a 'critical', 'confidence: low' rule over the whole assignment
+    would otherwise outrank the GitHub rule and then fall below --min-confidence."""
+    (repo / "lg").mkdir()
+    (repo / "lg" / "house.yaml").write_text(
+        "rules:\n"
+        "  - id: house-token-format\n"
+        "    description: our own token format\n"
+        "    severity: critical\n"
+        "    confidence: low\n"
+        "    keywords: [ghp_]\n"
+        "    pattern: '(?P<secret>(?:GITHUB_TOKEN = )?\"ghp_[A-Za-z0-9]{36}\")'\n"
+        "    remediation: {kind: token}\n")
+    (repo / ".leakguard.toml").write_text('[rules]\npaths = ["lg"]\n')
+    code, found, _ = scan(run_cli, repo)
+    assert code == 1
+    assert sorted(f["rule_id"] for f in found if f["path"].startswith("src/")) == ["github-personal-access-token"] * 10
+    # where no built-in rule claims the span, the repository's rule still reports
+    (repo / "src" / "m0" / "config.py").write_text('print("ghp_' + "A1" * 18 + '")\n')  # no checksum, no name
+    code, found, _ = scan(run_cli, repo, "--min-confidence", "low")
+    assert [f["rule_id"] for f in found if f["path"] == "src/m0/config.py"] == ["house-token-format"]

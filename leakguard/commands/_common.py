@@ -309,7 +309,9 @@ def build_engine(args: argparse.Namespace, *, backend: str = "auto") -> Engine:
     args.rule_metadata = ruleset.rules  # for reporters that describe rules (SARIF)
     from leakguard.decode import MAX_DEPTH
 
-    return Engine(ruleset, backend=backend, decode_depth=MAX_DEPTH if getattr(args, "decode", True) else 0)
+    demoted = frozenset(config_rule_ids(args)) if st.rule_paths else frozenset()
+    return Engine(ruleset, backend=backend, decode_depth=MAX_DEPTH if getattr(args, "decode", True) else 0,
+                  demoted=demoted)
 
 
 def _hidden_rules(args: argparse.Namespace, st: Settings, user: Settings | None,
