@@ -177,6 +177,17 @@ def build(root: Path, seed: int = 11) -> list[Planted]:
     files[p] = plant(p, "ansible-vault-password-file", g.pw() + g.s(8), "high") + "\n"
     p = "etc/postfix/sasl_passwd"
     files[p] = f"[smtp.sendgrid.net]:587 apikey:{plant(p, 'postfix-sasl-password', g.s(30), 'high')}\n"
+    p = "home/deploy/.edgerc"
+    akab = string.ascii_lowercase + string.digits
+    files[p] = ("[default]\n"
+                f"client_secret = {plant(p, 'akamai-edgegrid-client-secret', g.b64(32), 'high')}\n"
+                f"host = akab-{g.s(16, akab)}-{g.s(16, akab)}.luna.akamaiapis.net\n"
+                f"access_token = {plant(p, 'akamai-edgegrid-token', 'akab-' + g.s(16, akab) + '-' + g.s(16, akab), 'high')}\n"
+                f"client_token = {plant(p, 'akamai-edgegrid-token', 'akab-' + g.s(16, akab) + '-' + g.s(16, akab), 'high')}\n")
+    p = "home/runner/.kaggle/kaggle.json"
+    files[p] = json.dumps({"username": "mlops-bot", "key": plant(p, "kaggle-json-key", g.hexs(32), "high")}) + "\n"
+    p = "home/ops/.curlrc"
+    files[p] = f'silent\nuser = "svc-backup:{plant(p, "curlrc-user-password", g.pw(), "high")}"\n'
     p = "etc/pgbouncer/userlist.txt"
     files[p] = f'"billing" "{plant(p, "pgbouncer-userlist-password", "md5" + g.hexs(32), "high")}"\n"stats" ""\n'
     p = "keys/deploy.ppk"

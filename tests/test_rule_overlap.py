@@ -71,7 +71,7 @@ def raw_engine(ruleset: Ruleset) -> Engine:
 
 def test_no_two_provider_rules_claim_one_token(raw_engine: Engine, ruleset: Ruleset,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine_mod, "_resolve_overlaps", lambda matches: matches)
+    monkeypatch.setattr(engine_mod, "_resolve_overlaps", lambda matches, demoted=frozenset(): matches)
     providers = {r.id for r in ruleset.rules if _is_provider(r)}
     seen: dict[tuple[str, str], list[str]] = defaultdict(list)
     for rule in ruleset.rules:
@@ -119,7 +119,7 @@ def test_the_more_specific_rule_wins_each_intended_overlap(ruleset: Ruleset) -> 
 
 def test_no_provider_rule_claims_another_providers_bare_secret(raw_engine: Engine, ruleset: Ruleset,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine_mod, "_resolve_overlaps", lambda matches: matches)
+    monkeypatch.setattr(engine_mod, "_resolve_overlaps", lambda matches, demoted=frozenset(): matches)
     providers = {r.id for r in ruleset.rules if _is_provider(r)}
     seen: dict[tuple[str, str], list[str]] = defaultdict(list)
     for rule in ruleset.rules:
