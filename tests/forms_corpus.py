@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import random
 import string
 import uuid
 from dataclasses import dataclass
@@ -24,11 +23,11 @@ from pathlib import Path
 
 from leakguard.checksums import crc16_xmodem
 
-ALNUM = string.ascii_letters + string.digits
+from tests import corpus
+from tests.corpus import ALNUM, WORDS
+
 B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 CRYPT = "./" + string.digits + string.ascii_uppercase + string.ascii_lowercase
-WORDS = ["harbor", "falcon", "orchid", "granite", "velvet", "meadow", "copper", "lantern", "thistle", "summit",
-         "willow", "ember", "cobalt", "juniper", "marble", "sparrow", "tundra", "saffron", "quartz", "bramble"]
 
 
 @dataclass(frozen=True)
@@ -39,16 +38,8 @@ class Planted:
     confidence: str = ""  # '' = not checked
 
 
-class Gen:
-    def __init__(self, seed: int) -> None:
-        self.rng = random.Random(seed)
-
-    def s(self, n: int, alphabet: str = ALNUM) -> str:
-        while True:
-            v = "".join(self.rng.choice(alphabet) for _ in range(n))
-            if alphabet != ALNUM or (any(c.isdigit() for c in v) and any(c.isupper() for c in v)
-                                     and any(c.islower() for c in v)):
-                return v
+class Gen(corpus.Gen):
+    """tests/corpus.py's generator (random tokens of mixed classes, seeded) plus the shapes this corpus needs."""
 
     def pw(self) -> str:
         """A random password with a symbol (no quote, backslash, '$', '#', ':' or '@')."""
@@ -57,9 +48,6 @@ class Gen:
     def human(self) -> str:
         w = self.rng.choice(WORDS).capitalize()
         return w + self.rng.choice(["-", "!", ".", "_"]) + str(self.rng.randint(100, 9999)) + self.rng.choice(["x", "Q", "z"])
-
-    def hexs(self, n: int) -> str:
-        return self.s(n, "0123456789abcdef")
 
     def b64(self, nbytes: int) -> str:
         return base64.b64encode(bytes(self.rng.getrandbits(8) for _ in range(nbytes))).decode()
