@@ -30,12 +30,13 @@ from leakguard.ruleset import Rule, Ruleset
 # connection-string password) that holds any value; the first names the provider's own
 # format, and tests/test_rules.py proves it is the one reported (never shadowed).
 _JWT = "jwt-bearer-token reports any JWT; the provider rule names whose JWT it is"
+_JWT_PAIRS: dict[tuple[str, str], str] = {
+    (rule, "jwt-bearer-token"): _JWT
+    for rule in ("monday-api-token", "onepassword-connect-token", "supabase-service-role-key",
+                 "livestorm-api-token", "web3storage-api-token")
+}
 INTENDED: dict[tuple[str, str], str] = {
-    ("monday-api-token", "jwt-bearer-token"): _JWT,
-    ("onepassword-connect-token", "jwt-bearer-token"): _JWT,
-    ("supabase-service-role-key", "jwt-bearer-token"): _JWT,
-    ("livestorm-api-token", "jwt-bearer-token"): _JWT,
-    ("web3storage-api-token", "jwt-bearer-token"): _JWT,
+    **_JWT_PAIRS,
     ("npm-access-token", "npmrc-auth-token"): ".npmrc _authToken holds any token; an npm_ token is named precisely",
     ("pypi-upload-token", "pypirc-password"): ".pypirc password holds any password; a pypi- macaroon is named precisely",
     ("planetscale-password", "mysql-url-password"): "a MySQL URL holds any password; pscale_pw_ is PlanetScale's own",
@@ -45,11 +46,7 @@ INTENDED: dict[tuple[str, str], str] = {
 # (rule whose example secret it is, other rule that reports the bare secret): why intended.
 _FORM = "the other rule is a form (any JWT / any PKCS#8 key); the provider rule names whose it is"
 BARE_INTENDED: dict[tuple[str, str], str] = {
-    ("monday-api-token", "jwt-bearer-token"): _JWT,
-    ("onepassword-connect-token", "jwt-bearer-token"): _JWT,
-    ("supabase-service-role-key", "jwt-bearer-token"): _JWT,
-    ("livestorm-api-token", "jwt-bearer-token"): _JWT,
-    ("web3storage-api-token", "jwt-bearer-token"): _JWT,
+    **_JWT_PAIRS,
     ("gcp-service-account-private-key", "private-key-pkcs8"): _FORM,
     # One format, two issuers: the keyed rule names the provider from the variable name; a bare
     # value has no name, so the rule that owns the format without context reports it.
