@@ -78,6 +78,18 @@ def _wrap(tls: ssl.SSLContext, sock: socket.socket) -> ssl.SSLSocket:
     return wrapped
 
 
+def _run(srv: socketserver.BaseServer, state: Server) -> Server:
+    """Serve ``srv`` in a daemon thread; ``state.stop`` shuts it down and closes it."""
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+
+    def stop() -> None:
+        srv.shutdown()
+        srv.server_close()
+
+    state.stop = stop
+    return state
+
+
 def _serve(name: str, handle: Callable[[socket.socket, Server], None]) -> Server:
     state = Server(name, 0)
 
@@ -101,14 +113,7 @@ def _serve(name: str, handle: Callable[[socket.socket, Server], None]) -> Server
     srv.server_bind()
     srv.server_activate()
     state.port = srv.server_address[1]
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-
-    def stop() -> None:
-        srv.shutdown()
-        srv.server_close()
-
-    state.stop = stop
-    return state
+    return _run(srv, state)
 
 
 # --- Redis -----------------------------------------------------------------
@@ -411,14 +416,7 @@ def http_server(users: dict[str, str], open_paths: tuple[str, ...] = ()) -> Serv
 
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     state.port = srv.server_address[1]
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-
-    def stop() -> None:
-        srv.shutdown()
-        srv.server_close()
-
-    state.stop = stop
-    return state
+    return _run(srv, state)
 
 
 # --- SMTP ----------------------------------------------------------------------
