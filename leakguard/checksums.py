@@ -31,13 +31,14 @@ def base62(n: int, width: int = 6) -> str:
     return out.rjust(width, "0")
 
 
-def _b62_value(s: str) -> int | None:
-    n = 0
+def _digits_value(s: str, index: dict[str, int]) -> int | None:
+    """The number ``s`` writes in the base whose digits ``index`` maps (base 62, base 58), or None."""
+    n, base = 0, len(index)
     for c in s:
-        v = _B62_INDEX.get(c)
+        v = index.get(c)
         if v is None:
             return None
-        n = n * 62 + v
+        n = n * base + v
     return n
 
 
@@ -53,7 +54,7 @@ def github_crc32(secret: str) -> bool:
     _, sep, body = secret.partition("_")
     if not sep or len(body) != 36:
         return False
-    return _b62_value(body[30:]) == crc32(body[:30])
+    return _digits_value(body[30:], _B62_INDEX) == crc32(body[:30])
 
 
 def grafana_crc32(secret: str) -> bool:
@@ -264,12 +265,9 @@ _B58_INDEX = {c: i for i, c in enumerate(_B58)}
 def base58check_decode(s: str) -> bytes | None:
     """The payload of a Base58Check string (without its 4-byte double-SHA-256
     checksum), or None when it does not verify."""
-    n = 0
-    for c in s:
-        i = _B58_INDEX.get(c)
-        if i is None:
-            return None
-        n = n * 58 + i
+    n = _digits_value(s, _B58_INDEX)
+    if n is None:
+        return None
     raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
     raw = b"\0" * (len(s) - len(s.lstrip("1"))) + raw
     if len(raw) < 5:
