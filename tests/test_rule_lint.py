@@ -104,6 +104,7 @@ NO_REVOKE_PAGE = {
     "npmrc-basic-auth": "basic auth for whatever registry the .npmrc names (often a private one): no single page",
     "jenkins-encrypted-secret": "a value encrypted with the controller's key: change the credential it holds, no token page",
     "jenkins-master-key": "the controller's own master key: re-keying the controller is not a page to link",
+    "snowflake-password": "a Snowflake user's password: changed with ALTER USER ... SET PASSWORD (or by an admin), no token page",
     # rules another change adds (rules/providers-c-*.yaml), listed ahead so the check holds when they land
     "stripe-payment-intent-client-secret": "one PaymentIntent's client secret: it is not revoked, the PaymentIntent is cancelled",
     "sendbird-organization-api-key": "organization-level key; Sendbird documents no revoke page for it that was confirmed",
