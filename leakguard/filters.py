@@ -15,11 +15,32 @@ Each returns ``None`` or a short reason.
 from __future__ import annotations
 
 import base64
+from typing import Any
 from urllib.parse import unquote
 
 import regex
 
 from leakguard.entropy import shannon
+
+
+class _lazy:  # noqa: N801 - used like regex.compile
+    """A module pattern compiled on first use: every scan imports this module, and a clean
+    scan calls few of these (compiling them all cost ~45 ms of start-up). The first use of a
+    method (``search``, ``match``, ...) compiles the pattern and stores the compiled
+    pattern's own bound method on this object, so later calls go straight to ``regex``."""
+
+    def __init__(self, *args: Any) -> None:
+        self._args = args
+
+    def __getattr__(self, name: str) -> Any:  # only for names not set yet
+        if name.startswith("_"):
+            raise AttributeError(name)
+        compiled = self.__dict__.get("_p")
+        if compiled is None:
+            compiled = self._p = regex.compile(*self._args)
+        value = getattr(compiled, name)
+        setattr(self, name, value)
+        return value
 
 # Vendors' documented example credentials.
 VENDOR_EXAMPLES = frozenset({
@@ -33,7 +54,7 @@ VENDOR_EXAMPLES = frozenset({
     "xoxb-not-a-real-token-this-will-not-work",
 })
 
-_TEMPLATE = regex.compile(
+_TEMPLATE = _lazy(
     r"""(?x)
       \$\{ [^}]* \}?            # ${VAR} ${VAR:-x}
     | \$\( [^)]* \)?            # $(VAR) $(command)
@@ -54,7 +75,7 @@ _TEMPLATE = regex.compile(
     | ^arn:aws:(?:secretsmanager|ssm): | \{\{resolve: | ^ssm:/ | \$\{ssm: | ^sops: | ^AQICAH
     """,
 )
-_PLACEHOLDER_WORDS = regex.compile(
+_PLACEHOLDER_WORDS = _lazy(
     r"""(?ix)
     (?:^|[^a-z])(?:
         example|sample|dummy|placeholder|redacted|censored|replace[_-]?me|change[_-]?me|changeit
@@ -67,7 +88,7 @@ _PLACEHOLDER_WORDS = regex.compile(
     | \.{3,} | …                      # truncated in docs: eyJ2Ijoi...
     """,
 )
-_ALL_SAME = regex.compile(r"^(.)\1+$")
+_ALL_SAME = _lazy(r"^(.)\1+$")
 
 
 def is_template(value: str) -> bool:
@@ -124,7 +145,7 @@ PLACEHOLDER_VALUES = frozenset({
 })
 # A field name with an optional owner, in any case or separator: 'db_pass', 'MyPassword', 'user-password',
 # 'secured_password'. (Leetspeak forms such as 'P@ssw0rd' are somebody's weak password instead.)
-_FIELD_SHAPED = regex.compile(
+_FIELD_SHAPED = _lazy(
     r"(?i)^(?:(?:my|your|the|some|a|new|old|current|db|database|user|admin|root|app|default|secured?|strong"
     r"|dummy|fake|test|sample|example|real|actual|super|master|account|login)[_\-\s]?){0,2}"
     r"(?:password|passwd|pass|pwd|secret|token|api[_\-]?key|key|passphrase)$"
@@ -142,7 +163,7 @@ WEAK_VALUES = frozenset({
 
 
 MANAGED_REFERENCE = "managed reference"  # already in Secrets Manager / Parameter Store (counted in Stats)
-_MANAGED = regex.compile(
+_MANAGED = _lazy(
     r"""(?ix)
       \{\{resolve:(?:secretsmanager|ssm-secure|ssm): | \$\{ssm: | \$\{[\w-]+:ssm: | ^ssm:/
     | ^arn:aws[\w-]*:(?:secretsmanager:[\w-]*:\d*:secret:|ssm:[\w-]*:\d*:parameter/)
@@ -156,8 +177,8 @@ def is_managed_reference(value: str) -> bool:
     return bool(_MANAGED.search(value))
 
 
-_MARKUP = regex.compile(r"</?[a-z]+[ >]|&(?:quot|lt|gt|#\d+);", regex.I)  # (&amp; is XML's own escape)
-_PASSWORDISH = regex.compile(r"(?i)passw(?:or)?d|pass.word|^pass(?:\w{0,4}$|[^a-z])|[^a-z]pass$")
+_MARKUP = _lazy(r"</?[a-z]+[ >]|&(?:quot|lt|gt|#\d+);", regex.I)  # (&amp; is XML's own escape)
+_PASSWORDISH = _lazy(r"(?i)passw(?:or)?d|pass.word|^pass(?:\w{0,4}$|[^a-z])|[^a-z]pass$")
 
 
 def placeholder_reason(secret: str) -> str | None:
@@ -190,7 +211,7 @@ def placeholder_reason(secret: str) -> str | None:
     return None
 
 
-_MASK_ONLY = regex.compile(r"^(?:[*•●]{3,}|[xX]{4,})$")
+_MASK_ONLY = _lazy(r"^(?:[*•●]{3,}|[xX]{4,})$")
 
 
 def credential_file_reason(secret: str) -> str | None:
@@ -219,7 +240,7 @@ def credential_file_reason(secret: str) -> str | None:
     return None
 
 
-_B64_PAIR = regex.compile(r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")
+_B64_PAIR = _lazy(r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")
 
 
 def _basic_pair(value: str) -> tuple[str, str] | None:
@@ -269,13 +290,13 @@ def weak_reason(secret: str) -> str | None:
 
 # ---------------------------------------------------------------- generic rules
 
-_UUID = regex.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_HASH_PREFIX = regex.compile(
+_UUID = _lazy(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_HASH_PREFIX = _lazy(
     r"^(?:\$2[abxy]?\$\d\d\$|\$argon2(?:id|i|d)\$|\$[156]\$|\$apr1\$|\{(?:SSHA|SHA|MD5|CRYPT|SSHA256|SSHA512)\}"
     r"|pbkdf2_sha\d+\$|sha\d+\$|bcrypt\$|md5\$|scrypt:|sha(?:1|256|384|512)-[A-Za-z0-9+/=]{20,}$)"
 )
-_HEX_DIGEST = regex.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{56}|[0-9a-f]{64}|[0-9a-f]{96}|[0-9a-f]{128})$")
-_CODE_REFERENCE = regex.compile(
+_HEX_DIGEST = _lazy(r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{56}|[0-9a-f]{64}|[0-9a-f]{96}|[0-9a-f]{128})$")
+_CODE_REFERENCE = _lazy(
     r"""(?x)
       ^(?:os\.)?(?:environ|getenv|env)\b | process\.env | import\.meta\.env | \bENV\[ | \bSystem\.getenv
     | Environment\.GetEnvironmentVariable | \bgetenv\( | \bsettings\. | \bconfig\.|\bconf\. | \bsecrets\.
@@ -295,25 +316,25 @@ _LITERAL_WORDS = frozenset({
     "oauth", "oauth2", "jwt", "sha256", "md5", "secret_key", "access_token", "refresh_token",
     "client_secret", "id_token", "baz", "abc", "read", "write",  # GitHub Actions' permissions: id-token: write
 })
-_SECRET_WORDS = regex.compile(r"(?i)pass(?:word|wd)?|pwd|secret|token|api[_-]?key|credential|private[_-]?key")
-_ENV_NAME = regex.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
-_PATHLIKE = regex.compile(r"^(?:~?/|\./|\.\./|[A-Za-z]:\\|file:)|\.(?:pem|key|crt|cer|p12|pfx|json|ya?ml|txt|env|cfg|conf|ini|der|jks|keystore|gpg|asc)$")
-_URL_NO_CREDS = regex.compile(r"^[a-z][a-z0-9+.-]*://[^\s:@/]+(?:[:/][^\s@]*)?$", regex.I)
-_IDENT_WORDS = regex.compile(r"^[a-z]+(?:[_-][a-z]+)+$|^[a-z]+(?:[A-Z][a-z]+)+$")
-_FORMAT = regex.compile(r"%[-#0 +]*\d*[sdifx](?![A-Za-z0-9])|\{\d*\}|\{[a-z_]+\}|\?\?\?")
-_INTERPOLATION = regex.compile(
+_SECRET_WORDS = _lazy(r"(?i)pass(?:word|wd)?|pwd|secret|token|api[_-]?key|credential|private[_-]?key")
+_ENV_NAME = _lazy(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+_PATHLIKE = _lazy(r"^(?:~?/|\./|\.\./|[A-Za-z]:\\|file:)|\.(?:pem|key|crt|cer|p12|pfx|json|ya?ml|txt|env|cfg|conf|ini|der|jks|keystore|gpg|asc)$")
+_URL_NO_CREDS = _lazy(r"^[a-z][a-z0-9+.-]*://[^\s:@/]+(?:[:/][^\s@]*)?$", regex.I)
+_IDENT_WORDS = _lazy(r"^[a-z]+(?:[_-][a-z]+)+$|^[a-z]+(?:[A-Z][a-z]+)+$")
+_FORMAT = _lazy(r"%[-#0 +]*\d*[sdifx](?![A-Za-z0-9])|\{\d*\}|\{[a-z_]+\}|\?\?\?")
+_INTERPOLATION = _lazy(
     r"\{[A-Za-z_][\w.]*(?:\([^(){}]*\)|\[[^\]]*\])*(?:![rsa])?(?::[^{}]*)?\}"
     r"|\{[A-Za-z_][\w.]*\(?$"  # cut short inside an interpolation: id={env.lower(
 )
-_REGEXY = regex.compile(r"\\[wdsWDSbB]|\[\^|\]\{\d|\]\*|\]\+|\(\?[:P!=<]|\{\d+,\d*\}")
-_TYPE_NAME = regex.compile(r"_?(?:[A-Z][a-z0-9]*)*[A-Z][A-Za-z0-9]*(?:Key|Token|Secret|Password|Credentials?)")
-_HEADER_NAME = regex.compile(r"^[A-Z][a-z]+(?:-[A-Z][a-z]+)+$")
+_REGEXY = _lazy(r"\\[wdsWDSbB]|\[\^|\]\{\d|\]\*|\]\+|\(\?[:P!=<]|\{\d+,\d*\}")
+_TYPE_NAME = _lazy(r"_?(?:[A-Z][a-z0-9]*)*[A-Z][A-Za-z0-9]*(?:Key|Token|Secret|Password|Credentials?)")
+_HEADER_NAME = _lazy(r"^[A-Z][a-z]+(?:-[A-Z][a-z]+)+$")
 _LEET = str.maketrans({"4": "a", "@": "a", "0": "o", "3": "e", "1": "i", "5": "s", "$": "s", "7": "t"})
-_WORDY = regex.compile(r"^(?:[A-Za-z][a-z]+[_.-]?)+\d{0,2}$")
-_MASK = regex.compile(r"^[*•●xX#]+$|^\*+[^*]{0,4}$")
+_WORDY = _lazy(r"^(?:[A-Za-z][a-z]+[_.-]?)+\d{0,2}$")
+_MASK = _lazy(r"^[*•●xX#]+$|^\*+[^*]{0,4}$")
 
 
-_NOT_SECRET_KEY = regex.compile(
+_NOT_SECRET_KEY = _lazy(
     r"(?i)(?:by|com|sur|tres|over|under|mid)pass$|(?:page|next|continuation|pagination|csrf|xsrf|cursor|sync|cancel(?:lation)?|request|verify|verification|reset|confirm(?:ation)?)[_.-]?token$"
     r"|(?:public|publishable|pub|site|recaptcha[_.-]?site)[_.-]?key$|^(?:sort|primary|foreign|cache|partition|hash|map|dict|lookup|unique|index)[_.-]?key$"
     r"|(?:client|idempotency|marker|public[_.-]?key|identity|next|previous|prev|forward|backward|sequence|update|starting|start"
@@ -326,7 +347,7 @@ def _clean(secret: str) -> str:
 
 
 # Words that make a value with spaces a sentence (a prompt, an error message) rather than a passphrase.
-_PROSE_WORDS = regex.compile(
+_PROSE_WORDS = _lazy(
     r"(?i)(?:^|\s)(?:the|is|are|was|be|your|you|enter|must|should|please|not|for|of|to|with|this|that|here|will"
     r"|can|cannot|invalid|required|missing|wrong|incorrect|too|and|or|if|when|use|set|see)(?=\s|$|[.,:;!?])"
 )
