@@ -16,11 +16,18 @@ are written up in docs/confidence.md.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import regex
 
 from leakguard import filters
-from leakguard.model import CONFIDENCES, ScanResult, confidence_rank
+from leakguard.model import CONFIDENCES, Finding, ScanResult, confidence_rank
 from leakguard.ruleset import Rule
+
+if TYPE_CHECKING:
+    from leakguard.engine import Detection
 
 DEFAULT_MIN_CONFIDENCE = "medium"
 
@@ -75,6 +82,107 @@ def value_confidence(secret: str, key: str | None, *, generic: bool = True, filt
 def why_low(secret: str, key: str | None) -> str | None:
     """Why a value in a credential position counts as weak (for docs and tests)."""
     return filters.weak_reason(secret) or filters.generic_weak_reason(secret, key)
+
+
+# ---------------------------------------------------------------- the file around a finding
+# What kind of file a path names, for the judgement that depends on it (docs/confidence.md,
+# "The file decides"): a test, an example or template, documentation, a translation; else
+# production ('').
+_TEST_PATH = filters._lazy(
+    r"(?i)(?:^|/)(?:tests?|testing|spec|specs|__tests__|testdata|test[_-]data|fixtures?|__fixtures__|e2e"
+    r"|cassettes|__mocks__|mocks?)/"
+    r"|(?:^|/)(?:test_[^/]*|[^/]*_tests?\.\w+|[^/]*\.(?:test|spec)\.\w+|(?-i:[^/]*Tests?)\.(?:java|kt|cs|scala|groovy|php)"
+    r"|conftest\.py)$"
+)
+_EXAMPLE_PATH = filters._lazy(
+    r"(?i)(?:^|/)(?:examples?|samples?)/"
+    r"|[._-](?:example|sample|template|tmpl|tpl|dist)(?:\.[\w-]+)?$"
+    r"|(?:^|/)(?:examples|samples)[._-][^/]*$|(?:^|/)(?:example|sample)[_-][^/]*$"   # examples-1.json, example-config.yml
+)
+_DOCS_PATH = filters._lazy(
+    r"(?i)(?:^|/)(?:docs?|documentation|man)/|\.(?:md|markdown|mdx|rst|adoc|asciidoc|txt|html?|ipynb)$"
+    r"|(?:^|/)readme[^/]*$"
+)
+_LANGS = ("en|de|fr|es|it|pt|nl|sv|da|no|nb|nn|fi|pl|cs|sk|hu|ro|bg|ru|uk|el|tr|ar|he|fa|hi|ja|ko|zh|th|vi|id"
+          "|et|lv|lt|sl|hr|sr|ca|eu|gl|is|ga|cy|sq|mk|bs|ka|hy|az|kk|uz|bn|ta|te|ur|ms|tl|sw|af")
+_I18N_PATH = filters._lazy(
+    r"(?i)(?:^|/)(?:i18n|l10n|locales?|lang|langs|languages|translations?)/"
+    r"|\.(?:po|pot|xliff|xlf|strings|stringsdict|resx|arb)$"
+    rf"|(?:^|/)(?:{_LANGS})(?:[-_][a-z]{{2,4}})?\.(?:json|ya?ml|properties|js|ts)$"
+    rf"|(?:^|/)messages[-_](?:{_LANGS})(?:[-_][a-z]{{2,4}})?\.(?:properties|json|ya?ml)$"
+)
+
+
+# Program source: documentation examples, argument defaults and sample calls live in its
+# docstrings and comments, so a weak value there keeps its own (low) judgement.
+_SOURCE_PATH = filters._lazy(
+    r"(?i)\.(?:py|pyi|pyx|js|mjs|cjs|jsx|ts|tsx|java|go|rb|php|cs|c|h|cc|cpp|hpp|rs|kt|kts|scala|swift|m|mm|dart"
+    r"|lua|pl|pm|r|jl|ex|exs|erl|hs|clj|groovy|vue|svelte|ipynb)$"
+)
+# Weak passwords that are documentation staples rather than anybody's choice: Oracle's
+# scott/tiger, RabbitMQ's guest, the redis.conf sample, "test", xkcd 936. Never raised.
+_DOC_STAPLES = frozenset({"tiger", "scott", "foobared", "test", "testing", "guest", "correct horse battery staple"})
+
+
+def file_kind(path: str) -> str:
+    """'test', 'example' (an example or template), 'docs', 'i18n' (a translation) or
+    '' (production: code and config that runs)."""
+    p = path.replace("\\", "/")
+    if _I18N_PATH.search(p):
+        return "i18n"
+    if _EXAMPLE_PATH.search(p):
+        return "example"
+    if _TEST_PATH.search(p):
+        return "test"
+    if _DOCS_PATH.search(p):
+        return "docs"
+    return ""
+
+
+# A name or a rule that says "a password goes here" (not a token, not a key).
+_PASSWORD_NAME = filters._lazy(r"(?i)(?:pass(?:word|wd|phrase)?|pwd|requirepass|masterauth)$")
+_PASSWORD_RULE = filters._lazy(r"password|passwd|credential-call|positional|requirepass|userlist|jaas")
+
+
+def is_password_position(f: Finding) -> bool:
+    """The finding's value sits where a password goes: under a password name, or in a
+    rule that takes only passwords (connection strings, server directives, positional
+    arguments)."""
+    if f.key:
+        name = regex.split(r"[.\[\]/]", f.key.strip("-").rstrip("]"))[-1] or f.key
+        if _PASSWORD_NAME.search(name):
+            return True
+    return bool(_PASSWORD_RULE.search(f.rule_id)) and not (f.key and regex.search(r"(?i)token|key$|secret", f.key))
+
+
+def judge_file(det: Detection, path: str) -> None:
+    """The judgement that depends on the file a finding is in (docs/confidence.md,
+    "The file decides"), applied to ``det`` in place:
+
+    - in production configuration (config files, deployment scripts, Dockerfiles: not
+      program source, a test, an example, documentation or a translation), a known weak
+      password (filters.weak_reason: `Passw0rd!`, `pass123`, `hunter2`, `root1234`; not a
+      documentation staple such as `tiger`) in an explicit password position is
+      ``medium``: somebody's real, guessable password;
+    - in an example or template file (`.env.example`, `config.yml.dist`, `samples/`) and in a
+      translation file (`locales/de.json`), a ``low`` finding is a stand-in or a label, and
+      is dropped. A value that looks like a real secret stays reported there."""
+    if not det.findings:
+        return
+    kind = file_kind(path)
+    out: list[Finding] = []
+    for f in det.findings:
+        if f.confidence != "low" or "credential-file" in f.tags:
+            out.append(f)
+        elif kind in ("example", "i18n"):
+            reason = "example file stand-in" if kind == "example" else "translation"
+            det.dropped[reason] = det.dropped.get(reason, 0) + 1
+        elif (not kind and not _SOURCE_PATH.search(path) and is_password_position(f)
+              and f.secret.lower() not in _DOC_STAPLES and filters.weak_reason(f.secret)):
+            out.append(dataclasses.replace(f, confidence="medium"))
+        else:
+            out.append(f)
+    det.findings = out
 
 
 def check_level(value: str) -> str:

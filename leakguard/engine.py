@@ -15,7 +15,7 @@ from typing import Any
 
 
 from leakguard import checksums, filters
-from leakguard.confidence import judge
+from leakguard.confidence import judge, judge_file
 from leakguard.decode import MAX_DEPTH, Candidate, decoded_findings, find_candidates, overlaps
 from leakguard.entropy import shannon
 from leakguard.keypath import key_path
@@ -185,6 +185,7 @@ class Engine:
         depth = self.decode_depth if decode_depth is None else decode_depth
         if depth > 0 and chunk.data:
             self._add_decoded(chunk, det, depth, inc)
+        judge_file(det, chunk.origin.path)  # judge (leakguard.confidence): what depends on the file
         if inc is not None:
             if det.timeouts:  # verdicts that depend on the clock, not on the bytes: keep none
                 self._forget(chunk.origin.path)

@@ -80,11 +80,13 @@ _PLACEHOLDER_WORDS = _lazy(
     (?:^|[^a-z])(?:
         example|sample|dummy|placeholder|redacted|censored|replace[_-]?me|change[_-]?me|changeit
       | your[_\-\s]?(?:own[_\-\s]?)?(?:api[_-]?)?(?:key|token|secret|password|pass|pwd)
+      | your[_\-\s](?:[a-z0-9]+[_\-\s]){1,3}(?:key|token|secret|password|pass|pwd)   # your-256-bit-secret
       | (?:insert|enter|put|add)[_\-\s]?(?:your|here|key|token|secret|password)
       | (?:key|token|secret|password)[_\-\s]?here
       | not[_-]?a[_-]?real | fake | lorem | todo | fixme | tbd
       | x{4,} | \*{3,} | •{3,} | _{4,}
     )
+    | (?:^[a-z]{1,8}|[a-z0-9])[_-]x{3,}$   # a prefix and a mask: hf_xxx, sk-xxx, ghp_xxxx
     | \.{3,} | …                      # truncated in docs: eyJ2Ijoi...
     """,
 )
@@ -142,12 +144,20 @@ PLACEHOLDER_VALUES = frozenset({
     "password", "passwd", "secret", "changeme", "change_me", "changeit", "example", "foo", "bar", "foobar",
     "baz", "user", "username", "token", "apikey", "api_key", "pwd", "pw", "pass", "passphrase", "secretkey",
     "secret_key", "mytoken", "yourtoken", "your_token", "value", "xxx",
+    # words that describe a value rather than being one: json={'password': 'wrong'} in a test
+    "wrong", "invalid", "incorrect", "bogus", "nope",
+    # 'password' in other languages: a translation file's label, not a password
+    "passwort", "kennwort", "mot de passe", "contraseña", "contrasena", "senha", "wachtwoord", "parola",
+    "parola d'ordine", "hasło", "haslo", "lösenord", "losenord", "adgangskode", "passord", "salasana", "heslo",
+    "jelszó", "jelszo", "parolă", "parola", "şifre", "sifre", "kata sandi", "mật khẩu", "пароль", "密码", "密碼",
+    "パスワード", "비밀번호", "סיסמה", "كلمة المرور", "κωδικός", "geslo", "lozinka", "slaptažodis", "parole",
 })
 # A field name with an optional owner, in any case or separator: 'db_pass', 'MyPassword', 'user-password',
 # 'secured_password'. (Leetspeak forms such as 'P@ssw0rd' are somebody's weak password instead.)
 _FIELD_SHAPED = _lazy(
     r"(?i)^(?:(?:my|your|the|some|a|new|old|current|db|database|user|admin|root|app|default|secured?|strong"
-    r"|dummy|fake|test|sample|example|real|actual|super|master|account|login)[_\-\s]?){0,2}"
+    r"|dummy|fake|test|sample|example|real|actual|super|master|account|login|wrong|bad|invalid|incorrect|bogus)"
+    r"[_\-\s]?){0,2}"
     r"(?:password|passwd|pass|pwd|secret|token|api[_\-]?key|key|passphrase)$"
 )
 # Whole values that people really do use as passwords and that documentation
@@ -158,6 +168,7 @@ WEAK_VALUES = frozenset({
     "your_password", "mysecret", "supersecret", "secretpassword", "password1", "password123", "admin123",
     "root123", "test123", "pass123", "12345", "123456", "1234567", "12345678", "123456789", "testing",
     "testpass", "testpassword", "masterkey",  # Firebird's default
+    "correcthorsebatterystaple",  # xkcd 936: a documentation staple
     "secret123", "topsecret", "hunter22", "iloveyou", "monkey", "dragon", "sunshine", "princess", "trustno1", "abc123",
 })
 
@@ -321,7 +332,8 @@ _ENV_NAME = _lazy(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 _PATHLIKE = _lazy(r"^(?:~?/|\./|\.\./|[A-Za-z]:\\|file:)|\.(?:pem|key|crt|cer|p12|pfx|json|ya?ml|txt|env|cfg|conf|ini|der|jks|keystore|gpg|asc)$")
 _URL_NO_CREDS = _lazy(r"^[a-z][a-z0-9+.-]*://[^\s:@/]+(?:[:/][^\s@]*)?$", regex.I)
 _IDENT_WORDS = _lazy(r"^[a-z]+(?:[_-][a-z]+)+$|^[a-z]+(?:[A-Z][a-z]+)+$")
-_FORMAT = _lazy(r"%[-#0 +]*\d*[sdifx](?![A-Za-z0-9])|\{\d*\}|\{[a-z_]+\}|\?\?\?")
+# (a conversion glued to a letter or digit, 'Lm4%x!9tR', is a character of a generated password)
+_FORMAT = _lazy(r"(?<![A-Za-z0-9])%[-#0 +]*\d*[sdifx](?![A-Za-z0-9])|\{\d*\}|\{[a-z_]+\}|\?\?\?")
 _INTERPOLATION = _lazy(
     r"\{[A-Za-z_][\w.]*(?:\([^(){}]*\)|\[[^\]]*\])*(?:![rsa])?(?::[^{}]*)?\}"
     r"|\{[A-Za-z_][\w.]*\(?$"  # cut short inside an interpolation: id={env.lower(
@@ -339,6 +351,7 @@ _NOT_SECRET_KEY = _lazy(
     r"|(?:public|publishable|pub|site|recaptcha[_.-]?site)[_.-]?key$|^(?:sort|primary|foreign|cache|partition|hash|map|dict|lookup|unique|index)[_.-]?key$"
     r"|(?:client|idempotency|marker|public[_.-]?key|identity|next|previous|prev|forward|backward|sequence|update|starting|start"
     r"|change|upload|state|work[_.-]?unit|continuation|cancel|delegation[_.-]?set)[_.-]?token$"
+    r"|(?:existing|external)[_.-]?secret$"  # Helm: existingSecret: <name of a Kubernetes Secret>
 )
 
 
@@ -418,11 +431,29 @@ def generic_reason(secret: str, key: str | None, line: str) -> str | None:
 def is_random_letters(value: str) -> bool:
     """A mixed-case string of letters that is not made of words: 'xKfPqLmZtR'
     (a generated secret) but not 'IAmSensitive', 'HelloWorld' or 'fooBar'."""
-    if not value.isalpha() or len(value) < 8 or value.islower() or value.isupper() or _IDENT_WORDS.match(value):
+    if not value.isalpha() or len(value) < 8 or value.islower() or value.isupper():
         return False
+    if _IDENT_WORDS.match(value):
+        # camel-cased by chance ('jzPdeIgxLdGncf'): words have vowels, random segments often none
+        parts = regex.findall(r"[A-Z]?[a-z]+", value)
+        bare = sum(len(p) for p in parts if len(p) >= 2 and not regex.search(r"[aeiouyAEIOUY]", p))
+        return bare > 0.5 * len(value)
     flips = sum(1 for a, b in zip(value, value[1:]) if a.islower() != b.islower())
     consonant_run = max((len(r) for r in regex.findall(r"[^aeiouy]+", value.lower())), default=0)
     return flips / len(value) >= 0.35 or consonant_run >= 4
+
+
+_PASSWORD_KEY = _lazy(r"(?i)(?:pass(?:word|wd|phrase)?|pwd|requirepass|masterauth)[\"'\]]*$")
+_PASSPHRASE = _lazy(r"^\S{2,24}(?: \S{2,24}){3,7}$")
+
+
+def is_passphrase(value: str) -> bool:
+    """Four to eight words joined by single spaces, mostly letters, and not prose:
+    'lantern otter crisp maple' (a diceware-style passphrase), not 'Please enter your
+    password' or 'correct horse battery staple' (a documentation staple: weak)."""
+    v = _clean(value)
+    return bool(_PASSPHRASE.match(v)) and not is_prose(v) and not stand_in_reason(v) \
+        and sum(ch.isalpha() for ch in v) >= 0.7 * len(v.replace(" ", ""))
 
 
 def generic_weak_reason(secret: str, key: str | None) -> str | None:
@@ -434,6 +465,8 @@ def generic_weak_reason(secret: str, key: str | None) -> str | None:
     if s.isalpha() and not (len(s) >= 16 and not s.islower() and not _IDENT_WORDS.match(s)) and not is_random_letters(s):
         return "plain word"  # 'python', 'badpass', 'IAmSensitive'
     if any(ch.isspace() for ch in s):
+        if (key is None or _PASSWORD_KEY.search(key)) and is_passphrase(s):
+            return None  # four words or more where a password goes: a passphrase (diceware), not a word
         return "passphrase"  # a few words with spaces
     if _IDENT_WORDS.match(s) and _SECRET_WORDS.search(s):
         return "name-like"  # 'db-password-prod'
