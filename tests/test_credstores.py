@@ -116,3 +116,30 @@ def test_only_these_names_and_bounded(engine: Engine, tmp_path: Path) -> None:
     assert len(big) > credstores.MAX_STORE_SIZE and credstores.open_store(".mylogin.cnf", big) is None
     # a plain-text file that happens to have the name is read as text, as before
     assert credstores.open_store(".mylogin.cnf", MYLOGIN_TEXT.encode()) is None
+
+
+def test_staged_scan_opens_the_stores(engine: Engine, git_repo: Path) -> None:
+    """`leakguard scan --staged` (the pre-commit gate) reads the stores as a file scan does."""
+    from leakguard.scan import scan_chunks
+    from leakguard.sources.staged import staged_chunks
+    from tests.conftest import git
+
+    (git_repo / ".mylogin.cnf").write_bytes(mylogin(MYLOGIN_TEXT))
+    (git_repo / ".dbeaver").mkdir()
+    (git_repo / ".dbeaver" / "credentials-config.json").write_bytes(dbeaver(DBEAVER_OBJ))
+    (git_repo / "backup.bin").write_bytes(mylogin(MYLOGIN_TEXT))  # same bytes, another name: binary
+    git(git_repo, "add", ".")
+    result = scan_chunks(engine, staged_chunks(str(git_repo)))
+    found = sorted((f.rule_id, f.path, f.secret, f.confidence) for f in result.findings)
+    assert found == [
+        ("dbeaver-saved-password", ".dbeaver/credentials-config.json", "Zr8kLq2mVx9T", "high"),
+        ("dbeaver-saved-password", ".dbeaver/credentials-config.json", "changeme", "high"),
+        ("mysql-option-file-password", ".mylogin.cnf", "Qm7vT2xLp9wK", "high"),
+        ("mysql-option-file-password", ".mylogin.cnf", "pass123", "high"),
+    ]
+    # a later commit that changes the store: every credential in it is read again, not a ciphertext diff
+    git(git_repo, "commit", "-q", "-m", "stores")
+    (git_repo / ".mylogin.cnf").write_bytes(mylogin(MYLOGIN_TEXT.replace("pass123", "pass124")))
+    git(git_repo, "add", ".mylogin.cnf")
+    result = scan_chunks(engine, staged_chunks(str(git_repo)))
+    assert sorted(f.secret for f in result.findings) == ["Qm7vT2xLp9wK", "pass124"]

@@ -212,3 +212,19 @@ def test_random_letters_camel_cased_by_chance_are_medium(engine: Engine, value: 
     # segments without vowels are not words: a generated password, not an identifier
     assert _levels(engine, "config/app/svc.conf", f"master_password={value}\n", value) == ["medium"]
     assert _levels(engine, "config/app/svc.conf", "master_password=appleTreeHouse\n", "appleTreeHouse") == ["low"]
+
+
+def test_jenkins_encrypted_secret_is_a_credential_file_finding(engine: Engine) -> None:
+    text = "    <password>{AQAAABAAAAAQwZ0qR7kT3vX9mLp2Hb6zQ2mVr8TxKw4nLq8vT3xWz9Km=}</password>\n"
+    found = engine.scan(Chunk(text.encode(), (Origin("file", "jobs/deploy/config.xml"),))).findings
+    assert [(f.rule_id, f.confidence) for f in found] == [("jenkins-encrypted-secret", "high")]
+    assert "credential-file" in found[0].tags  # remediation: the file leaves the repository
+
+
+def test_credential_file_syntax_outside_its_file_uses_placeholder_judgement(engine: Engine) -> None:
+    # an inline .netrc line in a Dockerfile is judged like any other position with a level:
+    # a placeholder is dropped there, a real password reported; in the .netrc itself both are credentials
+    line = "RUN echo 'machine nexus.acme.io login ci password {v}' > /root/.netrc\n"
+    assert [s for _, s, _ in _found(engine, "Dockerfile", line.format(v="changeme"))] == []
+    assert [s for _, s, _ in _found(engine, "Dockerfile", line.format(v="Qm7vT2xLp9wK"))] == ["Qm7vT2xLp9wK"]
+    assert _levels(engine, "home/ci/.netrc", "machine nexus.acme.io login ci password changeme\n", "changeme") == ["high"]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from leakguard.errors import SourceError, UsageError
 from leakguard.model import Chunk, Origin, Skipped
 from leakguard.sources import git
-from leakguard.sources._text import to_utf8
+from leakguard.sources._text import to_scannable, to_utf8
 from leakguard.sources.files import Entry, read_entry
 from leakguard.sources.history import display_path
 
@@ -150,11 +150,12 @@ def staged_chunks(path: str = ".", paths: Sequence[str] = (), max_size: int = 0)
                 if raw is None:
                     yield Skipped(origin, "unreadable", f"missing index blob {oid[:12]}")
                     continue
-                data, notes = to_utf8(raw)
+                data, notes = to_scannable(f.path, raw)  # an encrypted credential store is opened (credstores)
                 if data is None:
                     yield Skipped(origin, "binary")
                     continue
-                if f.path in whole:
+                if f.path in whole or any(n.startswith("decrypted:") for n in notes):
+                    # a decrypted store is read whole: its diff is of ciphertext, not of these lines
                     yield Chunk(data, (origin,), oid, None, notes)
                     continue
                 lines = f.lines if f.lines is not None else _diff_lines(repo, f.old_oid, data)
