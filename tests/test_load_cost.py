@@ -118,3 +118,49 @@ def test_every_built_in_pattern_compiles() -> None:
         assert r.pattern.groups >= 1, r.id
         for p in (*r.paths_only, *r.paths_skip, *r.allow_patterns, *([r.near] if r.near is not None else [])):
             assert isinstance(p.groups, int), r.id  # compiles it: a bad pattern raises regex.error
+
+
+def test_a_clean_scan_imports_no_rich_and_its_report_is_what_rich_would_write(tmp_path: Path) -> None:
+    """A clean one-file scan (the pre-commit case) prints one summary line: it does without
+    rich (~40 ms of imports). A scan with findings draws its report with rich as before."""
+    import subprocess
+    import sys
+
+    (tmp_path / "clean.py").write_text("x = 1\n")
+    (tmp_path / "leak.py").write_text("token = 'ghp_q8w7e6r5t4y3u2i1o0p9a8s7d6f5g4h3j2k1'\n")
+    probe = ("import sys; from leakguard.cli import main; code = main(sys.argv[1:]); "
+             "print('rich imported' if 'rich' in sys.modules else 'no rich', code, file=sys.stderr)")
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    env["LEAKGUARD_CACHE_DIR"] = str(tmp_path / "cache")
+    for name, expect in (("clean.py", "no rich 0"), ("leak.py", "rich imported 1")):
+        r = subprocess.run([sys.executable, "-c", probe, "scan", str(tmp_path / name), "--no-progress"],
+                           capture_output=True, text=True, env=env, timeout=300)
+        assert r.stderr.strip().endswith(expect), r.stderr
+
+
+def test_the_plain_report_of_a_clean_scan_equals_riches(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from leakguard.model import ScanResult, Stats
+    from leakguard.reporters import terminal
+
+    for env in ("FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(env, raising=False)
+    stats = Stats()
+    stats.files, stats.bytes, stats.skipped = 3, 123_456, {"binary": 2}
+    long = "x" * 300
+    results = [ScanResult([], Stats()),
+               ScanResult([], stats, warnings=[f"config hides 2 findings\x1b[2J in {long}", "ünïcödé \u202e name\tz"])]
+    for result in results:
+        for shown in (False, True):
+            plain = io.StringIO()
+            terminal.write(result, plain, warnings_shown=shown)
+            with monkeypatch.context() as m:
+                m.setattr(terminal, "_styled", lambda stream: True)  # rich draws it (unstyled: not a terminal)
+                drawn = io.StringIO()
+                terminal.write(result, drawn, warnings_shown=shown)
+            assert plain.getvalue() == drawn.getvalue() and "0 findings" in plain.getvalue().splitlines()[-1]
+    monkeypatch.setenv("FORCE_COLOR", "1")  # styled: rich draws it, with colour
+    styled = io.StringIO()
+    terminal.write(results[0], styled)
+    assert "\x1b[" in styled.getvalue()

@@ -10,15 +10,17 @@ and into :class:`rich.text.Text`, which never interprets markup.
 """
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Sequence
-from typing import IO, Any
-
-from rich.console import Console
-from rich.text import Text
+from typing import IO, TYPE_CHECKING, Any
 
 from leakguard.model import Finding, Remediation, ScanResult, severity_rank
 from leakguard.redact import redact
 from leakguard.termsafe import safe
+
+if TYPE_CHECKING:  # rich is imported where a report is drawn with it: a clean scan's report does without
+    from rich.text import Text
 
 _SEV_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
 _CONF_STYLE = {"high": "bold", "medium": "", "low": "dim"}
@@ -93,6 +95,7 @@ def _active(f: Finding) -> bool:
 
 def _verification_line(group: Sequence[Finding]) -> Text | None:
     """ACTIVE (revoke now, at the provider) or what verification said."""
+    from rich.text import Text
     f = next((g for g in group if _active(g)), None) or next((g for g in group if getattr(g, "verification", None)), None)
     if f is None:
         return None
@@ -119,6 +122,7 @@ def _place(f: Finding) -> str:
 
 
 def _head(group: Sequence[Finding], reveal: bool) -> Text:
+    from rich.text import Text
     f = _worst(group)
     head = Text()
     head.append(f"{f.severity.upper():8}", style=_SEV_STYLE.get(f.severity, ""))
@@ -137,6 +141,7 @@ def _head(group: Sequence[Finding], reveal: bool) -> Text:
 
 
 def _commit_line(f: Finding) -> Text | None:
+    from rich.text import Text
     o = f.origin
     if o.kind != "commit" or not o.commit:
         return None
@@ -149,6 +154,7 @@ def _commit_line(f: Finding) -> Text | None:
 
 
 def _target_lines(r: Remediation) -> list[Text]:
+    from rich.text import Text
     if r.action == "do-not-store":
         head = Text("  → do not store: ", style="green")
         head.append(safe(dict(r.extra).get("instead", r.rationale)), style="green")
@@ -165,6 +171,7 @@ def _reference(r: Remediation | None) -> str:
 
 
 def _block(group: Sequence[Finding], reveal: bool, remediation: bool) -> list[Text]:
+    from rich.text import Text
     out = [_head(group, reveal)]
     verified = _verification_line(group)
     if verified is not None:
@@ -202,6 +209,7 @@ _BLOCKED = {"commit": "in the lines this commit adds", "push": "in the commits b
 
 
 def _todo(groups: Sequence[Sequence[Finding]], blocked: str | None) -> list[Text]:
+    from rich.text import Text
     n_secrets = len(groups)
     n_places = sum(len(g) for g in groups)
     what = f"{_plural(n_secrets, 'secret')} in {_plural(n_places, 'place')}"
@@ -227,6 +235,7 @@ def count_lines(findings: Sequence[Finding]) -> list[Text]:
     one); a secret in several places counts once, at its worst."""
     if not findings:
         return []
+    from rich.text import Text
     by_sev: dict[str, int] = {}
     by_conf: dict[str, int] = {}
     groups = group_by_secret(findings)
@@ -250,6 +259,7 @@ def count_lines(findings: Sequence[Finding]) -> list[Text]:
 
 
 def _summary_row(group: Sequence[Finding], reveal: bool) -> Text:
+    from rich.text import Text
     f = _worst(group)
     row = Text()
     row.append(f"{f.severity.upper():8}", style=_SEV_STYLE.get(f.severity, ""))
@@ -273,11 +283,36 @@ def _summary_row(group: Sequence[Finding], reveal: bool) -> Text:
     return row
 
 
+def _styled(stream: IO[str]) -> bool:
+    """Whether rich would style what it writes to ``stream``: rich's own test (a terminal, or
+    FORCE_COLOR / TTY_COMPATIBLE saying so; Jupyter), done without importing rich."""
+    tty_compatible = os.environ.get("TTY_COMPATIBLE", "")
+    if tty_compatible in ("0", "1"):
+        return tty_compatible == "1"
+    force_color = os.environ.get("FORCE_COLOR")
+    if force_color is not None:
+        return force_color != ""
+    if "IPython" in sys.modules:  # rich styles for Jupyter whatever the stream
+        return True
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty()) if isatty is not None else False
+    except ValueError:  # a closed stream
+        return False
+
+
 def write(result: ScanResult, stream: IO[str], *, reveal: bool = False, remediation: bool = True,
           summary: bool = False, blocked: str | None = None, warnings_shown: bool = False, **_: Any) -> None:
     """``blocked``: "commit" or "push" when this report stops one (``scan --staged``,
     ``git --pre-push``): it then says how to mark a false positive;
     ``warnings_shown``: the warnings already went to stderr, do not repeat them."""
+    if not result.findings and not _styled(stream):  # a clean scan into a pipe or a file: what rich would write
+        lines = ([] if warnings_shown else [f"warning: {safe(w)}" for w in result.warnings]) + [summary_line(result)]
+        stream.write("".join(line + "\n" for line in lines))
+        return
+    from rich.console import Console
+    from rich.text import Text
+
     console = Console(file=stream, highlight=False, soft_wrap=True)
     new = [f for f in result.findings if f.status is None]
     groups = group_by_secret(result.findings)
