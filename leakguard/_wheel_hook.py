@@ -6,6 +6,10 @@ start-up; a fresh CI container has no cache to hold the parsed form yet. The loa
 (``leakguard.ruleset._parse``) reads a file's parsed form only under the name derived from
 the YAML text it has just read, so an edited file is parsed from its YAML again. The YAML
 stays the source: this is derived data, like a ``.pyc``.
+
+An editable install (``pip install -e .``) reads the checkout's ``rules/``: the hook writes the
+same parsed form to ``rules/.parsed/`` there (git ignores it), so its first scan in a fresh
+cache parses no YAML either.
 """
 from __future__ import annotations
 
@@ -41,12 +45,33 @@ def write_parsed(rules_dir: Path, out: Path) -> dict[str, str]:
     return written
 
 
+def write_checkout_parsed(rules_dir: Path) -> None:
+    """``rules/.parsed/`` of a checkout (git ignores it), for ``pip install -e .``: the
+    editable install's first scan in a fresh cache parses no YAML either. Rewritten on each
+    editable install; a rule file edited since then is parsed from its YAML (and cached)."""
+    out = rules_dir / ".parsed"
+    if out.is_symlink() or out.exists() and not out.is_dir():
+        return  # not ours to replace
+    out.mkdir(exist_ok=True)
+    for old in out.glob("rules-*.json"):
+        old.unlink()
+    write_parsed(rules_dir, out)
+
+
 class ParsedRulesHook(BuildHookInterface):  # type: ignore[misc]  # hatchling has no type hints
     PLUGIN_NAME = "custom"
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
-        if self.target_name != "wheel" or version == "editable":  # an editable install reads rules/
+        if self.target_name != "wheel":
             return
+        if version == "editable":  # an editable install reads the checkout's rules/: its parsed form goes beside them
+            write_checkout_parsed(Path(self.root) / "rules")
+            return
+        if (Path(self.root) / "rules" / ".parsed").is_dir():  # a checkout with an editable install: the wheel
+            try:                                                 # takes rules/ whole, so no stale entry goes in
+                write_checkout_parsed(Path(self.root) / "rules")
+            except OSError:
+                pass
         self._out = out = Path(tempfile.mkdtemp(prefix="leakguard-parsed-rules-"))
         for path, name in write_parsed(Path(self.root) / "rules", out).items():
             build_data["force_include"][path] = f"leakguard/_rules/.parsed/{name}"

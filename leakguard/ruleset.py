@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import regex
 
@@ -48,8 +49,7 @@ _PATTERNS: dict[str, Any] = {}
 _AUX: dict[str, TimedPattern] = {}
 
 
-@dataclass(frozen=True, slots=True)
-class Example:
+class Example(NamedTuple):  # a tuple: the pack's ~6,500 examples are built at every start-up
     text: str
     secret: str | None = None
     path: str = "example.txt"
@@ -152,13 +152,21 @@ def rule_files(paths: Sequence[Path]) -> list[Path]:
 
 
 def load_ruleset(paths: Sequence[Path | str] | None = None, *, include_default: bool = True) -> Ruleset:
-    """Load, validate and compile rule files. Raises RuleError on the first bad rule."""
+    """Load, validate and compile rule files. Raises RuleError on the first bad rule.
+    The built-in pack comes from its validated form where one is cached (:func:`_builtin_pack`)."""
     builtin = default_rules_dir()
     dirs: list[Path] = [builtin] if include_default else []
-    dirs.extend(Path(p) for p in (paths or ()))
+    extra = [Path(p) for p in (paths or ())]
+    dirs.extend(extra)
     rules: list[Rule] = []
     seen: dict[str, str] = {}
-    for f in rule_files(dirs):
+    digest = ""
+    if include_default:
+        rules, digest = _builtin_pack(builtin)
+        seen = {r.id: str(builtin / r.source) for r in rules}
+        if len(seen) != len(rules):  # the built pack is checked below; a cached one must hold the same
+            raise RuleError(f"{builtin}: duplicate rule ids")
+    for f in rule_files(extra):
         for rule in load_file(f, compile_now=f.parent != builtin):
             if rule.id in seen:
                 raise RuleError(f"{f}: rule {rule.id!r}: duplicate id (also in {seen[rule.id]})")
@@ -166,7 +174,7 @@ def load_ruleset(paths: Sequence[Path | str] | None = None, *, include_default: 
             rules.append(rule)
     if not rules:
         raise RuleError(f"no rules found in {', '.join(map(str, dirs))}")
-    return Ruleset(tuple(rules), _digest(rules))
+    return Ruleset(tuple(rules), digest if include_default and not extra else _digest(rules))
 
 
 def _digest(rules: Iterable[Rule]) -> str:
@@ -240,17 +248,210 @@ def _parse(path: Path, text: str) -> Any:
     return doc
 
 
-def load_file(path: Path, *, compile_now: bool = True) -> list[Rule]:
+def _read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise RuleError(f"{path}: cannot read rule file: {e}") from None
+
+
+def _raw_rules(path: Path, text: str) -> list[Any]:
     doc = _parse(path, text)
     if not isinstance(doc, dict) or not isinstance(doc.get("rules"), list):
         raise RuleError(f"{path}: expected a mapping with a 'rules:' list")
     if set(doc) - {"rules"}:
         raise RuleError(f"{path}: unknown top-level key(s): {', '.join(sorted(set(doc) - {'rules'}))}")
-    return [compile_rule(raw, str(path), i, compile_now=compile_now) for i, raw in enumerate(doc["rules"])]
+    return list(doc["rules"])
+
+
+def load_file(path: Path, *, compile_now: bool = True) -> list[Rule]:
+    raws = _raw_rules(path, _read_text(path))
+    return [compile_rule(raw, str(path), i, compile_now=compile_now) for i, raw in enumerate(raws)]
+
+
+# ------------------------------------------------------------ the validated built-in pack
+# Validating the 1,200 built-in rules (compile_rule) is a tenth of a second of every run's
+# start-up. The result is cached as JSON, one record per rule (``pack-<key>.json`` in the cache
+# directory), keyed by leakguard's version, the code that validates (this module, the verify
+# spec and the checksum list) and the content of every built-in rule file: an edited rule file,
+# an upgrade or a changed validator gives another key. A record is never trusted blindly: it is
+# decoded field by field with the same type and value checks as a rule file (_from_record),
+# the pack's digest is recomputed and must equal the one stored, and anything else (a
+# truncated, hostile or foreign file, a FIFO in its place) makes the pack be built again from
+# the rule files. Pure data: nothing in it is executed.
+PACK_FORMAT = 1  # the record layout below
+_KEEP_PACKS = 4  # cached packs kept besides the one in use (other versions, edited checkouts)
+
+
+def _code_digest() -> str:
+    """Digest of the modules whose code decides what a record holds (a checkout edited in
+    place keeps its version number)."""
+    h = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for rel in ("ruleset.py", "saferegex.py", "checksums.py", "verify/spec.py"):
+        try:
+            h.update(read_regular(here / rel))
+        except OSError:  # no sources beside the bytecode: the version says it
+            h.update(rel.encode())
+    return h.hexdigest()
+
+
+def pack_key(texts: Sequence[tuple[str, str]]) -> str:
+    """The key of the validated pack of the rule files ``(name, text)``."""
+    from leakguard import __version__
+
+    h = hashlib.sha256(f"leakguard {__version__} pack {PACK_FORMAT} {_code_digest()}".encode())
+    for name, text in texts:
+        h.update(f"\0{name}\0{hashlib.sha256(text.encode()).hexdigest()}".encode())
+    return h.hexdigest()[:32]
+
+
+def _builtin_pack(builtin: Path) -> tuple[list[Rule], str]:
+    """The built-in rules and their digest: from the cached validated pack when there is a
+    good one, else validated from the rule files (and then cached)."""
+    from leakguard.prefilter import cache_dir, prune, touch_if_old  # prefilter imports this module
+
+    files = rule_files([builtin])
+    texts = [_read_text(f) for f in files]
+    key = pack_key([(f.name, t) for f, t in zip(files, texts)])
+    cached = cache_dir() / f"pack-{key}.json"
+    got = _read_pack(cached, key, frozenset(f.name for f in files))
+    if got is not None:
+        touch_if_old(cached)
+        return got
+    rules: list[Rule] = []
+    records: list[list[Any]] = []
+    for f, text in zip(files, texts):
+        for i, raw in enumerate(_raw_rules(f, text)):
+            rule = compile_rule(raw, str(f), i, compile_now=False)
+            rules.append(rule)
+            records.append(_record(rule, raw.get("verify")))
+    digest = _digest(rules)
+    try:
+        # every field but the verify mapping is a str, number, bool or list of them: JSON holds it as it is
+        if any(rec[23] is not None and json.loads(json.dumps(rec[23])) != rec[23] for rec in records):
+            raise ValueError("a verify mapping JSON cannot hold")  # (a date): not cached
+        data = json.dumps({"format": PACK_FORMAT, "key": key, "digest": digest, "rules": records},
+                          ensure_ascii=False, separators=(",", ":"))
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        replace_atomic(cached, data)  # a failed write leaves no temp file behind
+        prune("pack-*.json", _KEEP_PACKS, spare=cached)
+    except (OSError, TypeError, ValueError):
+        pass  # no cache (read-only, or data JSON cannot hold): the next run validates again
+    return rules, digest
+
+
+def _read_pack(path: Path, key: str, names: frozenset[str]) -> tuple[list[Rule], str] | None:
+    """The cached pack at ``path``, or None if it is missing or not exactly a good pack for ``key``."""
+    try:
+        data = _read_json(path)
+        if (not isinstance(data, dict) or data.get("format") != PACK_FORMAT or data.get("key") != key
+                or not isinstance(data.get("rules"), list) or not data["rules"]):
+            return None
+        rules = [_from_record(rec, names) for rec in data["rules"]]
+        digest = _digest(rules)
+        return (rules, digest) if digest == data.get("digest") else None
+    except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, RuleError):
+        return None  # unreadable, malformed or tampered with: validated again from the rule files
+
+
+def _record(rule: Rule, verify: object) -> list[Any]:
+    """A validated rule as plain JSON data (the layout :func:`_from_record` reads)."""
+    def ex(e: Example) -> list[Any]:
+        return [e.text, e.secret, e.path, e.confidence]
+
+    return [rule.id, rule.description, rule.severity, list(rule.keywords), rule.pattern_source,
+            rule.min_entropy, rule.multiline, rule.generic,
+            rule.near.pattern if rule.near is not None else None, rule.near_lines,
+            [p.pattern for p in rule.paths_only], [p.pattern for p in rule.paths_skip],
+            sorted(rule.allow_secrets), [p.pattern for p in rule.allow_patterns], list(rule.allow_stopwords),
+            rule.filters, [list(kv) for kv in rule.remediation], list(rule.references), list(rule.tags),
+            [ex(e) for e in rule.examples], [ex(e) for e in rule.negative_examples],
+            rule.source, rule.confidence, verify, rule.checksum]
+
+
+def _strlist(v: object) -> tuple[str, ...]:
+    if type(v) is not list or not all(map(isinstance, v, itertools.repeat(str))):
+        raise ValueError("expected a list of strings")
+    return tuple(v)
+
+
+def _examples_of(v: object) -> tuple[Example, ...]:
+    if type(v) is not list:
+        raise ValueError("expected a list of examples")
+    out = []
+    for e in v:
+        text, secret, path, conf = e
+        if (type(text) is not str or secret is not None and type(secret) is not str or type(path) is not str
+                or conf not in (None, "high", "medium", "low")):
+            raise ValueError("bad example")
+        out.append(Example(text, secret, path, conf))
+    return tuple(out)
+
+
+def _lazy_patterns(sources: tuple[str, ...]) -> tuple[TimedPattern, ...]:
+    out = []
+    for s in sources:
+        pat = _AUX.get(s)
+        if pat is None:
+            pat = _AUX[s] = lazy(s, _FLAGS)
+        out.append(pat)
+    return tuple(out)
+
+
+def _from_record(rec: object, names: frozenset[str]) -> Rule:
+    """A rule from a cached record, checked as :func:`compile_rule` checks a built-in rule's
+    mapping (types, values, ids, the pattern's groups); ValueError (or TypeError...) if not."""
+    if type(rec) is not list or len(rec) != 25:
+        raise ValueError("bad record")
+    (rid, description, severity, keywords, src, entropy, multiline, generic, near, near_lines, only, skip,
+     allow_secrets, allow_patterns, stopwords, filters, remediation, references, tags, examples, negatives,
+     source, confidence, verify, checksum) = rec
+    if type(rid) is not str or not _ID_RE.match(rid) or type(description) is not str or severity not in SEVERITIES:
+        raise ValueError("bad id, description or severity")
+    kws = _strlist(keywords)
+    if any(len(k) < 3 or k != k.lower() for k in kws) or type(src) is not str:
+        raise ValueError("bad keywords or pattern")
+    if "(?P<secret>" in src:
+        group: str | int = "secret"
+        has_key = "(?P<key>" in src
+    else:  # as compile_rule: such a pattern is compiled at once (a group named otherwise, or one group)
+        pattern = _PATTERNS.get(src) or compile_user(src, _FLAGS, check=False)
+        _PATTERNS[src] = pattern
+        named = set(pattern.groupindex)
+        if "secret" not in named and pattern.groups != 1:
+            raise ValueError("pattern needs a secret group")
+        group, has_key = "secret" if "secret" in named else 1, "key" in named
+    if (type(entropy) not in (int, float) or not 0 <= entropy <= 8 or type(multiline) is not int
+            or not 0 <= multiline <= 500 or type(generic) is not bool or type(filters) is not bool
+            or type(near_lines) is not int or not 0 <= near_lines <= 100 or near is not None and type(near) is not str):
+        raise ValueError("bad number or flag")
+    paths_only, paths_skip = _strlist(only), _strlist(skip)
+    if not kws and not paths_only:
+        raise ValueError("a keywordless rule without paths.only")
+    rem = tuple((k, v) for k, v in remediation)
+    if (any(type(k) is not str or type(v) is not str or k not in ("kind", "provider", "revoke") for k, v in rem)
+            or "kind" in dict(rem) and dict(rem)["kind"] not in REMEDIATION_KINDS or rem != tuple(sorted(rem))):
+        raise ValueError("bad remediation")
+    if confidence is not None and confidence not in CONFIDENCE_MODES or source not in names:
+        raise ValueError("bad confidence or source")
+    if checksum is not None and (type(checksum) is not str or checksum not in checksums.VALIDATORS):
+        raise ValueError("bad checksum")
+    try:
+        spec = parse_verify(verify) if verify is not None else None
+    except SpecError as e:
+        raise ValueError(str(e)) from None
+    return Rule(
+        id=rid, description=description, severity=severity, keywords=kws, pattern_source=src, secret_group=group,
+        has_key_group=has_key, min_entropy=float(entropy), multiline=multiline, generic=generic,
+        near=_lazy_patterns((near,))[0] if near is not None else None, near_lines=near_lines,
+        paths_only=_lazy_patterns(paths_only), paths_skip=_lazy_patterns(paths_skip),
+        allow_secrets=frozenset(_strlist(allow_secrets)), allow_patterns=_lazy_patterns(_strlist(allow_patterns)),
+        allow_stopwords=tuple(s.lower() for s in _strlist(stopwords)), filters=filters, remediation=rem,
+        references=_strlist(references), tags=_strlist(tags), examples=_examples_of(examples),
+        negative_examples=_examples_of(negatives), source=source, confidence=confidence, verify=spec,
+        checksum=checksum,
+    )
 
 
 def _fail(source: str, rid: object, msg: str) -> RuleError:

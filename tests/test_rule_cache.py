@@ -1,13 +1,16 @@
 """The parsed-YAML cache of rule files: used when present, harmless when broken."""
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from leakguard.errors import RuleError
 from leakguard.prefilter import cache_dir
-from leakguard.ruleset import load_file
+from leakguard.ruleset import Ruleset, load_file, load_ruleset
 
 RULE = """rules:
   - id: cache-demo-token
@@ -48,3 +51,105 @@ def test_data_json_cannot_hold_is_not_cached_and_errors_stay_errors(tmp_path: Pa
     bad.write_text("rules: [\n")
     with pytest.raises(RuleError, match="invalid YAML"):
         load_file(bad)
+
+
+# ------------------------------------------------------------- the validated built-in pack
+
+PACK = RULE + """  - id: cache-demo-key
+    description: demo key
+    severity: high
+    keywords: [cdk_]
+    pattern: 'cdk_(?P<secret>[a-z0-9]{16})'
+    paths: {skip: ['\\.lock$']}
+    remediation: {kind: api-key, provider: Demo}
+    examples: [{text: 'k = cdk_q8w7e6r5t4y3u2i1', secret: q8w7e6r5t4y3u2i1}]
+    negative_examples: ['k = cdk_short']
+"""
+
+
+@pytest.fixture()
+def builtin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A small stand-in for the packaged pack (the code path is the one the 1,200 rules take)."""
+    monkeypatch.setenv("LEAKGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    d = tmp_path / "packaged"
+    d.mkdir()
+    (d / "demo.yaml").write_text(PACK)
+    monkeypatch.setattr("leakguard.ruleset.default_rules_dir", lambda: d)
+    return d
+
+
+def _packs() -> list[Path]:
+    return sorted(cache_dir().glob("pack-*.json"))
+
+
+def _full(rs: Ruleset) -> list[tuple[object, ...]]:
+    return [(r, r.secret_group, r.has_key_group, r.description, r.examples, r.negative_examples, r.remediation,
+             r.source, [p.pattern for p in r.paths_skip]) for r in rs.rules]
+
+
+def test_the_validated_pack_is_cached_and_read_back_the_same(builtin: Path) -> None:
+    first = load_ruleset()
+    (pack,) = _packs()
+    again = load_ruleset()
+    assert _full(again) == _full(first) and again.digest == first.digest
+    data = json.loads(pack.read_text())
+    data["rules"][0][1] = "read from the cached pack"  # a description: not in the digest
+    pack.write_text(json.dumps(data))
+    assert load_ruleset().rules[0].description == "read from the cached pack"  # the pack is what was read
+    (builtin / "demo.yaml").write_text(PACK.replace("description: demo\n", "description: edited\n"))
+    edited = load_ruleset()  # another key: the edit is seen, and cached beside the old pack
+    assert edited.rules[0].description == "edited" and len(_packs()) == 2
+
+
+def _tamper(rec: list[Any], field: int, value: object) -> list[Any]:
+    return [*rec[:field], value, *rec[field + 1:]]
+
+
+@pytest.mark.parametrize("bad", [
+    "garbage", "truncated", "not a list", "wrong format", "wrong key", "severity", "keyword case", "pattern changed",
+    "no secret group", "record too short", "source outside the pack", "bad example", "bad verify", "duplicate rule",
+    "fifo",
+])
+def test_a_bad_cached_pack_is_ignored_and_rebuilt(builtin: Path, bad: str) -> None:
+    good = load_ruleset()
+    (pack,) = _packs()
+    data = json.loads(pack.read_text())
+    recs = data["rules"]
+    tampered: object = {
+        "not a list": {**data, "rules": {"a": 1}},
+        "wrong format": {**data, "format": 99},
+        "wrong key": {**data, "key": "0" * 32},
+        "severity": {**data, "rules": [_tamper(recs[0], 2, "urgent"), recs[1]]},
+        "keyword case": {**data, "rules": [_tamper(recs[0], 3, ["CDT_"]), recs[1]]},
+        "pattern changed": {**data, "rules": [_tamper(recs[0], 4, "(?P<secret>.+)"), recs[1]]},  # digest differs
+        "no secret group": {**data, "rules": [_tamper(recs[0], 4, "cdt_[a-z0-9]{12}"), recs[1]]},
+        "record too short": {**data, "rules": [recs[0][:-1], recs[1]]},
+        "source outside the pack": {**data, "rules": [_tamper(recs[0], 21, "../elsewhere.yaml"), recs[1]]},
+        "bad example": {**data, "rules": [_tamper(recs[0], 19, [["text", 5, "a.txt", None]]), recs[1]]},
+        "bad verify": {**data, "rules": [_tamper(recs[0], 23, {"url": "http://plain.example"}), recs[1]]},
+        "duplicate rule": {**data, "rules": [recs[0], recs[0]]},
+    }.get(bad, data)
+    pack.unlink()
+    if bad == "fifo":
+        os.mkfifo(pack)
+    else:
+        pack.write_text({"garbage": "{not json", "truncated": pack_text(data)[:500]}.get(bad) or pack_text(tampered))
+    got = load_ruleset()
+    assert _full(got) == _full(good) and got.digest == good.digest
+    assert json.loads(pack.read_text()) == data  # rebuilt from the rule files (a FIFO replaced, never opened)
+
+
+def pack_text(data: object) -> str:
+    return json.dumps(data)
+
+
+def test_user_rule_files_come_after_the_cached_pack(builtin: Path, tmp_path: Path) -> None:
+    load_ruleset()
+    user = tmp_path / "user.yaml"
+    user.write_text(RULE)
+    with pytest.raises(RuleError, match="duplicate id"):
+        load_ruleset([user])  # the cached pack still counts for duplicate ids
+    user.write_text(RULE.replace("cache-demo-token", "user-token"))
+    rs = load_ruleset([user])
+    assert [r.id for r in rs.rules] == ["cache-demo-token", "cache-demo-key", "user-token"]
+    assert rs.digest != load_ruleset().digest
