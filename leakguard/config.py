@@ -26,11 +26,6 @@ from leakguard.errors import ConfigError
 from leakguard.model import CONFIDENCES, SEVERITIES, Finding, ScanResult
 from leakguard.saferegex import SlowRegex, compile_user
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 CONFIG_NAME = ".leakguard.toml"
 PREFER = ("features", "cost")
 RESERVED_EXIT_CODES = (2, 3, 4, 5, 130)
@@ -141,6 +136,11 @@ def discover(scan_root: Path) -> list[Path]:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    # imported here: a scan of a tree without config files does without it (start-up time)
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
     try:
         with open(path, "rb") as f:
             return tomllib.load(f)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from leakguard.engine import CAPPED_NOTE, Detection, Engine
 from leakguard.filters import MANAGED_REFERENCE
 from leakguard.model import Chunk, Finding, Origin, ScanResult, Skipped, Stats
+from leakguard.remediation.managed import count_managed_references
 from leakguard.sources._text import to_scannable
 from leakguard.sources.files import DEFAULT_MAX_FILE_SIZE, Entry, iter_entries, read_entry
 from leakguard.sources.git import BlobReader
@@ -53,23 +54,13 @@ def max_jobs() -> int:
     return default_jobs() * MAX_JOBS_PER_CORE
 
 
-def _managed_references(data: bytes) -> int:
-    """leakguard.remediation.managed's count, importing the remediation package (a start-up cost)
-    only for text that names one of the services."""
-    if b"secretsmanager" not in data and b"parameterstore" not in data and b"ssm" not in data:
-        return 0
-    from leakguard.remediation.managed import count_managed_references
-
-    return count_managed_references(data)
-
-
 def scan_chunk(engine: Engine, chunk: Chunk, stats: Stats) -> list[Finding]:
     det: Detection = engine.scan(chunk)
     stats.files += 1
     stats.bytes += len(chunk.data)
     stats.allowed_inline += det.allowed_inline
     # already in AWS: what the rules dropped as references, or what a cheap pass counts (a superset)
-    stats.managed_references += max(det.dropped.get(MANAGED_REFERENCE, 0), _managed_references(chunk.data))
+    stats.managed_references += max(det.dropped.get(MANAGED_REFERENCE, 0), count_managed_references(chunk.data))
     for note in chunk.notes:
         stats.notes[note] = stats.notes.get(note, 0) + 1
     for rid in dict.fromkeys(det.timeouts):

@@ -120,19 +120,22 @@ def test_every_built_in_pattern_compiles() -> None:
             assert isinstance(p.groups, int), r.id  # compiles it: a bad pattern raises regex.error
 
 
-def test_a_clean_scan_imports_no_rich_and_its_report_is_what_rich_would_write(tmp_path: Path) -> None:
+def test_a_clean_scan_imports_neither_rich_nor_the_remediation_advice(tmp_path: Path) -> None:
     """A clean one-file scan (the pre-commit case) prints one summary line: it does without
-    rich (~40 ms of imports). A scan with findings draws its report with rich as before."""
+    rich (~40 ms of imports) and without the remediation advice (only the count of references
+    already in AWS, leakguard.remediation.managed, runs on every file). A scan with findings
+    draws its report with rich and suggests what to do, as before."""
     import subprocess
     import sys
 
-    (tmp_path / "clean.py").write_text("x = 1\n")
+    (tmp_path / "clean.py").write_text("x = 1\nparam = 'arn:aws:ssm:us-east-1:123456789012:parameter/app/db'\n")
     (tmp_path / "leak.py").write_text("token = 'ghp_q8w7e6r5t4y3u2i1o0p9a8s7d6f5g4h3j2k1'\n")
     probe = ("import sys; from leakguard.cli import main; code = main(sys.argv[1:]); "
-             "print('rich imported' if 'rich' in sys.modules else 'no rich', code, file=sys.stderr)")
+             "print('rich imported' if 'rich' in sys.modules else 'no rich', "
+             "'advice imported' if 'leakguard.remediation.advice' in sys.modules else 'no advice', code, file=sys.stderr)")
     env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
     env["LEAKGUARD_CACHE_DIR"] = str(tmp_path / "cache")
-    for name, expect in (("clean.py", "no rich 0"), ("leak.py", "rich imported 1")):
+    for name, expect in (("clean.py", "no rich no advice 0"), ("leak.py", "rich imported advice imported 1")):
         r = subprocess.run([sys.executable, "-c", probe, "scan", str(tmp_path / name), "--no-progress"],
                            capture_output=True, text=True, env=env, timeout=300)
         assert r.stderr.strip().endswith(expect), r.stderr

@@ -203,7 +203,10 @@ def verify_step(result: ScanResult, args: argparse.Namespace) -> ScanResult:
     except ValueError as e:
         raise UsageError(str(e)) from None
 
-    untrusted = config_rule_ids(args)  # rules a config file added: their verifiers are never used
+    # rules a config file added: their verifiers are never used (build_engine has read their files)
+    untrusted: frozenset[str] | None = getattr(args, "config_rule_ids", None)
+    if untrusted is None:
+        untrusted = frozenset(config_rule_ids(args))
     rules = {r.id: r for r in getattr(args, "rule_metadata", ()) if r.id not in untrusted}
     opts = VerifyOptions(timeout=args.verify_timeout, cache_ttl=args.verify_cache_ttl,
                          connections=bool(getattr(args, "verify_connections", False)))
@@ -310,6 +313,7 @@ def build_engine(args: argparse.Namespace, *, backend: str = "auto") -> Engine:
     from leakguard.decode import MAX_DEPTH
 
     demoted = frozenset(config_rule_ids(args)) if st.rule_paths else frozenset()
+    args.config_rule_ids = demoted  # verify_step's too: the config's rule files are read once
     return Engine(ruleset, backend=backend, decode_depth=MAX_DEPTH if getattr(args, "decode", True) else 0,
                   demoted=demoted)
 

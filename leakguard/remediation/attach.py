@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from leakguard.model import Finding, ScanResult
 from leakguard.ruleset import Rule
-from leakguard.remediation import Settings, suggest_all
+from leakguard.remediation.advice import Settings, suggest_all
 from leakguard.remediation.references import CFN_CANDIDATE_EXTS
 from leakguard.remediation.naming import DEFAULT_TEMPLATE, project_name
 

@@ -4,10 +4,10 @@ Terraform data sources, Spring imports). A cheap pass: it runs only when the
 text mentions one of the services."""
 from __future__ import annotations
 
-import regex
+import functools
+from typing import Any
 
-_TRIGGERS = (b"secretsmanager", b"ssm", b"parameterstore")
-_REF = regex.compile(
+_REF = (
     rb"""(?x)
       \{\{resolve:(?:secretsmanager|ssm-secure|ssm):[^}\s]+\}\}
     | \$\{(?:[\w-]+:)?ssm:[^}\s]+\}
@@ -17,15 +17,24 @@ _REF = regex.compile(
     | /aws/reference/secretsmanager/[\w/+=.@-]+
     | (?:data|ephemeral)\s+"aws_(?:secretsmanager_secret_version|ssm_parameter)"
     | aws-(?:secretsmanager|parameterstore):[\w/.;?=-]+
-    """,
-    regex.I,
+    """
 )
 
 
+@functools.cache
+def _references() -> Any:  # regex.Pattern[bytes]: compiled for the first text that names a service
+    import regex
+
+    return regex.compile(_REF, regex.I)
+
+
 def count_managed_references(data: bytes) -> int:
+    """Every scanned file goes through here: the trigger words are the cheap check, and
+    only a text that names one of the services is searched (and this module stays cheap
+    to import: ``leakguard.remediation`` imports nothing)."""
     if not (b"secretsmanager" in data or b"parameterstore" in data or _has_ssm(data)):
         return 0
-    return sum(1 for _ in _REF.finditer(data))
+    return sum(1 for _ in _references().finditer(data))
 
 
 def _has_ssm(data: bytes) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 import regex
 
 from leakguard.model import Finding, Remediation, Verification
-from leakguard.remediation import Settings, finding_key, merge, suggest_all
+from leakguard.remediation.advice import Settings, finding_key, merge, suggest_all
 from leakguard.remediation.references import Target, file_type, reference
 from leakguard.remediation.naming import env_var_name
 from leakguard.termsafe import safe

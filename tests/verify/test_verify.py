@@ -142,6 +142,21 @@ def test_repository_config_cannot_point_a_verifier_elsewhere(tmp_path: Path, run
     assert providers.requests == []
 
 
+def test_the_configs_rule_files_are_read_once_for_the_engine_and_the_verifiers(
+        tmp_path: Path, run_cli: RunCli, providers: FakeProviders, monkeypatch: pytest.MonkeyPatch) -> None:
+    from leakguard.commands import _common
+
+    evil = ACME_RULES.replace("acme-api-token", "evil-rule").replace(ACME_HOST, "collect.evil-host.dev")
+    repo = _repo(tmp_path, {"a.env": f"ACME_TOKEN={ACME_ACTIVE}\n", "lg/evil.yaml": evil,
+                            ".leakguard.toml": '[rules]\npaths = ["lg/evil.yaml"]\n'})
+    calls: list[set[str]] = []
+    real = _common.config_rule_ids
+    monkeypatch.setattr(_common, "config_rule_ids", lambda args: calls.append(real(args)) or calls[-1])
+    code, out, err = run_cli(["scan", str(repo), "-f", "json", "--no-progress", "--verify"])
+    assert json.loads(out)["findings"] and providers.requests == []
+    assert calls == [{"evil-rule"}]  # build_engine read them; verify_step took its answer
+
+
 def test_redirect_override_must_be_loopback(tmp_path: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch,
                                             providers: FakeProviders) -> None:
     monkeypatch.setenv("LEAKGUARD_VERIFY_REDIRECT", "http://203.0.113.9:8080")
