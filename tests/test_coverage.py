@@ -17,24 +17,33 @@ def _gen():  # type: ignore[no-untyped-def]
     return mod
 
 
-def test_coverage_doc_is_fresh() -> None:
-    gen = _gen()
-    assert (ROOT / "docs" / "coverage.md").read_text(encoding="utf-8") == gen.build(), (
+@pytest.fixture(scope="module")
+def gen():  # type: ignore[no-untyped-def]
+    return _gen()
+
+
+@pytest.fixture(scope="module")
+def built(gen) -> str:  # type: ignore[no-untyped-def]
+    """The table of the real pack, built once for the tests that read it (it reads every rule file)."""
+    text: str = gen.build()
+    return text
+
+
+def test_coverage_doc_is_fresh(built: str) -> None:
+    assert (ROOT / "docs" / "coverage.md").read_text(encoding="utf-8") == built, (
         "docs/coverage.md is stale: run python3 docs/data/gen_coverage.py"
     )
 
 
-def test_readme_totals_are_fresh() -> None:
-    gen = _gen()
+def test_readme_totals_are_fresh(gen, built: str) -> None:  # type: ignore[no-untyped-def]
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "<!-- coverage-totals -->" in readme
-    assert gen.readme_text(gen.build(), readme) == readme, (
+    assert gen.readme_text(built, readme) == readme, (
         "README coverage totals are stale: run python3 docs/data/gen_coverage.py"
     )
 
 
-def test_coverage_counts_every_rule_once(tmp_path: Path) -> None:
-    gen = _gen()
+def test_coverage_counts_every_rule_once(tmp_path: Path, gen) -> None:  # type: ignore[no-untyped-def]
     rules = tmp_path / "rules"
     rules.mkdir()
     (rules / "x.yaml").write_text(
@@ -88,8 +97,7 @@ def _split_fixture(tmp_path: Path, types: str) -> tuple[Path, Path, Path]:
     return rules, data, tf
 
 
-def test_credential_types_split_a_provider_into_rows(tmp_path: Path) -> None:
-    gen = _gen()
+def test_credential_types_split_a_provider_into_rows(tmp_path: Path, gen) -> None:  # type: ignore[no-untyped-def]
     rules, data, tf = _split_fixture(tmp_path, (
         "providers:\n"
         "  acme:\n"
@@ -117,17 +125,14 @@ def test_credential_types_split_a_provider_into_rows(tmp_path: Path) -> None:
     ("providers:\n  nope:\n    - {type: t}\n", "nope"),
     ("providers:\n  acme:\n    - {type: t, gitleak: [acme-user]}\n", "gitleak"),
 ])
-def test_credential_types_reject_unknown_ids(tmp_path: Path, types: str, message: str) -> None:
-    gen = _gen()
+def test_credential_types_reject_unknown_ids(tmp_path: Path, types: str, message: str, gen) -> None:  # type: ignore[no-untyped-def]
     rules, data, tf = _split_fixture(tmp_path, types)
     with pytest.raises(ValueError, match=message):
         gen.build(rules, data, tf)
 
 
-def test_every_type_row_lists_a_rule_or_a_peer() -> None:
-    gen = _gen()
-    text = gen.build()
-    for line in text.splitlines():
+def test_every_type_row_lists_a_rule_or_a_peer(built: str) -> None:
+    for line in built.splitlines():
         if line.startswith("| ") and " › " in line:
             cells = [c.strip() for c in line.strip("|").split("|")]
             assert cells[1] or "yes" in cells[3:], line

@@ -24,6 +24,12 @@ from typing import Any
 
 import yaml
 
+
+def _yaml(text: str) -> Any:
+    """yaml.safe_load, with libyaml's parser where installed (the same data, ~6x faster on the pack)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "docs" / "data" / "peer-coverage.yaml"
 TYPES = ROOT / "docs" / "data" / "credential-types.yaml"
@@ -64,7 +70,7 @@ def slug(text: str) -> str:
 def load_rules(rules_dir: Path) -> list[dict[str, Any]]:
     rules: list[dict[str, Any]] = []
     for f in sorted(rules_dir.glob("*.yaml")):
-        data = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+        data = _yaml(f.read_text(encoding="utf-8")) or {}
         for r in data.get("rules") or []:
             rules.append(r)
     return rules
@@ -85,7 +91,7 @@ def candidates(rule: dict[str, Any]) -> list[str]:
 
 
 def build(rules_dir: Path = ROOT / "rules", data_file: Path = DATA, types_file: Path | None = TYPES) -> str:
-    data = yaml.safe_load(data_file.read_text(encoding="utf-8"))
+    data = _yaml(data_file.read_text(encoding="utf-8"))
     rows: dict[str, dict[str, Any]] = {}
     names: dict[str, str] = {}
     for entry in data["providers"]:
@@ -206,7 +212,7 @@ def split_types(types_file: Path | None, rows: dict[str, dict[str, Any]], ours: 
     """
     if types_file is None or not types_file.exists():
         return {}
-    data = yaml.safe_load(types_file.read_text(encoding="utf-8")) or {}
+    data = _yaml(types_file.read_text(encoding="utf-8")) or {}
     out: dict[str, list[tuple[str, list[str], dict[str, list[str]]]]] = {}
     for key, types in (data.get("providers") or {}).items():
         key = str(key)
