@@ -127,6 +127,9 @@ def one_file(src: str, work: str, repeats: int) -> None:
     shutil.copy2(src, os.path.join(repo, name))
     git("add", name)
     warm = os.path.join(work, "one-warm-cache")
+    # an untimed first run in a throw-away cache: a checkout writes its bytecode (__pycache__) here
+    bl.measure(argv0 + ["scan", d, "--no-progress"], cwd=work, env={**env0, "LEAKGUARD_CACHE_DIR": warm + "-first"},
+               sample_interval=0)
     # run outside any checkout: `python -m leakguard` would import this checkout from the working directory
     cases = [("scan DIR (1 file)", argv0 + ["scan", d, "--no-progress"], work),
              ("scan --staged FILE", argv0 + ["scan", "--staged", "--no-progress", name], repo)]
@@ -190,6 +193,10 @@ def main() -> int:
     ap.add_argument("--install", action="store_true",
                     help="run this checkout's wheel installed in a new venv (what a CI container runs)")
     a = ap.parse_args()
+    # what users run has its bytecode cached (pip compiles an install; a checkout writes __pycache__ on
+    # its first run): with PYTHONDONTWRITEBYTECODE set, every run would compile leakguard's sources again
+    if os.environ.pop("PYTHONDONTWRITEBYTECODE", None) is not None:
+        print("note: PYTHONDONTWRITEBYTECODE unset for the measured runs (an install has its bytecode)")
     work = tempfile.mkdtemp(prefix="leakguard-bench-small-")
     try:
         if a.install:  # both parts run the installed wheel (bl.find_leakguard reads this variable)
