@@ -57,7 +57,8 @@ VENDOR_EXAMPLES = frozenset({
 _TEMPLATE = _lazy(
     r"""(?x)
       \$\{ [^}]* \}?            # ${VAR} ${VAR:-x}
-    | \$\( [^)]* \)?            # $(VAR) $(command)
+    | \$\( [A-Za-z][\w.-]* (?:\)|\s|$) # $(VAR) $(command ...): a name or a command word ('$(_k#' is
+                                #   a character pair of a generated key: Django's alphabet has both)
     | \{\{ .*? (?:\}\}|$)       # {{ var }}  {{resolve:...}}
     | \{% .*? %\}
     | <%=? .*? %>

@@ -228,3 +228,15 @@ def test_credential_file_syntax_outside_its_file_uses_placeholder_judgement(engi
     assert [s for _, s, _ in _found(engine, "Dockerfile", line.format(v="changeme"))] == []
     assert [s for _, s, _ in _found(engine, "Dockerfile", line.format(v="Qm7vT2xLp9wK"))] == ["Qm7vT2xLp9wK"]
     assert _levels(engine, "home/ci/.netrc", "machine nexus.acme.io login ci password changeme\n", "changeme") == ["high"]
+
+
+@pytest.mark.parametrize(("value", "dropped"), [
+    ("r9w+k2$(_q!v7#zp-m3x^c8@lt6&hy4=b1(n0sd*ug5%je", False),  # a generated Django key: '$(' is two of its characters
+    ("x$(-9a)b7Kq2!", False),
+    ("$(cat /run/secrets/db_password)", True),                 # a command substitution
+    ("$(DB_PASSWORD)", True),                                  # a Make variable
+    ("pre-$(VAR)-post", True),
+])
+def test_shell_substitution_needs_a_name(value: str, dropped: bool) -> None:
+    from leakguard.filters import placeholder_reason
+    assert (placeholder_reason(value) == "template or reference") is dropped
