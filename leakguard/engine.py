@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-from leakguard import checksums, filters
+from leakguard import checksums, context, filters
 from leakguard.confidence import judge, judge_file
 from leakguard.decode import MAX_DEPTH, Candidate, decoded_findings, find_candidates, overlaps
 from leakguard.entropy import shannon
@@ -71,6 +71,7 @@ class Detection:
     dropped: dict[str, int] = field(default_factory=dict)
     timeouts: list[str] = field(default_factory=list)  # ids of rules whose regexes timed out: scan incomplete
     capped: int = 0  # matches left unreported beyond MAX_FINDINGS_PER_FILE
+    hits: Any = None  # the prefilter's hits (rule index -> offsets), for leakguard.context
 
 
 _Verdict = tuple[tuple["_Match", ...], tuple[str, ...]]  # matches (offsets relative to the window), drop reasons
@@ -119,6 +120,9 @@ class Engine:
         self.backend = backend
         self.decode_depth = decode_depth  # encoding layers opened (leakguard.decode); 0: none
         self._generic_ids = frozenset(r.id for r in self.rules if r.generic)
+        # provider names in the text give context to values under generic names (leakguard.context)
+        self.provider_context = True
+        self._names = context.name_keywords(self.rules)
         self.prefilter: Prefilter = make_prefilter(self.rules, ruleset.digest, backend)
         self._keywordless = [i for i, r in enumerate(self.rules) if not r.keywords]
         self._scoped = [i for i, r in enumerate(self.rules) if r.keywords and is_scoped(r)]
@@ -182,6 +186,9 @@ class Engine:
         """Findings in the chunk's text, then in the encoded blobs it holds."""
         inc = self._begin(chunk) if self.incremental and decode_depth is None else None  # not decoded views
         det = self._scan_plain(chunk, inc)
+        if decode_depth is None and det.hits and self.provider_context:  # not in views (decoded, context)
+            context.add_context(self, chunk, det, det.hits, self._names)
+        det.hits = None
         depth = self.decode_depth if decode_depth is None else decode_depth
         if depth > 0 and chunk.data:
             self._add_decoded(chunk, det, depth, inc)
@@ -249,6 +256,7 @@ class Engine:
             hits = self._incremental_hits(data, scoped, inc, matches, det)
         else:
             hits = self.prefilter.hits(data, scoped)
+        det.hits = hits
         if not hits and not self._keywordless and not matches:
             return det
         by_rule: dict[int, Iterable[int]] = dict(hits)

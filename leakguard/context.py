@@ -1,0 +1,291 @@
+"""Provider context: a value under a generic name, where the provider is named nearby.
+
+Name-keyed provider rules (a bare hex, UUID or alphanumeric format) need the
+provider's name in the name the value is assigned to: ``FASTLY_API_TOKEN=...``.
+Real files often name the provider elsewhere: in a Markdown bullet
+(``- Fastly `api_token`: `...` ``), in a URL's host (``https://api.fastly.com/x?api_token=...``),
+in a log line (``provider=consul token=...``), in the parent key of nested
+config (``fastly:`` / ``  api_token: ...``) or in a client constructor
+(``new FastlyClient({ apiToken: '...' })``); notebooks escape the quotes around
+both the name and the value (``\\"FASTLY_API_TOKEN\\"] = \\"...\\"``).
+
+After the plain scan of a chunk, :func:`context_findings` takes the lines where
+the prefilter found a provider's NAME keyword (a hit the confirm step left
+without a finding), collects the ``field = value`` pairs on that line and, when
+the line opens a block (``fastly:``, ``new FastlyClient({``), on the lines of
+that block; each pair whose field is a credential word is shown to the rules
+as ``<provider>_<field> = "<value>"``. Only non-generic (provider) rules may
+report from that view, so the value must still fit the provider's format; the
+finding is located at the value in the original text.
+
+Bounded: at most ``MAX_LINES`` hit lines and ``MAX_PAIRS`` pairs per chunk,
+``BLOCK_LINES`` lines per block, lines up to ``MAX_LINE`` bytes.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+
+from leakguard.model import Chunk, Finding, Origin
+
+if TYPE_CHECKING:
+    from leakguard.engine import Detection, Engine
+    from leakguard.ruleset import Rule
+
+MAX_LINES = 64  # hit lines looked at per chunk
+MAX_PAIRS = 128  # pairs shown to the rules per chunk
+BLOCK_LINES = 24  # lines of a block (below an opener) looked at
+MAX_LINE = 2048  # longer lines (minified code, data) are left alone
+MAX_WORDS = 3  # provider names taken from one line
+
+# a name keyword: a provider's name, not a token prefix (``xoxb-``) or a glued form (``sk_live``)
+_NAME_KW = re.compile(r"[a-z]{3,}")
+# field names that hold a credential; the provider rule decides whether the value fits
+_CRED_FIELD = re.compile(r"(?i)(?:key|token|secret|private|pass(?:word|wd|phrase)?|pwd|pat|auth|credentials?|dsn)s?$")
+# ``field = value`` / ``field: value`` / ``"field": "value"`` / ``field=value&`` / ``field="value"``,
+# found from the credential word that ends the field (the rest of the field is read backwards:
+# a regex that starts at every word of a line costs more than the rest of the step)
+_PAIR = re.compile(r"""(?xi)
+    (?P<cw> key | token | secret | private | pass (?:word|wd|phrase)? | pwd | pat | auth | credentials? | dsn ) s?
+    (?![\w$.-])
+    ["'`]{0,2} \]? ["'`]{0,2} [ \t]{0,3}
+    (?: := | => | = | : ) [ \t]{0,3}
+    ["'`]{0,2}
+    (?!/) (?P<value> [^\s"'`,;&?<>(){}\[\]\\|]{8,512} )
+""")
+_PAIR_LOW = re.compile(_PAIR.pattern.replace("(?xi)", "(?x)"))
+_FIELD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$.-")
+# Markdown: a backticked field name, a short remark, a colon, a backticked value
+_MD = re.compile(r"`(?P<field>[A-Za-z_][\w.-]{0,60})`[^`\n]{0,40}?:[ \t]{0,3}`(?P<value>[^`\s]{8,512})`")
+# ``Authorization: Bearer <value>`` / ``token <value>``: the value of a header
+_BEARER = re.compile(r"(?i)(?<![\w-])(?:bearer|token)[ \t]+(?P<value>[A-Za-z0-9._~+/=:-]{8,512})")
+_BEARER_LOW = re.compile(_BEARER.pattern.replace("(?i)", "").replace("A-Za-z", "a-z"))
+# a line that opens a block: YAML ``fastly:``, JSON ``"fastly": {``, a call ``FastlyClient(`` / ``({``
+_OPENER = re.compile(r"""(?:[:({\[=]|=>)[ \t]*(?:\{[ \t]*)?(?:(?:\#|//).*)?$""")
+
+
+_Found = tuple[int, int, str, str]  # value start, end (bytes in the chunk), field, value the rules see
+
+
+@dataclass(slots=True)
+class _Pair:
+    start: int  # byte offsets of the value in the chunk
+    end: int
+    value: str  # what the rules see (percent-decoded in a URL)
+    view: str  # the line the rules see
+
+
+def name_keywords(rules: Sequence[Rule]) -> dict[int, tuple[str, ...]]:
+    """Rule index -> the provider-name keywords of each non-generic rule (maybe none)."""
+    out: dict[int, tuple[str, ...]] = {}
+    for i, r in enumerate(rules):
+        if r.generic or "fallback" in r.tags or r.multiline or r.paths_only or not r.keywords:
+            continue
+        # credential words (``secret``) name no provider; longest first (``_words``)
+        out[i] = tuple(sorted((k for k in r.keywords if _NAME_KW.fullmatch(k) and not _CRED_FIELD.search(k)),
+                              key=lambda k: (-len(k), k)))
+    return out
+
+
+def context_findings(engine: Engine, chunk: Chunk, det: Detection, hits: Mapping[int, Iterable[int]],
+                     names: Mapping[int, tuple[str, ...]]) -> list[Finding]:
+    """Findings of provider rules on the values their provider's name gives context to
+    (located in ``chunk``), that no finding of ``det`` already covers with a provider rule."""
+    data = chunk.data
+    taken = [(f.location.start_offset, f.location.end_offset) for f in det.findings
+             if f.rule_id not in engine._generic_ids]
+    # hit line start -> the name keywords found on it
+    lines: dict[int, set[str]] = {}
+    escaped = b'\\"' in data  # JSON strings holding code (notebooks): any provider rule's line
+    for idx, found in hits.items():
+        kws = names.get(idx)
+        if kws is None or not (kws or escaped):
+            continue
+        for pos in found:
+            ls = data.rfind(b"\n", 0, pos) + 1
+            if ls in lines:
+                lines[ls].update(kws)
+                continue
+            if len(lines) >= MAX_LINES:
+                break
+            lines[ls] = set(kws)
+    if not lines:
+        return []
+    pairs: list[_Pair] = []
+    seen: set[tuple[int, str]] = set()
+    for ls in sorted(lines):
+        le = data.find(b"\n", ls)
+        le = len(data) if le < 0 else le
+        if le - ls > MAX_LINE:
+            continue
+        line = data[ls:le].decode("utf-8", "replace")
+        words = _words(line, lines[ls]) + ([""] if '\\"' in line else [])
+        if not words:
+            continue
+        got = _line_pairs(data, ls, line)
+        if _OPENER.search(line.rstrip("\r")):
+            got += _block_pairs(data, le, line)
+        if not got:
+            continue
+        for word in words:
+            for start, end, field, value in got:
+                shown = _assign(word, field, value)
+                if (start, shown) not in seen:
+                    seen.add((start, shown))
+                    pairs.append(_Pair(start, end, value, shown))
+        if len(pairs) >= MAX_PAIRS:
+            break
+    pairs = [p for p in pairs[:MAX_PAIRS] if not any(s < p.end and p.start < e for s, e in taken)]
+    if not pairs:
+        return []
+    view = "\n".join(p.view for p in pairs) + "\n"
+    sub = Chunk(view.encode("utf-8"), (Origin("file", chunk.origin.path),))
+    viewed = engine.scan(sub, decode_depth=0).findings
+    from leakguard.engine import _context, _location, fingerprint, secret_hash
+
+    out: list[Finding] = []
+    for f in viewed:
+        if f.rule_id in engine._generic_ids or not 0 < f.location.line <= len(pairs):
+            continue
+        p = pairs[f.location.line - 1]
+        if f.secret not in p.value:
+            continue
+        if p.value == data[p.start:p.end].decode("utf-8", "replace"):
+            s = p.start + len(p.value[:p.value.index(f.secret)].encode("utf-8"))
+            e = s + len(f.secret.encode("utf-8"))
+        else:  # percent-encoded in the text: the whole encoded value
+            s, e = p.start, p.end
+        cs, ce = _context(data, s, e)
+        sh = secret_hash(f.rule_id, f.secret)
+        out.append(dataclasses.replace(
+            f, origins=chunk.origins, location=_location(data, s, e), secret_hash=sh,
+            fingerprint=fingerprint(sh, chunk.origin.path),
+            line_text=data[cs:s].decode("utf-8", "replace") + f.secret + data[e:ce].decode("utf-8", "replace")))
+    return out
+
+
+def _words(line: str, keywords: set[str]) -> list[str]:
+    """The provider names that start words on the line (``Fastly``, ``PusherClient``:
+    not ``lob`` in ``blob``), as written there: at most ``MAX_WORDS``, longest first;
+    credential words (``token``) name no provider."""
+    low = line.lower()
+    out = []
+    for k in keywords if len(keywords) < 2 else sorted(keywords, key=lambda k: (-len(k), k)):
+        i = low.find(k)
+        while i >= 0 and not _is_word(line, i, len(k)):
+            i = low.find(k, i + 1)
+        if i >= 0:
+            out.append(line[i:i + len(k)])
+            if len(out) >= MAX_WORDS:
+                break
+    return out
+
+
+def _is_word(line: str, i: int, n: int) -> bool:
+    """``line[i:i+n]`` starts a word, or a part of a camelCase or snake_case name (not
+    ``lob`` in ``blob``, ``mite`` in ``limited``; ``postmarkapp.com`` names Postmark)."""
+    if i > 0 and line[i - 1].isalpha():
+        return line[i - 1].islower() and line[i].isupper()  # newPusherClient
+    return True
+
+
+def _assign(word: str, field: str, value: str) -> str:
+    key = field if word.lower() in field.lower() else f"{word}_{field}"  # word "": the field alone
+    q = "'" if '"' in value else '"'
+    return f"{key} = {q}{value}{q}"
+
+
+def _unescape(line: str) -> str:
+    """A line of a JSON string (a notebook cell): ``\\"`` -> ``""`` (the same length,
+    so offsets into the line stay valid)."""
+    return line.replace('\\"', '""')
+
+
+def _line_pairs(data: bytes, ls: int, line: str) -> list[_Found]:
+    text = _unescape(line) if '\\"' in line else line
+    # lower-case ASCII text keeps its offsets: the case-sensitive regexes on it are faster
+    low = text.lower() if text.isascii() else None
+    out: list[_Found] = []
+    for rx, rx_low, gate in ((_MD, _MD, "`"), (_PAIR, _PAIR_LOW, ""), (_BEARER, _BEARER_LOW, "")):
+        if gate and gate not in text:
+            continue
+        for m in (rx.finditer(text) if low is None else rx_low.finditer(low)):
+            p = _pair(ls, text, m)
+            if p is not None and all(p[0] != q[0] for q in out):
+                out.append(p)
+    return out
+
+
+def _pair(ls: int, text: str, m: re.Match[str]) -> _Found | None:
+    """The pair of match ``m`` (on ``text`` or its lower-cased copy: the same offsets)."""
+    groups = m.re.groupindex
+    if "field" in groups:
+        field = text[m.start("field"):m.end("field")]
+    elif "cw" in groups:  # read the rest of the field backwards from its credential word
+        i = m.start()
+        while i > 0 and m.start() - i < 60 and text[i - 1] in _FIELD_CHARS:
+            i -= 1
+        field = text[i:m.end("cw")]
+    else:
+        field = "token"
+    field = field.strip("$.-")
+    if not _CRED_FIELD.search(field):
+        return None
+    raw = text[m.start("value"):m.end("value")].rstrip(".")
+    if len(raw) < 8:
+        return None
+    value = unquote(raw) if "%" in raw else raw
+    start = ls + len(text[:m.start("value")].encode("utf-8"))
+    return start, start + len(raw.encode("utf-8")), field, value
+
+
+def _block_pairs(data: bytes, le: int, line: str) -> list[_Found]:
+    """Pairs on the lines of the block ``line`` opens: those indented deeper, up to
+    ``BLOCK_LINES`` lines (a block on one line was done with the line itself)."""
+    indent = len(line) - len(line.lstrip(" \t"))
+    pos = le + 1
+    out: list[_Found] = []
+    for _ in range(BLOCK_LINES):
+        if pos >= len(data):
+            break
+        end = data.find(b"\n", pos)
+        end = len(data) if end < 0 else end
+        if end - pos > MAX_LINE:
+            break
+        text = data[pos:end].decode("utf-8", "replace")
+        if text.strip():
+            if len(text) - len(text.lstrip(" \t")) <= indent:
+                break
+            out += _line_pairs(data, pos, text)
+        pos = end + 1
+    return out
+
+
+def add_context(engine: Engine, chunk: Chunk, det: Detection, hits: Mapping[int, Iterable[int]],
+                names: Mapping[int, tuple[str, ...]]) -> None:
+    """Merge :func:`context_findings` into ``det``: a provider finding from context takes the
+    span of a generic finding (as a provider rule does in the plain scan)."""
+    from leakguard.engine import _allowed_inline, _mask_neighbours
+
+    new: list[Finding] = []
+    for f in context_findings(engine, chunk, det, hits, names):
+        if chunk.lines is not None and f.location.line not in chunk.lines:
+            continue
+        if any(_overlap(f, g) for g in new):
+            continue
+        if _allowed_inline(chunk.data, f.location.start_offset):
+            det.allowed_inline += 1
+            continue
+        new.append(f)
+    if not new:
+        return
+    plain = [g for g in det.findings if not (g.rule_id in engine._generic_ids and any(_overlap(f, g) for f in new))]
+    det.findings = _mask_neighbours(sorted(plain + new, key=lambda f: (f.location.start_offset, f.rule_id)), chunk.data)
+
+
+def _overlap(f: Finding, g: Finding) -> bool:
+    return f.location.start_offset < g.location.end_offset and g.location.start_offset < f.location.end_offset
