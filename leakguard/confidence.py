@@ -17,7 +17,7 @@ are written up in docs/confidence.md.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
 import regex
@@ -155,7 +155,7 @@ def is_password_position(f: Finding) -> bool:
     return bool(_PASSWORD_RULE.search(f.rule_id)) and not (f.key and regex.search(r"(?i)token|key$|secret", f.key))
 
 
-def judge_file(det: Detection, path: str) -> None:
+def judge_file(det: Detection, path: str, fixed: Collection[str] = ()) -> None:
     """The judgement that depends on the file a finding is in (docs/confidence.md,
     "The file decides"), applied to ``det`` in place:
 
@@ -166,13 +166,16 @@ def judge_file(det: Detection, path: str) -> None:
       ``medium``: somebody's real, guessable password;
     - in an example or template file (`.env.example`, `config.yml.dist`, `samples/`) and in a
       translation file (`locales/de.json`), a ``low`` finding is a stand-in or a label, and
-      is dropped. A value that looks like a real secret stays reported there."""
+      is dropped. A value that looks like a real secret stays reported there.
+
+    Findings of rules whose level is written in the rule file (``fixed``: the level vouches
+    for the position) and of credential files are left as they are."""
     if not det.findings:
         return
     kind = file_kind(path)
     out: list[Finding] = []
     for f in det.findings:
-        if f.confidence != "low" or "credential-file" in f.tags:
+        if f.confidence != "low" or "credential-file" in f.tags or f.rule_id in fixed:
             out.append(f)
         elif kind in ("example", "i18n"):
             reason = "example file stand-in" if kind == "example" else "translation"

@@ -123,6 +123,7 @@ class Engine:
         # provider names in the text give context to values under generic names (leakguard.context)
         self.provider_context = True
         self._names = context.name_keywords(self.rules)
+        self._fixed_ids = frozenset(r.id for r in self.rules if r.confidence not in (None, "auto"))  # judge_file
         self.prefilter: Prefilter = make_prefilter(self.rules, ruleset.digest, backend)
         self._keywordless = [i for i, r in enumerate(self.rules) if not r.keywords]
         self._scoped = [i for i, r in enumerate(self.rules) if r.keywords and is_scoped(r)]
@@ -192,7 +193,7 @@ class Engine:
         depth = self.decode_depth if decode_depth is None else decode_depth
         if depth > 0 and chunk.data:
             self._add_decoded(chunk, det, depth, inc)
-        judge_file(det, chunk.origin.path)  # judge (leakguard.confidence): what depends on the file
+        judge_file(det, chunk.origin.path, self._fixed_ids)  # judge (leakguard.confidence): what depends on the file
         if inc is not None:
             if det.timeouts:  # verdicts that depend on the clock, not on the bytes: keep none
                 self._forget(chunk.origin.path)

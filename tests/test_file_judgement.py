@@ -240,3 +240,22 @@ def test_credential_file_syntax_outside_its_file_uses_placeholder_judgement(engi
 def test_shell_substitution_needs_a_name(value: str, dropped: bool) -> None:
     from leakguard.filters import placeholder_reason
     assert (placeholder_reason(value) == "template or reference") is dropped
+
+
+def test_a_level_written_in_the_rule_file_is_not_changed_by_the_file(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from leakguard.ruleset import load_ruleset
+
+    d = tmp_path_factory.mktemp("rules")
+    (d / "r.yaml").write_text(
+        "rules:\n"
+        "  - id: team-legacy-password\n"
+        "    description: a password the team reviews at low confidence\n"
+        "    severity: medium\n"
+        "    confidence: low\n"
+        "    keywords: [legacy_pw]\n"
+        "    pattern: 'legacy_pw\\s*=\\s*(?P<secret>\\S+)'\n"
+        "    examples: ['legacy_pw = Zr8kLq2mVx9T']\n"
+        "    negative_examples: ['legacy_pw =']\n")
+    eng = Engine(load_ruleset([d], include_default=False), backend="regex")
+    assert _found(eng, "config/app.conf", "legacy_pw = hunter2\n") == [("team-legacy-password", "hunter2", "low")]
+    assert _found(eng, ".env.example", "legacy_pw = hunter2\n") == [("team-legacy-password", "hunter2", "low")]
