@@ -167,3 +167,25 @@ def test_the_plain_report_of_a_clean_scan_equals_riches(monkeypatch: pytest.Monk
     styled = io.StringIO()
     terminal.write(results[0], styled)
     assert "\x1b[" in styled.getvalue()
+
+
+def test_a_staged_scan_does_without_gitpython(tmp_path: Path) -> None:
+    """The pre-commit path asks git itself where the work tree is (importing GitPython was a
+    tenth of a second of each run); from inside the git dir it still finds the work tree."""
+    import subprocess
+    import sys
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for args in (["init", "-q"], ["config", "user.email", "t@example.invalid"], ["config", "user.name", "T"]):
+        subprocess.run(["git", "-C", str(repo), *args], check=True)
+    (repo / "app.py").write_text("token = 'ghp_q8w7e6r5t4y3u2i1o0p9a8s7d6f5g4h3j2k1'\n")
+    subprocess.run(["git", "-C", str(repo), "add", "app.py"], check=True)
+    probe = ("import sys; from leakguard.cli import main; code = main(sys.argv[1:]); "
+             "print('gitpython imported' if 'git' in sys.modules else 'no gitpython', code, file=sys.stderr)")
+    env = {**os.environ, "LEAKGUARD_CACHE_DIR": str(tmp_path / "cache")}
+    for cwd in (repo, repo / ".git"):
+        r = subprocess.run([sys.executable, "-c", probe, "scan", "--staged", "--no-progress", "-f", "json"],
+                           capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
+        assert r.stderr.strip().endswith("no gitpython 1"), r.stderr
+        assert json.loads(r.stdout)["findings"][0]["path"] == "app.py"

@@ -105,6 +105,36 @@ def pathspecs_for(repo: str, paths: Sequence[str]) -> list[str]:
     return specs
 
 
+def _work_tree(path: str) -> str:
+    """The top of the work tree holding ``path``, as :func:`git.repository` finds it, asking git
+    itself (``rev-parse``) instead of GitPython: importing GitPython (and its ``git version``
+    check) was a tenth of a second of every pre-commit run. The repository's files are checked
+    first (a FIFO for a config never blocks git) and git runs with the same protections."""
+    if not os.path.exists(path):
+        raise SourceError(f"{path}: no such file or directory")
+    if not os.path.isdir(path):
+        raise SourceError(f"{path}: not a directory")
+    git.check_repo_files(path)
+    p = git.run(path, "rev-parse", "--is-bare-repository", "--absolute-git-dir", check=False)
+    if p.returncode != 0:
+        if b"not a git repository" in p.stderr:
+            raise SourceError(f"{path}: not a git repository")
+        raise SourceError(f"{path}: cannot open the repository: {git.first_line(p.stderr)}")
+    bare, _, git_dir = p.stdout.decode("utf-8", "surrogateescape").partition("\n")
+    if bare.strip() == "true":
+        raise SourceError(f"{path}: a bare repository has no index (--staged needs a work tree)")
+    top = git.run(path, "rev-parse", "--show-toplevel", check=False)
+    work = os.fsdecode(top.stdout.rstrip(b"\n"))
+    if top.returncode != 0 or not work:  # run inside the git dir: its work tree holds it
+        git_dir = git_dir.rstrip("\n")
+        if os.path.basename(git_dir) != ".git":
+            raise SourceError(f"{path}: not in a work tree (--staged needs a work tree)")
+        work = os.path.dirname(git_dir)
+    if not os.path.isdir(work):
+        raise SourceError(f"{path}: the repository's work tree {work} does not exist")
+    return os.path.realpath(work)
+
+
 def staged_chunks(path: str = ".", paths: Sequence[str] = (), max_size: int = 0) -> Iterator[Chunk | Skipped]:
     """Chunks of the staged blobs, each limited to the lines the commit adds.
 
@@ -113,10 +143,7 @@ def staged_chunks(path: str = ".", paths: Sequence[str] = (), max_size: int = 0)
     ``pre-commit run --all-files`` (or ``--files``) names files with nothing
     staged, and a gate run over them must read them. A commit names only
     staged files, so a commit is still judged by the lines it adds."""
-    info = git.repository(path)
-    if info.bare:
-        raise SourceError(f"{path}: a bare repository has no index (--staged needs a work tree)")
-    repo = info.top
+    repo = _work_tree(path)
     specs = pathspecs_for(repo, paths) if paths else []
     files = staged_files(repo, specs)
     whole: set[str] = set()
