@@ -14,6 +14,7 @@ is not scanned again.
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import posixpath
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -263,7 +264,13 @@ def removals(h: History, blob_findings: dict[str, list[Finding]], findings: list
     """Fill ``removed_in`` for findings no longer at HEAD: the commit (in
     date order) after which no version of the path holds the secret any more,
     following renames (the path deleted in the commit that adds the secret
-    under another name). A secret re-added later counts from its last removal."""
+    under another name). A secret re-added later counts from its last removal.
+
+    Each finding visits only the commits that change one of its own paths (the
+    path, and those it was renamed to): a commit that touches none of them
+    cannot change the answer. The versions of every path holding a secret are
+    indexed once per secret, not once per finding (a test password that lives
+    in hundreds of files is hundreds of findings)."""
     todo = [f for f in findings if f.present_at_head is False]
     if not todo:
         return findings
@@ -291,31 +298,47 @@ def removals(h: History, blob_findings: dict[str, list[Finding]], findings: list
         for p in ps:
             if p in wanted:
                 changes.setdefault(p, []).append((c, ""))
+    commits_of = {p: sorted({c for c, _ in ch}) for p, ch in changes.items()}  # path -> commits changing it
     deleted_in = {c: set(ps) for c, ps in h.deleted.items()}
+    indexes: dict[tuple[tuple[str, str], bool], dict[int, list[tuple[int, str]]]] = {}
     out: dict[int, Finding] = {}
     for f in todo:
-        blobs = holding.get((f.rule_id, f.secret), set())
+        sid = (f.rule_id, f.secret)
+        blobs = holding.get(sid, set())
         start = path_id.get(f.path)
         if start is None:
             continue
-        paths = {start} | paths_of[(f.rule_id, f.secret)]
+        own = start in paths_of[sid]  # nearly always: the finding's path is one its secret appeared at
+        by_commit = indexes.get((sid, own)) if own else None
+        if by_commit is None:  # commit -> (path, blob id) over every path of this secret
+            by_commit = {}
+            for p in {start} | paths_of[sid]:
+                for c, oid in changes.get(p, ()):
+                    by_commit.setdefault(c, []).append((p, oid))
+            if own:
+                indexes[(sid, own)] = by_commit
         members, state = {start}, {start: False}
         holding_paths = 0  # members whose state is True: any(state.values()) without the scan
         removed: int | None = None
-        by_commit: dict[int, list[tuple[int, str]]] = {}
-        for p in paths:
-            for c, oid in changes.get(p, ()):
-                by_commit.setdefault(c, []).append((p, oid))
-        for c in sorted(by_commit):
+        queue = list(commits_of.get(start, ()))  # sorted: already a heap
+        last = -1
+        while queue:
+            c = heapq.heappop(queue)
+            if c == last:
+                continue
+            last = c
             was = holding_paths > 0
             gone = deleted_in.get(c)
             moved_from = [q for q in gone if q in members and state.get(q)] if gone else []
-            for p, oid in by_commit[c]:
+            for p, oid in by_commit.get(c, ()):
                 holds = oid in blobs
                 if p not in members:
                     if not (holds and moved_from):
                         continue
                     members.add(p)  # a rename: the secret moves to p in the commit that deletes a member path
+                    for later in commits_of.get(p, ()):
+                        if later > c:
+                            heapq.heappush(queue, later)
                 if state.get(p, False) != holds:
                     holding_paths += 1 if holds else -1
                 state[p] = holds
