@@ -18,6 +18,7 @@ from leakguard.engine import CAPPED_NOTE, Detection, Engine
 from leakguard.filters import MANAGED_REFERENCE
 from leakguard.model import Chunk, Finding, Origin, ScanResult, Skipped, Stats
 from leakguard.remediation.managed import count_managed_references
+from leakguard.sources import blobcache
 from leakguard.sources._text import to_scannable
 from leakguard.sources.files import DEFAULT_MAX_FILE_SIZE, Entry, iter_entries, read_entry
 from leakguard.sources.git import BlobReader
@@ -180,13 +181,13 @@ def finish(findings: list[Finding], skipped: list[Skipped], stats: Stats, engine
 _GIT_REPO = ""
 _BLOB_READER: BlobReader | None = None  # one `git cat-file --batch` per worker process
 
-BlobBatchResult = tuple[list[tuple[str, list[Finding]]], list[str], list[str], Stats]
+# (findings per blob that has any, clean blob ids, missing blob ids, stats,
+#  blob id -> what the findings cache keeps for it: blobcache.entry, None if nothing)
+BlobBatchResult = tuple[list[tuple[str, list[Finding]]], list[str], list[str], Stats, dict[str, "blobcache.Entry | None"]]
 
 
 def _work_blobs(batch: list[tuple[str, str]]) -> BlobBatchResult:
-    """Read a batch of (blob id, path) with this process's cat-file and scan each.
-
-    Returns (findings per blob that has any, clean blob ids, missing blob ids, stats)."""
+    """Read a batch of (blob id, path) with this process's cat-file and scan each."""
     global _BLOB_READER
     assert _ENGINE is not None
     if _BLOB_READER is None:
@@ -196,6 +197,7 @@ def _work_blobs(batch: list[tuple[str, str]]) -> BlobBatchResult:
     found: list[tuple[str, list[Finding]]] = []
     clean: list[str] = []
     missing: list[str] = []
+    entries: dict[str, blobcache.Entry | None] = {}
     for oid, raw in _BLOB_READER.read([oid for oid, _ in batch]):
         if raw is None:
             missing.append(oid)
@@ -205,12 +207,15 @@ def _work_blobs(batch: list[tuple[str, str]]) -> BlobBatchResult:
             stats.skipped["binary"] = stats.skipped.get("binary", 0) + 1
             clean.append(oid)
             continue
+        timeouts, capped = len(stats.timeouts), stats.notes.get(CAPPED_NOTE, 0)
         fs = scan_chunk(_ENGINE, Chunk(data, (Origin("commit", paths[oid]),), oid, None, notes), stats)
         if fs:
             found.append((oid, fs))
+            complete = len(stats.timeouts) == timeouts and stats.notes.get(CAPPED_NOTE, 0) == capped
+            entries[oid] = blobcache.entry(fs, data) if complete else None
         else:
             clean.append(oid)
-    return found, clean, missing, stats
+    return found, clean, missing, stats, entries
 
 
 def _blob_batches(items: Sequence[tuple[str, str, int]], max_bytes: int = 4 << 20, max_items: int = 512) -> Iterator[list[tuple[str, str]]]:
@@ -242,6 +247,7 @@ def scan_blobs(
     found: list[tuple[str, list[Finding]]] = []
     clean: list[str] = []
     missing: list[str] = []
+    entries: dict[str, blobcache.Entry | None] = {}
     stats = Stats()
     jobs = min(jobs or default_jobs(), max_jobs())
     _ENGINE, _GIT_REPO, _BLOB_READER = engine, repo, None
@@ -258,7 +264,8 @@ def scan_blobs(
             pool = multiprocessing.get_context("fork").Pool(jobs)
             results = pool.imap_unordered(_work_blobs, batches)
         try:
-            for f, c, m, st in results:
+            for f, c, m, st, e in results:
+                entries.update(e)
                 found.extend(f)
                 clean.extend(c)
                 missing.extend(m)
@@ -275,4 +282,4 @@ def scan_blobs(
         if _BLOB_READER is not None:
             _BLOB_READER.close()
         _ENGINE, _GIT_REPO, _BLOB_READER = None, "", None
-    return found, clean, missing, stats
+    return found, clean, missing, stats, entries

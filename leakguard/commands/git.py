@@ -143,10 +143,13 @@ def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespac
     oids = list(h.first)
     if sizes is None:
         sizes = walkcache.blob_sizes(repo, h, _ORDER_FROM_PACK)
-    cache = set() if args.no_cache else blobcache.load(engine.ruleset.digest)
+    tag = blobcache.engine_tag(engine.ruleset.digest, engine.decode_depth, engine.demoted)
+    cache = set() if args.no_cache else blobcache.load(tag)
+    known = {} if args.no_cache else blobcache.load_findings(tag)  # blobs with findings, rebuilt unscanned
     stats = Stats()
     skipped: list[Skipped] = []
     items: list[tuple[str, str, int]] = []
+    again: list[tuple[str, str, int]] = []
     binary = cached = 0
     binary_path: dict[int, bool] = {}  # by path index: far fewer paths than blobs
     first, paths, max_size = h.first, h.paths, args.max_file_size
@@ -162,14 +165,19 @@ def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespac
             binary += 1
         elif cache and blobcache.key(oid, path) in cache:
             cached += 1
+        elif known and blobcache.key(oid, path).hex() in known:
+            again.append((oid, path, size))
         else:
             items.append((oid, path, size))
     missing = [oid for oid in oids if oid not in sizes]
+    rebuilt, more_items = _rebuild(engine, repo, again, known, stats)
+    items += more_items
     total = sum(n for _, _, n in items)
     engine.incremental = True  # versions of a file: rescan only what changed since the last one (see Engine)
     with progress_display(args, "scanning history", total, unit="blob") as progress:
-        found, clean, more_missing, st = scan_blobs(engine, repo, items, args.jobs, progress)
+        found, clean, more_missing, st, entries = scan_blobs(engine, repo, items, args.jobs, progress)
     stats.add(st)
+    found += rebuilt
     missing += more_missing
     if binary:
         stats.skipped["binary"] = stats.skipped.get("binary", 0) + binary
@@ -190,8 +198,43 @@ def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespac
     if not args.no_cache and clean:
         new = {blobcache.key(oid, h.paths[h.first[oid][1]]) for oid in clean}
         if not new <= cache:
-            blobcache.save(engine.ruleset.digest, cache | new if len(cache) + len(new) <= blobcache.MAX_ENTRIES else new)
+            blobcache.save(tag, cache | new if len(cache) + len(new) <= blobcache.MAX_ENTRIES else new)
+    if not args.no_cache:
+        fresh = {blobcache.key(oid, h.paths[h.first[oid][1]]).hex(): e for oid, e in entries.items() if e is not None}
+        if any(known.get(k) != e for k, e in fresh.items()):
+            blobcache.save_findings(tag, {**known, **fresh})
     return result
+
+
+def _rebuild(engine: Engine, repo: str, again: list[tuple[str, str, int]], known: dict[str, blobcache.Entry],
+             stats: Stats) -> tuple[list[tuple[str, list[Finding]]], list[tuple[str, str, int]]]:
+    """Findings of blobs the findings cache knows, rebuilt from their bytes without a scan;
+    the blobs whose entry does not check out go back to be scanned."""
+    if not again:
+        return [], []
+    from leakguard.sources._text import to_scannable
+
+    rules = {r.id: r for r in engine.ruleset.rules}
+    by_oid = {oid: (path, size) for oid, path, size in again}
+    found: list[tuple[str, list[Finding]]] = []
+    rescan: list[tuple[str, str, int]] = []
+    reader = git.BlobReader(repo)
+    try:
+        for oid, raw in reader.read(list(by_oid)):
+            path, size = by_oid[oid]
+            data, notes = to_scannable(path, raw) if raw is not None else (None, ())
+            fs = None if data is None else blobcache.rebuild(rules, known.get(blobcache.key(oid, path).hex()), data, path)
+            if fs is None:
+                rescan.append((oid, path, size))
+                continue
+            found.append((oid, fs))
+            for note in notes:
+                stats.notes[note] = stats.notes.get(note, 0) + 1
+    finally:
+        reader.close()
+    if found:
+        stats.notes["blobs with findings rebuilt from the cache"] = len(found)
+    return found, rescan
 
 
 def _head_secrets(repo: str, h: history.History, blob_findings: dict[str, list[Finding]]) -> set[tuple[str, str, str]]:

@@ -14,11 +14,17 @@ unreadable or malformed cache is treated as empty, never as an error.
 from __future__ import annotations
 
 import hashlib
-import os
+import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from leakguard import __version__
 from leakguard.fsio import read_regular, replace_atomic
+
+if TYPE_CHECKING:
+    from leakguard.model import Finding
+    from leakguard.ruleset import Rule
 
 KEY_SIZE = 20
 MAX_ENTRIES = 4_000_000  # about 80 MB on disk; start afresh beyond that
@@ -59,11 +65,126 @@ def save(digest: str, keys: set[bytes]) -> None:
     _prune(target.parent)
 
 
-def _prune(directory: Path) -> None:
+def _prune(directory: Path, pattern: str = "*.bin") -> None:
     """Drop the caches of rule sets no longer in use (all but the newest few)."""
     try:
-        files = sorted(directory.glob("*.bin"), key=lambda p: p.stat().st_mtime, reverse=True)
+        files = sorted(directory.glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in files[KEEP_FILES:]:
             old.unlink()
     except OSError:
         pass
+
+
+# -- blobs with findings ------------------------------------------------------
+#
+# A repeated audit would otherwise scan again, every time, each blob that holds a
+# finding (855 on sqlalchemy). For those the cache keeps where each finding is and
+# what the engine concluded, never the secret, its line or its companions: the rule
+# id, the byte span of the secret, the confidence, the assigned name, the entropy
+# and the first 16 hex digits of ``secret_hash`` (to check the span still holds it).
+# A warm run reads the blob again and rebuilds each finding from its bytes
+# (:func:`rebuild`), exactly as the engine built it; anything that does not check
+# out is scanned afresh. Findings on decoded text are never cached (their secret
+# is not a span of the blob), nor blobs whose scan hit a timeout or the cap.
+
+FINDINGS_MAX_BYTES = 64 << 20  # a larger file is ignored (and rewritten smaller)
+_HASH_HEX = 16
+
+Entry = list[list[object]]  # per finding: [rule id, start, end, hash prefix, confidence, key, entropy]
+
+
+def engine_tag(ruleset_digest: str, decode_depth: int, demoted: frozenset[str]) -> str:
+    """What the engine's verdict on a blob depends on besides its bytes and path: the rules,
+    the decoding depth (``--no-decode``) and the config rules ranked below built-ins."""
+    return hashlib.sha256(f"{ruleset_digest}\0{decode_depth}\0{sorted(demoted)}".encode()).hexdigest()
+
+
+def findings_file(tag: str) -> Path:
+    from leakguard.prefilter import cache_dir
+
+    name = hashlib.sha256(f"{tag}\0{__version__}".encode()).hexdigest()[:32]
+    return cache_dir() / "blob-findings" / f"{name}.json"
+
+
+def entry(findings: Sequence[Finding], data: bytes) -> Entry | None:
+    """What the cache keeps for a blob's findings, or None if they cannot be rebuilt from
+    the blob's bytes alone (a decoded secret, a secret that is not its span)."""
+    out: Entry = []
+    for f in findings:
+        s, e = f.location.start_offset, f.location.end_offset
+        if f.decoded is not None or f.key_path is not None or not 0 <= s < e <= len(data):
+            return None
+        if data[s:e].decode("utf-8", "replace") != f.secret:
+            return None
+        out.append([f.rule_id, s, e, f.secret_hash[:_HASH_HEX], f.confidence, f.key, f.entropy])
+    return out
+
+
+def load_findings(tag: str) -> dict[str, Entry]:
+    """Blob key (hex) -> entry; an unreadable or malformed file is an empty cache."""
+    try:
+        raw = read_regular(findings_file(tag), FINDINGS_MAX_BYTES + 1)
+        if len(raw) > FINDINGS_MAX_BYTES:
+            return {}
+        doc = json.loads(raw)
+    except (OSError, ValueError):
+        return {}
+    entries = doc.get("blobs") if isinstance(doc, dict) else None
+    if not isinstance(entries, dict):
+        return {}
+    return {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, list)}
+
+
+def save_findings(tag: str, entries: dict[str, Entry]) -> None:
+    """Write atomically; a cache that cannot be written is skipped silently."""
+    target = findings_file(tag)
+    try:
+        payload = json.dumps({"blobs": entries}, separators=(",", ":"), sort_keys=True).encode()
+        if len(payload) > FINDINGS_MAX_BYTES:
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        replace_atomic(target, payload)
+    except (OSError, ValueError):
+        return
+    _prune(target.parent, "*.json")
+
+
+def rebuild(rules: Mapping[str, Rule], cached: object, data: bytes, path: str) -> list[Finding] | None:
+    """The findings the engine reported for ``data`` at ``path``, rebuilt from a cache entry,
+    field for field as :meth:`Engine._finding` builds them (the secret, its line and its
+    companions come from ``data``); None when the entry does not check out."""
+    from leakguard.engine import _companions, _context, _Locator, _mask_neighbours, fingerprint, secret_hash
+    from leakguard.model import Finding, Origin
+
+    if not isinstance(cached, list) or not cached:
+        return None
+    origins = (Origin("commit", path),)
+    locate = _Locator(data)
+    out: list[Finding] = []
+    last = -1
+    for item in cached:
+        if not (isinstance(item, list) and len(item) == 7):
+            return None
+        rid, s, e, hpre, confidence, key, entropy = item
+        rule = rules.get(rid) if isinstance(rid, str) else None
+        if (rule is None or not isinstance(s, int) or not isinstance(e, int) or not last <= s < e <= len(data)
+                or not isinstance(hpre, str) or confidence not in ("low", "medium", "high")
+                or not (key is None or isinstance(key, str)) or not isinstance(entropy, (int, float))):
+            return None
+        last = s
+        try:
+            secret = data[s:e].decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        sh = secret_hash(rule.id, secret)
+        if sh[:_HASH_HEX] != hpre or len(hpre) != _HASH_HEX:
+            return None
+        cs, ce = _context(data, s, e)
+        line_text = data[cs:s].decode("utf-8", "replace") + secret + data[e:ce].decode("utf-8", "replace")
+        out.append(Finding(
+            rule_id=rule.id, description=rule.description, severity=rule.severity, origins=origins,
+            location=locate.location(s, e), secret=secret, secret_hash=sh, fingerprint=fingerprint(sh, path),
+            entropy=float(entropy), line_text=line_text, key=key, tags=rule.tags, confidence=str(confidence),
+            companions=_companions(rule, data, s) if rule.verify is not None and rule.verify.pairs else (),
+        ))
+    return _mask_neighbours(out, data) if len(out) > 1 else out

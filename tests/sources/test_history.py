@@ -276,8 +276,9 @@ def test_clean_blob_cache_skips_known_blobs_and_holds_no_secret(git_repo: Path, 
     second = run_cli(["git", str(git_repo), "-f", "json"])
     r1, r2 = json.loads(first[1]), json.loads(second[1])
     assert first[0] == second[0] == 1 and r1["findings"] == r2["findings"]
-    assert r1["stats"]["files"] == 2 and r2["stats"]["files"] == 1  # the clean blob was not read again
+    assert r1["stats"]["files"] == 2 and r2["stats"]["files"] == 0  # neither blob was scanned again
     assert r2["stats"]["notes"]["blobs already scanned clean (cache)"] == 1
+    assert r2["stats"]["notes"]["blobs with findings rebuilt from the cache"] == 1  # a.env: tests/sources/test_findings_cache.py
     files = list((tmp_path / "cache" / "clean-blobs").iterdir())
     assert len(files) == 1 and pw.encode() not in files[0].read_bytes() and files[0].stat().st_size == 20
 
