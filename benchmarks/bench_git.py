@@ -160,7 +160,7 @@ def profile(tool: bl.Tool, repo: str, work: str) -> str:
     return f"profile: {shlex.join(cmd)}\n  ({r.wall:.1f}s wall under cProfile)\n{body.rstrip()}"
 
 
-def incremental(tool: bl.Tool, repo: str, n: int, repeats: int, work: str) -> str:
+def incremental(tool: bl.Tool, repo: str, n: int, repeats: int, work: str, expect: str | None = None) -> str:
     """Audit after N new commits: refs set back N commits, cache filled, refs restored, timed."""
     mirror = os.path.join(work, "incremental.git")
     subprocess.run(["git", "clone", "-q", "--mirror", "--no-local", repo, mirror], check=True)
@@ -174,7 +174,7 @@ def incremental(tool: bl.Tool, repo: str, n: int, repeats: int, work: str) -> st
     env = {**tool.env, "LEAKGUARD_CACHE_DIR": cache}
     report = os.path.join(work, "incremental.json")
     cmd = tool.cmd(mirror, report)
-    walls = []
+    walls, cpus, rss = [], [], []
     for _ in range(repeats):
         shutil.rmtree(cache, ignore_errors=True)
         for ref, _oid in moved:
@@ -186,9 +186,16 @@ def incremental(tool: bl.Tool, repo: str, n: int, repeats: int, work: str) -> st
         if r.rc not in tool.ok_codes:
             return f"incremental: failed rc={r.rc} {r.stderr_tail[-300:]}"
         walls.append(r.wall)
+        cpus.append(r.cpu)
+        rss.append(r.maxrss_kb)
     walls.sort()
-    return (f"incremental audit after {n} new commits ({len(moved)} refs moved; cache filled before): "
-            f"median {walls[len(walls) // 2]:.2f}s, min {walls[0]:.2f}s over {len(walls)} runs\n  {shlex.join(cmd)}")
+    cpus.sort()
+    text = (f"incremental audit after {n} new commits ({len(moved)} refs moved; cache filled before): "
+            f"median {walls[len(walls) // 2]:.2f}s wall, {cpus[len(cpus) // 2]:.2f}s CPU, min {walls[0]:.2f}s wall, "
+            f"peak RSS {max(rss) / 1024:.0f} MB, over {len(walls)} runs\n  {shlex.join(cmd)}")
+    if expect:  # the same history once the refs are back: the same findings
+        text += "\n  incremental " + compare_with(report, expect)
+    return text
 
 
 def main() -> int:
@@ -267,10 +274,12 @@ def main() -> int:
                    "cpu_count": os.cpu_count(), "results": [r.to_dict() for r in results]}
         if a.expect and "leakguard" in names:
             text = compare_with(os.path.join(work, "leakguard.json"), a.expect)
+            if a.warm:  # the warm run rebuilds findings from the cache: they must not change either
+                text += "\nwarm " + compare_with(os.path.join(work, "leakguard-warm.json"), a.expect)
             print(text)
             payload["expect"] = text
         if a.incremental and "leakguard" in names:
-            text = incremental(warm, repo, a.incremental, max(1, a.repeats), work)
+            text = incremental(warm, repo, a.incremental, max(1, a.repeats), work, a.expect)
             print(text)
             payload["incremental"] = text
         if a.floor:

@@ -18,6 +18,7 @@ from leakguard.engine import CAPPED_NOTE, Detection, Engine
 from leakguard.filters import MANAGED_REFERENCE
 from leakguard.model import Chunk, Finding, Origin, ScanResult, Skipped, Stats
 from leakguard.remediation.managed import count_managed_references
+from leakguard.ruleset import Rule
 from leakguard.sources import blobcache
 from leakguard.sources._text import to_scannable
 from leakguard.sources.files import DEFAULT_MAX_FILE_SIZE, Entry, iter_entries, read_entry
@@ -212,10 +213,20 @@ def _work_blobs(batch: list[tuple[str, str]]) -> BlobBatchResult:
         if fs:
             found.append((oid, fs))
             complete = len(stats.timeouts) == timeouts and stats.notes.get(CAPPED_NOTE, 0) == capped
-            entries[oid] = blobcache.entry(fs, data) if complete else None
+            entries[oid] = blobcache.entry(fs, data, _rules_by_id(_ENGINE), paths[oid]) if complete else None
         else:
             clean.append(oid)
     return found, clean, missing, stats, entries
+
+
+_RULES_BY_ID: tuple[Engine, dict[str, Rule]] | None = None
+
+
+def _rules_by_id(engine: Engine) -> dict[str, Rule]:
+    global _RULES_BY_ID
+    if _RULES_BY_ID is None or _RULES_BY_ID[0] is not engine:
+        _RULES_BY_ID = engine, {r.id: r for r in engine.rules}
+    return _RULES_BY_ID[1]
 
 
 def _blob_batches(items: Sequence[tuple[str, str, int]], max_bytes: int = 4 << 20, max_items: int = 512) -> Iterator[list[tuple[str, str]]]:

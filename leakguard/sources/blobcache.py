@@ -90,7 +90,9 @@ def _prune(directory: Path, pattern: str = "*.bin") -> None:
 FINDINGS_MAX_BYTES = 64 << 20  # a larger file is ignored (and rewritten smaller)
 _HASH_HEX = 16
 
-Entry = list[list[object]]  # per finding: [rule id, start, end, hash prefix, confidence, key, entropy]
+# per finding: [rule id, start, end, hash prefix, confidence, key, entropy]
+# (+ [encoding, key path, start and length of the secret in the decoded text] for a decoded secret)
+Entry = list[list[object]]
 
 
 def engine_tag(ruleset_digest: str, decode_depth: int, demoted: frozenset[str]) -> str:
@@ -106,18 +108,40 @@ def findings_file(tag: str) -> Path:
     return cache_dir() / "blob-findings" / f"{name}.json"
 
 
-def entry(findings: Sequence[Finding], data: bytes) -> Entry | None:
+def entry(findings: Sequence[Finding], data: bytes, rules: Mapping[str, Rule], path: str) -> Entry | None:
     """What the cache keeps for a blob's findings, or None if they cannot be rebuilt from
-    the blob's bytes alone (a decoded secret, a secret that is not its span)."""
+    the blob's bytes alone. A finding on encoded text keeps its encoding, its key path and
+    where its secret lies in the decoded text (the secret itself is decoded again). The
+    entry is rebuilt at once and kept only if that gives back exactly ``findings``."""
     out: Entry = []
     for f in findings:
         s, e = f.location.start_offset, f.location.end_offset
-        if f.decoded is not None or f.key_path is not None or not 0 <= s < e <= len(data):
+        if not 0 <= s < e <= len(data):
             return None
-        if data[s:e].decode("utf-8", "replace") != f.secret:
-            return None
-        out.append([f.rule_id, s, e, f.secret_hash[:_HASH_HEX], f.confidence, f.key, f.entropy])
-    return out
+        item: list[object] = [f.rule_id, s, e, f.secret_hash[:_HASH_HEX], f.confidence, f.key, f.entropy]
+        if f.decoded is None:
+            if f.key_path is not None or data[s:e].decode("utf-8", "replace") != f.secret:
+                return None
+        else:
+            text = _decode(f.decoded, data[s:e])
+            at = -1 if text is None or f.companions else text.find(f.secret)
+            if at < 0:
+                return None  # a blob inside a blob, or companions found in the decoded text
+            item += [f.decoded, f.key_path, at, len(f.secret)]
+        out.append(item)
+    return out if rebuild(rules, out, data, path) == list(findings) else None
+
+
+def _decode(kind: object, raw: bytes) -> str | None:
+    from leakguard import decode
+
+    if kind == "base64":
+        return decode._b64(raw, strict=True)
+    if kind == "hex":
+        return decode._hex(raw)
+    if kind == "percent":
+        return decode._pct(raw)
+    return None
 
 
 def load_findings(tag: str) -> dict[str, Entry]:
@@ -153,7 +177,7 @@ def rebuild(rules: Mapping[str, Rule], cached: object, data: bytes, path: str) -
     """The findings the engine reported for ``data`` at ``path``, rebuilt from a cache entry,
     field for field as :meth:`Engine._finding` builds them (the secret, its line and its
     companions come from ``data``); None when the entry does not check out."""
-    from leakguard.engine import _companions, _context, _Locator, _mask_neighbours, fingerprint, secret_hash
+    from leakguard.engine import _companions, _Locator, _mask_neighbours, fingerprint, secret_hash
     from leakguard.model import Finding, Origin
 
     if not isinstance(cached, list) or not cached:
@@ -163,28 +187,38 @@ def rebuild(rules: Mapping[str, Rule], cached: object, data: bytes, path: str) -
     out: list[Finding] = []
     last = -1
     for item in cached:
-        if not (isinstance(item, list) and len(item) == 7):
+        if not (isinstance(item, list) and len(item) in (7, 11)):
             return None
-        rid, s, e, hpre, confidence, key, entropy = item
+        rid, s, e, hpre, confidence, key, entropy = item[:7]
         rule = rules.get(rid) if isinstance(rid, str) else None
         if (rule is None or not isinstance(s, int) or not isinstance(e, int) or not last <= s < e <= len(data)
                 or not isinstance(hpre, str) or confidence not in ("low", "medium", "high")
                 or not (key is None or isinstance(key, str)) or not isinstance(entropy, (int, float))):
             return None
         last = s
-        try:
-            secret = data[s:e].decode("utf-8")
-        except UnicodeDecodeError:
-            return None
+        decoded = key_path = None
+        if len(item) == 11:  # a secret inside encoded text: decode the span again
+            decoded, key_path, at, n = item[7:]
+            text = _decode(decoded, data[s:e])
+            if (text is None or not isinstance(at, int) or not isinstance(n, int) or not 0 <= at < at + n <= len(text)
+                    or not (key_path is None or isinstance(key_path, str))):
+                return None
+            secret = text[at:at + n]
+        else:
+            try:
+                secret = data[s:e].decode("utf-8")
+            except UnicodeDecodeError:
+                return None
         sh = secret_hash(rule.id, secret)
         if sh[:_HASH_HEX] != hpre or len(hpre) != _HASH_HEX:
             return None
-        cs, ce = _context(data, s, e)
-        line_text = data[cs:s].decode("utf-8", "replace") + secret + data[e:ce].decode("utf-8", "replace")
         out.append(Finding(
             rule_id=rule.id, description=rule.description, severity=rule.severity, origins=origins,
             location=locate.location(s, e), secret=secret, secret_hash=sh, fingerprint=fingerprint(sh, path),
-            entropy=float(entropy), line_text=line_text, key=key, tags=rule.tags, confidence=str(confidence),
-            companions=_companions(rule, data, s) if rule.verify is not None and rule.verify.pairs else (),
+            entropy=float(entropy), line_text="", key=key, tags=rule.tags, confidence=str(confidence),
+            companions=(_companions(rule, data, s) if decoded is None and rule.verify is not None and rule.verify.pairs
+                        else ()),
+            decoded=str(decoded) if decoded is not None else None, key_path=key_path,
         ))
-    return _mask_neighbours(out, data) if len(out) > 1 else out
+    # the line texts, as the engine leaves them: each finding's context with its neighbours masked
+    return _mask_neighbours(out, data)

@@ -242,11 +242,14 @@ def attribute(
                 first[ck] = (c, p, f)
             places.setdefault(sid, set()).add((c, p))
     out: list[Finding] = []
+    ordered: dict[tuple[str, str], list[tuple[int, int]]] = {}  # sorted once per secret, not per path holding it
     for ck, (c, p, f) in first.items():
         rule_id, secret, _ = ck
         sid = (rule_id, secret)
         at_head = any((rule_id, secret, h.paths[q]) in head_secrets for q in members[ck])
-        where = sorted(places[sid])
+        where = ordered.get(sid)
+        if where is None:
+            where = ordered[sid] = sorted(places[sid])
         origins = [h.origin(c, p)]
         for c2, p2 in where:  # only the first MAX_ORIGINS are kept: build no more
             if len(origins) >= MAX_ORIGINS:

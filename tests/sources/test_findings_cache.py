@@ -42,10 +42,11 @@ def test_rebuild_gives_back_what_the_scan_found(engine: Engine, path: str) -> No
     data = TEXTS[path].encode()
     found = engine.scan(Chunk(data, (Origin("commit", path),))).findings
     assert found
-    entry = blobcache.entry(found, data)
+    rules = {r.id: r for r in engine.ruleset.rules}
+    entry = blobcache.entry(found, data, rules, path)
     assert entry is not None
     stored = json.loads(json.dumps(entry))  # what the file gives back
-    rebuilt = blobcache.rebuild({r.id: r for r in engine.ruleset.rules}, stored, data, path)
+    rebuilt = blobcache.rebuild(rules, stored, data, path)
     assert rebuilt == found  # every field: secret, line text (neighbours masked), companions, location
     assert all(s not in json.dumps(entry) for s in (GH, PW, KEY_ID, SECRET_KEY))
 
@@ -54,9 +55,9 @@ def test_entries_that_do_not_check_out_are_refused(engine: Engine) -> None:
     path = "deploy/settings.py"
     data = TEXTS[path].encode()
     found = engine.scan(Chunk(data, (Origin("commit", path),))).findings
-    entry = blobcache.entry(found, data)
-    assert entry is not None
     rules = {r.id: r for r in engine.ruleset.rules}
+    entry = blobcache.entry(found, data, rules, path)
+    assert entry is not None
     shifted = [[rid, s + 1, e + 1, *rest] for rid, s, e, *rest in entry]
     assert blobcache.rebuild(rules, shifted, data, path) is None  # the span no longer holds the secret
     assert blobcache.rebuild(rules, [["no-such-rule", *entry[0][1:]]], data, path) is None
@@ -65,11 +66,28 @@ def test_entries_that_do_not_check_out_are_refused(engine: Engine) -> None:
     assert blobcache.rebuild(rules, entry, data[:10], path) is None
 
 
-def test_decoded_findings_are_not_cached(engine: Engine) -> None:
-    data = f"data:\n  DB_PASSWORD: {base64.b64encode(PW.encode()).decode()}\n".encode()
-    found = engine.scan(Chunk(data, (Origin("commit", "k8s/secret.yaml"),))).findings
+K8S = ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: Opaque\ndata:\n"
+       f"  DB_PASSWORD: {base64.b64encode(PW.encode()).decode()}\n"
+       f"  API_TOKEN: {base64.b64encode(GH.encode()).decode()}\n")
+DECODED = {
+    "k8s/secret.yaml": K8S,
+    "tests/test_auth.py": f"headers = {{'Authorization': 'Basic {base64.b64encode(f'admin:{PW}'.encode()).decode()}'}}\n"
+                          f'GH = "{GH}"\n',
+    "blob.py": f"blob = '{base64.b64encode(f'password={PW}'.encode()).decode()}'  # and ghp: {GH}\n",
+}
+
+
+@pytest.mark.parametrize("path", sorted(DECODED))
+def test_decoded_findings_are_rebuilt_by_decoding_again(engine: Engine, path: str) -> None:
+    data = DECODED[path].encode()
+    found = engine.scan(Chunk(data, (Origin("commit", path),))).findings
     assert any(f.decoded for f in found)
-    assert blobcache.entry(found, data) is None
+    rules = {r.id: r for r in engine.ruleset.rules}
+    entry = blobcache.entry(found, data, rules, path)
+    assert entry is not None
+    raw = json.dumps(entry)
+    assert PW not in raw and GH not in raw
+    assert blobcache.rebuild(rules, json.loads(raw), data, path) == found
 
 
 def _commit(repo: Path, message: str) -> None:
