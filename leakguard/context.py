@@ -33,7 +33,7 @@ from urllib.parse import unquote
 from leakguard.model import Chunk, Finding, Origin
 
 if TYPE_CHECKING:
-    from leakguard.engine import Detection, Engine
+    from leakguard.engine import Detection, Engine, _Incremental
     from leakguard.ruleset import Rule
 
 MAX_LINES = 64  # hit lines looked at per chunk
@@ -41,6 +41,7 @@ MAX_PAIRS = 128  # pairs shown to the rules per chunk
 BLOCK_LINES = 24  # lines of a block (below an opener) looked at
 MAX_LINE = 2048  # longer lines (minified code, data) are left alone
 MAX_WORDS = 3  # provider names taken from one line
+MAX_KEPT_PATHS = 20000  # files whose context findings are kept for their next version (leakguard git)
 
 # a name keyword: a provider's name, not a token prefix (``xoxb-``) or a glued form (``sk_live``)
 _NAME_KW = re.compile(r"[a-z]{3,}")
@@ -266,25 +267,63 @@ def _block_pairs(data: bytes, le: int, line: str) -> list[_Found]:
 
 
 def add_context(engine: Engine, chunk: Chunk, det: Detection, hits: Mapping[int, Iterable[int]],
-                names: Mapping[int, tuple[str, ...]]) -> None:
+                names: Mapping[int, tuple[str, ...]], inc: _Incremental | None = None) -> None:
     """Merge :func:`context_findings` into ``det``: a provider finding from context takes the
-    span of a generic finding (as a provider rule does in the plain scan)."""
+    span of a generic finding (as a provider rule does in the plain scan).
+
+    ``inc``: the incremental state of a version of a file (``leakguard git``), whose prefilter
+    hits cover only the lines that changed since the earlier version: the context findings
+    of that version on the unchanged lines above and below are carried over."""
     from leakguard.engine import _allowed_inline, _mask_neighbours
 
+    data = chunk.data
+    found = context_findings(engine, chunk, det, hits, names) if hits else []
+    if inc is not None:
+        path = chunk.origin.path
+        prev = engine._context_prev.get(path)
+        if inc.verdicts is not None and prev:
+            found += _carried(data, prev, inc)
+        if len(engine._context_prev) > MAX_KEPT_PATHS:
+            engine._context_prev.clear()
+        engine._context_prev[path] = [(f.location.start_offset, f.location.end_offset,
+                                       data[f.location.start_offset:f.location.end_offset], f) for f in found]
     new: list[Finding] = []
-    for f in context_findings(engine, chunk, det, hits, names):
+    for f in found:
         if chunk.lines is not None and f.location.line not in chunk.lines:
             continue
-        if any(_overlap(f, g) for g in new):
+        if any(_overlap(f, g) for g in new) or any(
+                _overlap(f, g) and g.rule_id not in engine._generic_ids for g in det.findings):
             continue
-        if _allowed_inline(chunk.data, f.location.start_offset):
+        if _allowed_inline(data, f.location.start_offset):
             det.allowed_inline += 1
             continue
         new.append(f)
     if not new:
         return
     plain = [g for g in det.findings if not (g.rule_id in engine._generic_ids and any(_overlap(f, g) for f in new))]
-    det.findings = _mask_neighbours(sorted(plain + new, key=lambda f: (f.location.start_offset, f.rule_id)), chunk.data)
+    det.findings = _mask_neighbours(sorted(plain + new, key=lambda f: (f.location.start_offset, f.rule_id)), data)
+
+
+def _carried(data: bytes, prev: list[tuple[int, int, bytes, Finding]], inc: _Incremental) -> list[Finding]:
+    """The earlier version's context findings on lines this version did not change
+    (above ``inc.ps``, or at ``inc.ss`` and below), moved to their offsets here."""
+    from leakguard.engine import _context, _location
+
+    out: list[Finding] = []
+    for s, e, raw, f in prev:
+        if e <= inc.ps:
+            ns, ne = s, e
+        elif s >= inc.ss + inc.shift:
+            ns, ne = s - inc.shift, e - inc.shift
+        else:
+            continue
+        if data[ns:ne] != raw:  # (cannot happen on unchanged lines; be safe)
+            continue
+        cs, ce = _context(data, ns, ne)
+        out.append(dataclasses.replace(
+            f, location=_location(data, ns, ne),
+            line_text=data[cs:ns].decode("utf-8", "replace") + f.secret + data[ne:ce].decode("utf-8", "replace")))
+    return out
 
 
 def _overlap(f: Finding, g: Finding) -> bool:

@@ -124,6 +124,7 @@ class Engine:
         self.provider_context = True
         self._names = context.name_keywords(self.rules)
         self._fixed_ids = frozenset(r.id for r in self.rules if r.confidence not in (None, "auto"))  # judge_file
+        self._context_prev: dict[str, list[tuple[int, int, bytes, Finding]]] = {}  # path -> last version's
         self.prefilter: Prefilter = make_prefilter(self.rules, ruleset.digest, backend)
         self._keywordless = [i for i, r in enumerate(self.rules) if not r.keywords]
         self._scoped = [i for i, r in enumerate(self.rules) if r.keywords and is_scoped(r)]
@@ -187,8 +188,8 @@ class Engine:
         """Findings in the chunk's text, then in the encoded blobs it holds."""
         inc = self._begin(chunk) if self.incremental and decode_depth is None else None  # not decoded views
         det = self._scan_plain(chunk, inc)
-        if decode_depth is None and det.hits and self.provider_context:  # not in views (decoded, context)
-            context.add_context(self, chunk, det, det.hits, self._names)
+        if decode_depth is None and self.provider_context and (det.hits or inc is not None):  # not in views
+            context.add_context(self, chunk, det, det.hits, self._names, inc)
         det.hits = None
         depth = self.decode_depth if decode_depth is None else decode_depth
         if depth > 0 and chunk.data:

@@ -110,3 +110,32 @@ def test_finding_line_text_is_the_original_line(engine: Engine) -> None:
     text = f"GET https://api.fastly.com/v1/export?api_token={FASTLY}&format=csv\n"
     fs = engine.scan(Chunk(text.encode(), (Origin("file", "x.log"),))).findings
     assert len(fs) == 1 and fs[0].line_text == text.rstrip("\n")
+
+
+def test_versions_of_a_file_keep_the_context_finding(ruleset: Ruleset) -> None:
+    # leakguard git confirms only the lines that changed since the earlier version of a file:
+    # a context finding on an unchanged line is carried over (else it would look removed)
+    if not hyperscan_available():
+        pytest.skip("the incremental path needs Hyperscan")
+    engine = Engine(ruleset, backend="hyperscan")
+    engine.incremental = True
+    lines = [f"- step {i}: run the export job and compare the totals with the dashboard" for i in range(60)]
+    lines.insert(30, f"- Fastly `api_token` (staging): `{FASTLY}`")
+    seen = []
+    for change in (None, 5, 50, 29):
+        if change is not None:
+            lines[change] = f"- step {change}: changed in this version"
+        data = ("\n".join(lines) + "\n").encode()
+        fs = engine.scan(Chunk(data, (Origin("file", "docs/runbook.md"),))).findings
+        seen.append([(f.rule_id, f.secret, f.location.line) for f in fs])
+    assert seen == [[("fastly-api-token", FASTLY, 31)]] * 4
+    # a line inserted above: the finding moves down with its line
+    lines.insert(10, "- step 10b: a new step")
+    data = ("\n".join(lines) + "\n").encode()
+    fs = engine.scan(Chunk(data, (Origin("file", "docs/runbook.md"),))).findings
+    assert [(f.rule_id, f.secret, f.location.line) for f in fs] == [("fastly-api-token", FASTLY, 32)]
+    assert data.decode().splitlines()[31][fs[0].location.column - 1:].startswith(FASTLY)
+    # the finding's own line changed (the value removed): gone
+    lines[31] = "- Fastly `api_token` (staging): in the vault"
+    data = ("\n".join(lines) + "\n").encode()
+    assert engine.scan(Chunk(data, (Origin("file", "docs/runbook.md"),))).findings == []
