@@ -65,6 +65,9 @@ _MD = re.compile(r"`(?P<field>[A-Za-z_][\w.-]{0,60})`[^`\n]{0,40}?:[ \t]{0,3}`(?
 # ``Authorization: Bearer <value>`` / ``token <value>``: the value of a header
 _BEARER = re.compile(r"(?i)(?<![\w-])(?:bearer|token)[ \t]+(?P<value>[A-Za-z0-9._~+/=:-]{8,512})")
 _BEARER_LOW = re.compile(_BEARER.pattern.replace("(?i)", "").replace("A-Za-z", "a-z"))
+# a block of code (a function, a class, a loop): its lines are statements, not the provider's settings
+_CODE_BLOCK = re.compile(r"[ \t]*(?:(?:async[ \t]+)?def|class|if|elif|else|for|while|with|try|except|finally|switch|case"
+                         r"|function|func|fn|public|private|protected|static|void)\b")
 # a line that opens a block: YAML ``fastly:``, JSON ``"fastly": {``, a call ``FastlyClient(`` / ``({``
 _OPENER = re.compile(r"""(?:[:({\[=]|=>)[ \t]*(?:\{[ \t]*)?(?:(?:\#|//).*)?$""")
 
@@ -128,7 +131,7 @@ def context_findings(engine: Engine, chunk: Chunk, det: Detection, hits: Mapping
         if not words:
             continue
         got = _line_pairs(data, ls, line)
-        if _OPENER.search(line.rstrip("\r")):
+        if _OPENER.search(line.rstrip("\r")) and not _CODE_BLOCK.match(line):
             got += _block_pairs(data, le, line)
         if not got:
             continue
