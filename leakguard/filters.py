@@ -347,6 +347,9 @@ _WORDY = _lazy(r"^(?:[A-Za-z][a-z]+[_.-]?)+\d{0,2}$")
 _MASK = _lazy(r"^[*•●xX#]+$|^\*+[^*]{0,4}$")
 
 
+# Tokens their providers issue to be embedded in web pages: a Mapbox public token (pk.<JWT-like>;
+# the secret kind is sk.) and a Stripe publishable key (pk_live_/pk_test_; the secret kind is sk_).
+_PUBLIC_BY_DESIGN = _lazy(r"^pk\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$|^pk_(?:live|test)_[A-Za-z0-9]{20,}$")
 _NOT_SECRET_KEY = _lazy(
     r"(?i)(?:by|com|sur|tres|over|under|mid)pass$|(?:page|next|continuation|pagination|csrf|xsrf|cursor|sync|cancel(?:lation)?|request|verify|verification|reset|confirm(?:ation)?)[_.-]?token$"
     r"|(?:public|publishable|pub|site|recaptcha[_.-]?site)[_.-]?key$|^(?:sort|primary|foreign|cache|partition|hash|map|dict|lookup|unique|index)[_.-]?key$"
@@ -412,6 +415,8 @@ def generic_reason(secret: str, key: str | None, line: str) -> str | None:
         return "regular expression"
     if s.startswith("arn:"):
         return "arn"
+    if _PUBLIC_BY_DESIGN.match(s):
+        return "public by design"  # made to be shipped to browsers; the secret kinds are sk.* / sk_*
     if _HEADER_NAME.match(s):
         return "header name"
     if _TYPE_NAME.fullmatch(s):

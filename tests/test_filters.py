@@ -127,3 +127,26 @@ def test_resource_type_names_are_not_credential_positions() -> None:
     line = '    "AWS::AppSync::ApiKey": "3d9f0c2a1b",'
     assert generic_reason("3d9f0c2a1b", "ApiKey", line) == "not a secret name"
     assert generic_reason("3d9f0c2a1b", "ApiKey", '    "ApiKey": "3d9f0c2a1b",') is None
+
+
+# a Mapbox public token whose base64url parts hold '-' and '_' (so it is no dotted code reference)
+_MAPBOX_PUBLIC = "pk.eyJ1IjoibWFwLXRlYW0tMDciLCJhIjoiY2x4OXE_d2VrMDBiZzJqcGZ5In0.Vq3-Lk9_TzR8wYe2NbXc4A"
+
+
+@pytest.mark.parametrize("line", [
+    f"  mapboxToken: '{_MAPBOX_PUBLIC}',",
+    f'MAPBOX_ACCESS_TOKEN="{_MAPBOX_PUBLIC}"',
+    '  stripeKey: "pk_live_51QwErTyUiOp9AsDfGhJkL2ZxCvBnM4"',
+])
+def test_public_by_design_tokens_are_not_findings(engine: Engine, line: str) -> None:
+    found = engine.scan(Chunk(line.encode(), (Origin("file", "web/src/public-config.ts"),))).findings
+    assert found == [], [(f.rule_id, f.key) for f in found]
+
+
+def test_public_by_design_only_covers_the_public_kinds() -> None:
+    assert generic_reason(_MAPBOX_PUBLIC, "mapboxToken", "") == "public by design"
+    assert generic_reason("pk_live_51QwErTyUiOp9AsDfGhJkL2ZxCvBnM4", "stripeKey", "") == "public by design"
+    # the secret kinds, and a pk. value that is not JWT-shaped, are judged as any other value
+    assert generic_reason("sk" + _MAPBOX_PUBLIC[2:], "mapboxToken", "") is None
+    assert generic_reason("sk_live_51QwErTyUiOp9AsDfGhJkL2ZxCvBnM4", "stripeKey", "") is None
+    assert generic_reason("pk.Qm9vbGVhbi1mbGFnLXg_Y2hhbmdlZA-x", "apiToken", "") is None
