@@ -20,7 +20,7 @@ from leakguard.decode import MAX_DEPTH, Candidate, decoded_findings, find_candid
 from leakguard.entropy import shannon
 from leakguard.keypath import key_path
 from leakguard.model import Chunk, Finding, Location
-from leakguard.prefilter import Prefilter, is_scoped, make_prefilter
+from leakguard.prefilter import PathPrefilter, Prefilter, hyperscan_available, is_scoped, make_prefilter
 from leakguard.redact import MASK
 from leakguard.ruleset import Rule, Ruleset
 
@@ -31,6 +31,9 @@ _WINDOW = 8192
 _REGEX_TIMEOUT = 2.0
 _CONTEXT = 1000  # bytes of a finding's line kept on either side of the secret
 LAZY_COMPILE_ITEMS = 200
+# Distinct paths after which rules' path patterns are matched through a Hyperscan database of them
+# (built in ~0.15 s; saves ~0.25 ms of regex searches per path with the built-in pack)
+PATH_DB_PATHS = 512
 # Verdict cache: a hit line (window) seen before under the same rule is not confirmed again.
 # Bounded by the bytes of the windows it keys on; cleared when full.
 _VERDICT_BYTES = 64 << 20
@@ -130,6 +133,8 @@ class Engine:
         self._scoped = [i for i, r in enumerate(self.rules) if r.keywords and is_scoped(r)]
         self._scoped_paths: dict[str, bool] = {}
         self._applies: dict[str, dict[int, bool]] = {}  # path -> rule index -> rule.applies_to(path)
+        self._paths_pf: PathPrefilter | None | bool = None  # False: not available (None: not built yet)
+        self._path_cands: dict[str, frozenset[int] | None] = {}  # path -> PathPrefilter.candidates(path)
         # (rule index, window bytes) -> (matches with offsets relative to the window, dropped reasons).
         # A real history holds the same lines in thousands of blob versions; each is confirmed once.
         self._verdicts: dict[tuple[int, bytes], _Verdict] = {}
@@ -156,6 +161,8 @@ class Engine:
         enough to repay the compile (findings are the same either way)."""
         if self.compiles_for(items):
             self.prefilter = make_prefilter(self.rules, self.ruleset.digest, "auto")
+        if self._paths_pf is None and items >= PATH_DB_PATHS:  # built once, before workers fork
+            self._build_path_prefilter()
 
     def compiles_for(self, items: int) -> bool:
         """Whether :meth:`prepare` builds the full database for ``items`` files (a
@@ -168,21 +175,42 @@ class Engine:
         if v is None:
             if len(self._scoped_paths) > 200_000:
                 self._scoped_paths.clear()
-            v = self._scoped_paths[path] = any(self.rules[i].applies_to(path) for i in self._scoped)
+            v = self._scoped_paths[path] = any(self._applies_to(i, path) for i in self._scoped)
         return v
 
     def _applies_to(self, idx: int, path: str) -> bool:
         """``rules[idx].applies_to(path)``, remembered per path (a history holds
-        thousands of versions of each path). A timeout is raised, not remembered."""
+        thousands of versions of each path). A timeout is raised, not remembered.
+        Past the first :data:`PATH_DB_PATHS` paths (or after :meth:`prepare` for as
+        many files), one Hyperscan scan of a path tells which path patterns can match it
+        (``prefilter.PathPrefilter``): the others are not searched."""
         per = self._applies.get(path)
         if per is None:
             if len(self._applies) > 100_000:
                 self._applies.clear()
+                self._path_cands.clear()
             per = self._applies[path] = {}
+            if self._paths_pf is None and len(self._applies) >= PATH_DB_PATHS:
+                self._build_path_prefilter()
+            if isinstance(self._paths_pf, PathPrefilter):
+                self._path_cands[path] = self._paths_pf.candidates(path)
         v = per.get(idx)
         if v is None:
-            v = per[idx] = self.rules[idx].applies_to(path)
+            if isinstance(self._paths_pf, PathPrefilter):
+                v = per[idx] = self._paths_pf.applies(self.rules[idx], path, self._path_cands.get(path))
+            else:
+                v = per[idx] = self.rules[idx].applies_to(path)
         return v
+
+    def _build_path_prefilter(self) -> None:
+        self._paths_pf = False
+        if hyperscan_available():
+            with_paths = [r for r in self.rules if r.paths_only or r.paths_skip]
+            if with_paths:
+                try:
+                    self._paths_pf = PathPrefilter(with_paths)
+                except Exception:  # pragma: no cover - every path pattern is then searched, as without Hyperscan
+                    pass
 
     def scan(self, chunk: Chunk, *, decode_depth: int | None = None) -> Detection:
         """Findings in the chunk's text, then in the encoded blobs it holds."""

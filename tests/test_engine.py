@@ -323,3 +323,42 @@ def test_companion_on_a_minified_line_is_looked_for_around_the_secret(eng: Engin
     assert scan(eng, far + "\n", "app.min.js") == []
     # on ordinary lines the companion may be anywhere on the lines around, as before
     assert len(scan(eng, f"x = 'ID_AB12CD34'  # {'y' * 3000}\nk = '{secs[2]}'\n")) == 1
+
+
+def test_path_database_matches_applies_to_exactly(tmp_path: Path) -> None:
+    """The Hyperscan database of path patterns only narrows which regexes are searched: on every
+    example path of the built-in pack, paths with control or non-ASCII characters, and patterns
+    Hyperscan refuses, ``PathPrefilter.applies`` is ``rule.applies_to``."""
+    if not hyperscan_available():
+        pytest.skip("hyperscan not installed")
+    from leakguard.prefilter import PathPrefilter
+
+    (tmp_path / "r.yaml").write_text(r"""
+rules:
+  - id: refused
+    description: a path pattern Hyperscan does not compile (a Unicode property)
+    severity: low
+    keywords: [zzsecret]
+    pattern: 'zzsecret=(?P<secret>\S{6,})'
+    paths: {only: ['(?i)\p{Lu}\w*\.cfg$', '\sx\.ini$', 'a{,3}b\.txt$', 'x(?i)Y\.toml$'], skip: ['(^|/)vendor/']}
+""")
+    rules = [r for r in load_ruleset([tmp_path]).rules if r.paths_only or r.paths_skip]
+    pf = PathPrefilter(rules)
+    paths = {e.path for r in load_ruleset().rules for e in (*r.examples, *r.negative_examples)}
+    paths |= {"a/.netrc\n", "x\x1c/.pgpass", ".PGPASS", "home/u/.kube/config", "A/Config.JSON", "caf\u00e9/.netrc",
+              "src/app.py", "vendor/App.cfg", "App.cfg", "\u00c9t\u00e9.cfg", "a\x1cx.ini", "a x.ini", "a/auth.json",
+              "ab.txt", "b.txt", "XY.toml", "xy.toml"}
+    for p in sorted(paths):
+        cands = pf.candidates(p)
+        for r in rules:
+            assert pf.applies(r, p, cands) == r.applies_to(p), (r.id, p)
+
+
+def test_engine_uses_the_path_database_on_big_scans(eng: Engine) -> None:
+    if not hyperscan_available():
+        pytest.skip("hyperscan not installed")
+    from leakguard.prefilter import PathPrefilter
+
+    eng.prepare(100_000)
+    assert isinstance(eng._paths_pf, PathPrefilter)
+    test_path_scoping(eng)
