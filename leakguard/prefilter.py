@@ -451,42 +451,37 @@ class PathPrefilter:
     """Which rules apply to a path (``paths: only/skip``), with one Hyperscan scan of the path
     instead of a regex search per pattern and rule: about 50 distinct path patterns in the
     built-in pack, searched on every file of a directory scan, cost more CPU than the
-    Hyperscan scan of the file's text (each ``regex`` search with a timeout costs ~10 us).
+    Hyperscan scan of the file's text (a ``regex`` search with a timeout costs 10 to 40 us).
 
-    The patterns are compiled in prefilter mode, so a pattern Hyperscan does not report
-    cannot match; the ones it reports are searched with the rule's own regex as before.
-    So :meth:`applies` is ``rule.applies_to(path)`` exactly, including its timeouts. Only
-    paths of printable ASCII take the fast path (``\\s`` in a Python ``str`` pattern also
-    matches the control characters U+001C..U+001F, which PCRE's does not); other paths,
-    and patterns Hyperscan refuses, non-ASCII patterns or patterns compiled with flags
-    outside their source, are searched every time."""
+    A pattern whose syntax means the same in PCRE (:func:`_pcre_alike`) is compiled as it is
+    where Hyperscan takes it: on a path of printable ASCII its answer is the regex's answer
+    (no search needed); else in prefilter mode (a superset), and a pattern Hyperscan reports is
+    then searched with its regex. So :meth:`applies` is ``rule.applies_to(path)`` exactly. Other
+    paths (``\\s`` in a Python ``str`` pattern also matches U+001C..U+001F, PCRE's does not;
+    non-ASCII), and the patterns left out of the database, are searched every time."""
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         assert _hs is not None
-        ids: dict[str, int] = {}
+        srcs: list[str] = []
         for r in rules:
             for q in (*r.paths_only, *r.paths_skip):
                 src = q.pattern
-                if (isinstance(src, str) and src not in ids and _pcre_alike(src)
+                if (isinstance(src, str) and src not in srcs and _pcre_alike(src)
                         and q.flags == regex.compile(src, regex.VERSION0).flags):
-                    ids[src] = len(ids)
-        flags = _hs.HS_FLAG_PREFILTER | _hs.HS_FLAG_ALLOWEMPTY
-        db: Any = None
-        if ids:
-            try:
-                db = _path_db(list(ids), flags)
-            except Exception:  # a user rule's path pattern Hyperscan refuses: searched every time
-                ok = []
-                for src in ids:
-                    try:
-                        _path_db([src], flags)
-                        ok.append(src)
-                    except Exception:
-                        pass
-                ids = {src: n for n, src in enumerate(ok)}
-                db = _path_db(ok, flags) if ok else None
-        self._ids = ids
-        self._db = db
+                    srcs.append(src)
+        exact, approx = _hs.HS_FLAG_ALLOWEMPTY, _hs.HS_FLAG_PREFILTER | _hs.HS_FLAG_ALLOWEMPTY
+        kept: list[tuple[str, int]] = []
+        for src in srcs:
+            for flags in (exact, approx):
+                try:
+                    _path_db([src], [flags])
+                except Exception:  # refused as it is (a lookaround): try the superset; else searched every time
+                    continue
+                kept.append((src, flags))
+                break
+        self._ids = {src: n for n, (src, _) in enumerate(kept)}
+        self._exact = frozenset(n for n, (_, flags) in enumerate(kept) if flags == exact)
+        self._db: Any = _path_db([src for src, _ in kept], [flags for _, flags in kept]) if kept else None
 
     def candidates(self, path: str) -> frozenset[int] | None:
         """Ids of the patterns that may match ``path``; None: search every pattern."""
@@ -500,16 +495,19 @@ class PathPrefilter:
         self._db.scan(path.encode("ascii"), match_event_handler=on_match)
         return frozenset(found)
 
+    def _matches(self, pat: Any, path: str, cands: frozenset[int]) -> bool:
+        n = self._ids.get(pat.pattern)
+        if n is None:
+            return bool(pat.search(path))
+        return n in cands and (n in self._exact or bool(pat.search(path)))
+
     def applies(self, rule: Rule, path: str, cands: frozenset[int] | None) -> bool:
-        """``rule.applies_to(path)``, searching only the patterns in ``cands`` (and those not in the database)."""
+        """``rule.applies_to(path)``, from the patterns Hyperscan reported in ``cands``."""
         if cands is None:
             return rule.applies_to(path)
-        ids = self._ids
-        if rule.paths_only and not any(
-                (ids.get(p.pattern, -1) in cands or p.pattern not in ids) and p.search(path) for p in rule.paths_only):
+        if rule.paths_only and not any(self._matches(p, path, cands) for p in rule.paths_only):
             return False
-        return not any((ids.get(p.pattern, -1) in cands or p.pattern not in ids) and p.search(path)
-                       for p in rule.paths_skip)
+        return not any(self._matches(p, path, cands) for p in rule.paths_skip)
 
 
 _PCRE_ESCAPES = frozenset("wWdDsSbBAZ") | frozenset(r"""\.^$*+?()[]{}|/-_#:=,;@!%&~<>'" """)
@@ -540,11 +538,11 @@ def _pcre_alike(src: str) -> bool:
     return True
 
 
-def _path_db(sources: list[str], flags: int) -> Any:
+def _path_db(sources: list[str], flags: list[int]) -> Any:
     assert _hs is not None
     db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
     db.compile(expressions=[s.encode("ascii") for s in sources], ids=list(range(len(sources))),
-               elements=len(sources), flags=[flags] * len(sources))
+               elements=len(sources), flags=flags)
     return db
 
 
