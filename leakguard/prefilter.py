@@ -224,7 +224,8 @@ def hs_pattern(src: str, multiline: bool = False) -> str:
     become plain groups, and counted repeats ``{m,n}`` / ``{m}`` with a large
     bound become ``{min(m, 24),}``. A trailing open-ended repeat is cut to its
     minimum: a prefix of a match still marks the match's line, and Hyperscan
-    then reports one end per match instead of one per character.
+    then reports one end per match instead of one per character. ``\\G`` (which
+    Hyperscan refuses) is dropped.
     """
     out: list[str] = []
     i, n = 0, len(src)
@@ -235,6 +236,9 @@ def hs_pattern(src: str, multiline: bool = False) -> str:
     while i < n:
         c = src[i]
         if c == "\\" and i + 1 < n:
+            if not in_class and src[i + 1] == "G":  # an anchor Hyperscan refuses: dropped (a superset)
+                i += 2
+                continue
             out.append(src[i:i + 2])
             i += 2
             continue
