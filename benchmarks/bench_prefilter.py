@@ -3,6 +3,7 @@
 
     python3 benchmarks/bench_prefilter.py /usr/lib/python3.11 /work/peers/lib/python3.11/site-packages
     python3 benchmarks/bench_prefilter.py TREE --top 40 --json-out /tmp/prefilter.json
+    python3 benchmarks/bench_prefilter.py /work/bench/sqlalchemy/lib --sort hs   # what wakes the confirm step
 
 A rule's confirm step (its full regex, run on the lines around a prefilter hit) is the
 expensive part of a scan, so a rule whose keywords occur on ordinary lines of code is
@@ -12,7 +13,8 @@ a slow rule.  For every rule this reports, per MB of text read:
             pure-`regex` keyword prefilter, and what a Hyperscan hit must also have)
   hs hits   hits of its relaxed pattern in the Hyperscan database (the default backend)
 
-then the rules with the most keyword lines.  It also times a cold Hyperscan compile
+then the rules with the most keyword lines (``--sort hs``: the most Hyperscan hit lines,
+which is what the default backend confirms).  It also times a cold Hyperscan compile
 of the whole pack (fresh cache directory) and the load of the cached database.
 Files: every regular file under the given directories that has no NUL byte in its first
 8 kB, up to 4 MB each (leakguard's own defaults skip binaries and large files too).
@@ -62,6 +64,7 @@ def main() -> int:
     ap.add_argument("roots", nargs="+")
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--json-out")
+    ap.add_argument("--sort", choices=("kw", "hs"), default="kw", help="rank rules by keyword lines or Hyperscan hit lines")
     args = ap.parse_args()
 
     ruleset = load_ruleset()
@@ -110,11 +113,15 @@ def main() -> int:
     print(f"{nfiles} files, {mb:.1f} MB read in {elapsed:.1f} s")
     print(f"all rules: {sum(kw_lines.values()) / mb:.1f} keyword lines/MB, "
           f"{sum(hs_hits.values()) / mb:.1f} Hyperscan hit lines/MB")
-    print(f"\n{'rule':45} {'kw lines/MB':>12} {'hs lines/MB':>12}  keywords")
-    ranked = sorted(range(len(rules)), key=lambda i: (-kw_lines[i], -hs_hits[i], rules[i].id))
+    print(f"all rules: {sum(kw_lines.values())} keyword lines, {sum(hs_hits.values())} Hyperscan hit lines")
+    print(f"\n{'rule':45} {'kw lines/MB':>12} {'hs lines/MB':>12} {'hs lines':>9}  keywords")
+    if args.sort == "hs":
+        ranked = sorted(range(len(rules)), key=lambda i: (-hs_hits[i], -kw_lines[i], rules[i].id))
+    else:
+        ranked = sorted(range(len(rules)), key=lambda i: (-kw_lines[i], -hs_hits[i], rules[i].id))
     for i in ranked[: args.top]:
         r = rules[i]
-        print(f"{r.id:45} {kw_lines[i] / mb:12.2f} {hs_hits[i] / mb:12.2f}  {', '.join(r.keywords)[:60]}")
+        print(f"{r.id:45} {kw_lines[i] / mb:12.2f} {hs_hits[i] / mb:12.2f} {hs_hits[i]:9}  {', '.join(r.keywords)[:60]}")
     result.update({
         "files": nfiles, "mb": round(mb, 1),
         "kw_lines_per_mb_total": round(sum(kw_lines.values()) / mb, 2),
