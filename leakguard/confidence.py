@@ -41,7 +41,8 @@ def judge(rule: Rule, secret: str, key: str | None, line: str) -> tuple[str | No
         reason = filters.credential_file_reason(secret)
         return (reason, "") if reason else (None, mode)
     if rule.filters:
-        reason = filters.placeholder_reason(secret)
+        # a value that passed its checksum (checked before the judgement) was computed, not typed
+        reason = filters.placeholder_reason(secret, verified=rule.checksum is not None)
         if reason:
             return reason, ""
         if mode == "high" and rule.confidence is None:

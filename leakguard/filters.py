@@ -193,9 +193,13 @@ _MARKUP = _lazy(r"</?[a-z]+[ >]|&(?:quot|lt|gt|#\d+);", regex.I)  # (&amp; is XM
 _PASSWORDISH = _lazy(r"(?i)passw(?:or)?d|pass.word|^pass(?:\w{0,4}$|[^a-z])|[^a-z]pass$")
 
 
-def placeholder_reason(secret: str) -> str | None:
+def placeholder_reason(secret: str, verified: bool = False) -> str | None:
     """Why a value is not a secret at all (a stand-in, a template, a
-    reference, a vendor's example), or None. Applies to every rule."""
+    reference, a vendor's example), or None. Applies to every rule.
+
+    ``verified``: the value passed its format's checksum (GitHub, npm, PyPI...), so it was
+    computed, not typed: a stand-in word inside it (``...9tBdBV`` holds "tbd") is chance,
+    and only the checks that do not read words into random characters apply."""
     if not secret.strip():
         return "empty"
     if _MARKUP.search(secret):
@@ -216,7 +220,7 @@ def placeholder_reason(secret: str) -> str | None:
         return "template or reference"
     if _FIELD_SHAPED.match(plain):
         return "field name"  # 'db_pass', 'MyPassword', 'secured_password'
-    if _PLACEHOLDER_WORDS.search(plain):
+    if not verified and _PLACEHOLDER_WORDS.search(plain):
         return "placeholder"
     if is_low_variety(plain):
         return "repeated characters"

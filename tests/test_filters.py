@@ -150,3 +150,21 @@ def test_public_by_design_only_covers_the_public_kinds() -> None:
     assert generic_reason("sk" + _MAPBOX_PUBLIC[2:], "mapboxToken", "") is None
     assert generic_reason("sk_live_51QwErTyUiOp9AsDfGhJkL2ZxCvBnM4", "stripeKey", "") is None
     assert generic_reason("pk.Qm9vbGVhbi1mbGFnLXg_Y2hhbmdlZA-x", "apiToken", "") is None
+
+
+# random fake GitHub tokens with valid checksums whose characters happen to spell a stand-in word
+# after a digit ("...1tBdBV", "...4TBd"): about one random token in a thousand
+@pytest.mark.parametrize("token", [
+    "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",
+    "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",
+    "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",
+])
+def test_a_checksummed_token_is_not_read_as_a_stand_in_word(engine: Engine, token: str) -> None:
+    assert placeholder_reason(token) == "placeholder"  # the word check alone would drop it
+    assert placeholder_reason(token, verified=True) is None
+    found = engine.scan(Chunk(f'GITHUB_TOKEN = "{token}"\n'.encode(), (Origin("file", "src/config.py"),))).findings
+    assert [(f.rule_id, f.secret) for f in found] == [("github-personal-access-token", token)]
+    # a corrupted checksum is still no GitHub token
+    bad = token[:-1] + ("A" if token[-1] != "A" else "B")
+    assert not [f for f in engine.scan(Chunk(f'GITHUB_TOKEN = "{bad}"\n'.encode(), (Origin("file", "src/config.py"),))).findings
+                if f.rule_id == "github-personal-access-token"]
