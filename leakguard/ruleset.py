@@ -30,6 +30,9 @@ REMEDIATION_KINDS = (
     "aws-credentials", "database", "private-key", "api-key", "token", "password",
     "webhook", "certificate", "other",
 )
+# revoke: the provider's page to revoke/rotate the credential; no_revoke: why there is none and
+# what to do instead (shown in the rotate step), for a rule whose provider documents no such page.
+REMEDIATION_KEYS = ("kind", "no_revoke", "provider", "revoke")
 _RULE_KEYS = {
     "id", "description", "severity", "keywords", "pattern", "entropy", "multiline",
     "generic", "near", "paths", "allow", "filters", "remediation", "references",
@@ -437,8 +440,9 @@ def _from_record(rec: object, names: frozenset[str]) -> Rule:
     if not kws and not paths_only:
         raise ValueError("a keywordless rule without paths.only")
     rem = tuple((k, v) for k, v in remediation)
-    if (any(type(k) is not str or type(v) is not str or k not in ("kind", "provider", "revoke") for k, v in rem)
-            or "kind" in dict(rem) and dict(rem)["kind"] not in REMEDIATION_KINDS or rem != tuple(sorted(rem))):
+    if (any(type(k) is not str or type(v) is not str or k not in REMEDIATION_KEYS for k, v in rem)
+            or "kind" in dict(rem) and dict(rem)["kind"] not in REMEDIATION_KINDS or rem != tuple(sorted(rem))
+            or "revoke" in dict(rem) and "no_revoke" in dict(rem)):
         raise ValueError("bad remediation")
     if confidence is not None and confidence not in CONFIDENCE_MODES or source not in names:
         raise ValueError("bad confidence or source")
@@ -590,8 +594,10 @@ def compile_rule(raw: object, source: str, index: int, *, compile_now: bool = Tr
     rem = raw.get("remediation") or {}
     if not isinstance(rem, dict) or not all(isinstance(v, str) for v in rem.values()):
         raise _fail(source, rid, "'remediation' must be a mapping of strings")
-    if set(rem) - {"kind", "provider", "revoke"}:
-        raise _fail(source, rid, f"unknown remediation key(s): {', '.join(sorted(set(rem) - {'kind', 'provider', 'revoke'}))}")
+    if set(rem) - set(REMEDIATION_KEYS):
+        raise _fail(source, rid, f"unknown remediation key(s): {', '.join(sorted(set(rem) - set(REMEDIATION_KEYS)))}")
+    if "revoke" in rem and "no_revoke" in rem:
+        raise _fail(source, rid, "remediation.revoke and remediation.no_revoke exclude each other")
     if "kind" in rem and rem["kind"] not in REMEDIATION_KINDS:
         raise _fail(source, rid, f"remediation.kind must be one of {', '.join(REMEDIATION_KINDS)}")
     conf = raw.get("confidence")

@@ -9,7 +9,8 @@ import regex
 
 from leakguard.redos import redos_risks
 from leakguard.rulecheck import duplicate_patterns, lint_rule, revoke_url_problem
-from leakguard.ruleset import Rule, load_ruleset
+from leakguard.remediation.commands import rotate_step
+from leakguard.ruleset import Rule, RuleError, compile_rule, load_ruleset
 
 RULES = load_ruleset().rules
 
@@ -89,28 +90,6 @@ REVOKE_REQUIRED_FILES = {
     "observability.yaml", "package-registries.yaml", "payments.yaml", "saas.yaml",
     "secrets-managers.yaml",
 }
-# Provider rules with no revoke URL although the file, or another rule of the same
-# provider, has one: why there is no single page to link.
-NO_REVOKE_PAGE = {
-    "age-secret-key": "age keys have no issuer: rotation is generating a new key pair (age-keygen)",
-    "mattermost-access-token": "self-hosted: the page is on the user's own Mattermost server",
-    "line-notify-token": "LINE Notify was shut down (March 2025); its token pages are gone",
-    "newrelic-browser-api-key": "browser ingest keys are bound to a browser app; no documented revoke page confirmed",
-    "newrelic-mobile-app-token": "mobile app tokens are bound to a mobile app; no documented revoke page confirmed",
-    "posthog-project-api-key": "a write-only project key reset in the project's settings on a region-specific host (us/eu)",
-    "slack-client-session-token": "a browser session credential: ended by signing that session out, no token page",
-    "slack-session-cookie": "a browser session cookie: ended by signing that session out, no token page",
-    "sourcegraph-cody-gateway-key": "derived from a Sourcegraph subscription license key; no user-facing page",
-    "npmrc-basic-auth": "basic auth for whatever registry the .npmrc names (often a private one): no single page",
-    "jenkins-encrypted-secret": "a value encrypted with the controller's key: change the credential it holds, no token page",
-    "jenkins-master-key": "the controller's own master key: re-keying the controller is not a page to link",
-    "snowflake-password": "a Snowflake user's password: changed with ALTER USER ... SET PASSWORD (or by an admin), no token page",
-    # rules another change adds (rules/providers-c-*.yaml), listed ahead so the check holds when they land
-    "stripe-payment-intent-client-secret": "one PaymentIntent's client secret: it is not revoked, the PaymentIntent is cancelled",
-    "sendbird-organization-api-key": "organization-level key; Sendbird documents no revoke page for it that was confirmed",
-}
-
-
 def _provider_rules() -> list[Rule]:
     return [r for r in RULES if not r.generic and "fallback" not in r.tags]
 
@@ -145,26 +124,44 @@ def test_every_revoke_url_is_well_formed() -> None:
 def test_curated_provider_files_carry_revoke_urls() -> None:
     missing = [f"{Path(r.source).name}: {r.id}" for r in _provider_rules()
                if Path(r.source).name in REVOKE_REQUIRED_FILES and not r.hint.get("revoke")
-               and r.id not in NO_REVOKE_PAGE]
-    assert not missing, "provider rules without remediation.revoke:\n" + "\n".join(missing)
+               and not r.hint.get("no_revoke")]
+    assert not missing, "provider rules without remediation.revoke (or no_revoke):\n" + "\n".join(missing)
 
 
 def test_a_provider_with_a_revoke_url_has_one_on_every_rule() -> None:
     """Where one rule of a provider links its revoke page, the provider's other rules
-    link theirs too (or say in NO_REVOKE_PAGE why there is none)."""
+    link theirs too (or say in remediation.no_revoke why there is none)."""
     by_provider: dict[str, list[Rule]] = defaultdict(list)
     for r in _provider_rules():
         by_provider[r.hint.get("provider", "")].append(r)
     missing = [f"{prov}: {r.id}" for prov, rules in by_provider.items()
                if any(x.hint.get("revoke") for x in rules)
-               for r in rules if not r.hint.get("revoke") and r.id not in NO_REVOKE_PAGE]
+               for r in rules if not r.hint.get("revoke") and not r.hint.get("no_revoke")]
     assert not missing, (
         "rules of a provider that links a revoke page on another rule (add remediation.revoke, usually the\n"
-        "same page, or list the rule in NO_REVOKE_PAGE with the reason):\n" + "\n".join(missing))
+        "same page, or say in remediation.no_revoke why there is none):\n" + "\n".join(missing))
 
 
-def test_no_revoke_page_list_is_current() -> None:
-    # an id of a rule not (yet) in the pack is allowed (a misspelt id leaves its rule flagged above)
-    by_id = {r.id: r for r in RULES}
-    stale = [i for i in NO_REVOKE_PAGE if i in by_id and by_id[i].hint.get("revoke")]
-    assert not stale, f"NO_REVOKE_PAGE names rules that now have a URL: {stale}"
+def test_no_revoke_reasons_are_advice() -> None:
+    """`no_revoke` is shown to the user in place of the revoke link: a sentence of advice
+    (what to do, or why there is no page), never a URL or a stub."""
+    bad = [f"{r.id}: {r.hint['no_revoke']!r}" for r in RULES if "no_revoke" in r.hint
+           and (not 20 <= len(r.hint["no_revoke"]) <= 200 or "://" in r.hint["no_revoke"])]
+    assert not bad, "\n".join(bad)
+
+
+def test_revoke_and_no_revoke_exclude_each_other() -> None:
+    raw = {"id": "x-token", "description": "x", "severity": "low", "keywords": ["xtk_"],
+           "pattern": r"(?P<secret>xtk_[a-z]{8})",
+           "remediation": {"kind": "token", "provider": "X", "no_revoke": "ask X's support to rotate it"}}
+    assert compile_rule(raw, "t.yaml", 0).hint["no_revoke"] == "ask X's support to rotate it"
+    with pytest.raises(RuleError, match="exclude each other"):
+        compile_rule({**raw, "remediation": {**raw["remediation"], "revoke": "https://x.example.org/keys"}}, "t.yaml", 0)
+    with pytest.raises(RuleError, match="unknown remediation key"):
+        compile_rule({**raw, "remediation": {"kind": "token", "no_revoke_url": "x"}}, "t.yaml", 0)
+
+
+def test_the_rotate_step_carries_the_no_revoke_advice() -> None:
+    assert rotate_step("token", "X", "", "ask X's support to rotate it").startswith(
+        "rotate or revoke it at X (ask X's support to rotate it):")
+    assert "(https://x.example.org/keys)" in rotate_step("token", "X", "https://x.example.org/keys", "")

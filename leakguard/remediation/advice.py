@@ -93,7 +93,7 @@ def suggest(finding: Finding, rule_hint: Mapping[str, str], settings: Settings,
         extra.append(("provider", provider))
     if revoke:
         extra.append(("revoke_url", revoke))
-    first = rotate_step(kind, provider, revoke)
+    first = rotate_step(kind, provider, revoke, hint.get("no_revoke", ""))
     file_advice = credential_file_advice(finding)
     if file_advice:
         extra.append(("credential_file", file_advice))

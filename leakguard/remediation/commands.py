@@ -42,11 +42,11 @@ def store_elsewhere_command(name: str) -> str:
     return "\n".join((_READ, f"aws s3 cp \"$f\" s3://BUCKET/{name} --sse aws:kms  # a private bucket", _DONE))
 
 
-def rotate_step(kind: str, provider: str, revoke_url: str) -> str:
+def rotate_step(kind: str, provider: str, revoke_url: str, no_revoke: str = "") -> str:
     """The step that comes first: storing a leaked value does not unleak it."""
     if kind == "aws-credentials":
         return ("deactivate the key now (aws iam update-access-key --access-key-id <its id> --status Inactive), "
                 "check CloudTrail for its use, then delete it; the workload gets a role instead")
     where = f" at {provider}" if provider else " at its source"
-    url = f" ({revoke_url})" if revoke_url else ""
+    url = f" ({revoke_url})" if revoke_url else f" ({no_revoke})" if no_revoke else ""
     return f"rotate or revoke it{where}{url}: moving a leaked secret does not unleak it, nor does rewriting history"

@@ -50,6 +50,8 @@ def help_text(rule: Any) -> str:
     ]
     if hint.get("revoke"):
         lines.append(f"How to revoke: {hint['revoke']}")
+    elif hint.get("no_revoke"):
+        lines.append(f"How to revoke: {hint['no_revoke']}")
     lines.append("Then load it at run time from a secret store (AWS Secrets Manager or SSM Parameter Store) "
                  "instead of the literal; `leakguard scan` prints the replacement for each finding.")
     lines.append("If it is not a secret, add `leakguard:allow` in a comment on the line, or baseline it "
