@@ -7,7 +7,7 @@ repositories).  It reads only *which* rules/detectors each peer ships by
 default, never their patterns or examples:
 
   gitleaks     config/gitleaks.toml              [[rules]] id
-  betterleaks  config/betterleaks.toml           [[rules]] id
+  betterleaks  config/betterleaks.toml           [[rules]] id (not those with skipReport = true)
   kingfisher   data/rules/*.yml                  rules[].id  (file stem = provider)
   trufflehog   pkg/engine/defaults/defaults.go   imported pkg/detectors/<name>
   noseyparker  builtin/rulesets/default.yml      include_rule_ids (file stem of the rule = provider)
@@ -141,7 +141,7 @@ ALIASES = {
     "dockerswarmjoin": "dockerswarm", "dockerswarmunlock": "dockerswarm", "circleciproject": "circleci",
     "etsyopen": "etsy", "aikidoci": "aikido", "alibabasts": "alibaba", "alibabastssecurity": "alibaba",
     "gcpgemini": "google", "gcpapplicationdefaultcredentials": "google", "hashicorpvaultauth": "vault",
-    "slacklegacyworkspace": "slack", "slacksessioncookie": "slack", "snowflakeaccounthost": "snowflake",
+    "slacklegacyworkspace": "slack", "slacksessioncookie": "slack", "snowflakeaccounthost": "snowflake", "snowflakeprogrammatic": "snowflake",
     "snowflakeprogrammaticaccesstoken": "snowflake", "supabasemanagement": "supabase", "supabaseproject": "supabase",
     "tableaupersonalaccesstoken": "tableau", "tableaupersonalaccesstokenname": "tableau", "tableauserverhost": "tableau",
     "pubnubpublish": "pubnub", "pubnubsubscription": "pubnub", "posthogproject": "posthog",
@@ -196,17 +196,29 @@ def from_gitleaks_id(rule_id: str) -> str:
 
 
 def toml_rule_ids(text: str) -> list[str]:
+    """The ids of the rules that report findings. A rule marked `skipReport = true`
+    (betterleaks: a client id, host name or second secret that a composite rule
+    requires) reports nothing on its own: the composite rule that requires it reports
+    it, and that rule's id already stands for the provider."""
     ids = []
-    in_rule = False
+    in_rule, rid, skip = False, "", False
+
+    def close() -> None:
+        if in_rule and rid and not skip:
+            ids.append(rid)
+
     for line in text.splitlines():
-        if line.startswith("[["):
-            in_rule = line.strip() == "[[rules]]"
+        if line.startswith("["):
+            close()
+            in_rule, rid, skip = line.strip() == "[[rules]]", "", False
             continue
         if in_rule:
             m = re.match(r'\s*id\s*=\s*"([^"]+)"', line)
-            if m:
-                ids.append(m.group(1))
-                in_rule = False
+            if m and not rid:
+                rid = m.group(1)
+            if re.match(r"\s*skipReport\s*=\s*true\b", line):
+                skip = True
+    close()
     return ids
 
 
