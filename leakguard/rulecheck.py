@@ -52,6 +52,8 @@ def lint_rule(rule: Rule) -> Iterator[Problem]:
     hint = rule.hint
     if not rule.generic and not (hint.get("kind") and hint.get("provider")):
         yield p("remediation needs a kind and a provider")
+    if not rule.generic and "fallback" not in rule.tags and not (hint.get("revoke") or hint.get("no_revoke")):
+        yield p("remediation needs revoke (the provider's page to revoke/rotate it) or no_revoke (why there is none)")
     if hint.get("revoke"):
         bad = revoke_url_problem(hint["revoke"])
         if bad:

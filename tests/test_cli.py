@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import RunCli
 
@@ -140,3 +141,20 @@ def test_rules_check_command_passes_on_builtin_rules(run_cli: RunCli) -> None:
     code, out, err = run_cli(["rules", "check"])
     assert code == 0, err
     assert "0 errors" in out
+
+
+def test_rules_check_asks_a_provider_rule_how_to_revoke(run_cli: RunCli, tmp_path: Path) -> None:
+    rule = {"id": "acme-token", "description": "Acme API token (acme_)", "severity": "high",
+            "keywords": ["acme_"], "pattern": r"(?P<secret>\bacme_[A-Za-z0-9]{24}\b)",
+            "remediation": {"kind": "token", "provider": "Acme"},
+            "examples": ["ACME_TOKEN=acme_Xq7Lm2Vv9Rt4Ws8Yz3Kb6Nc1", "token: acme_Pq7Lm2Xv9Rt4Ws8Yz3Kb6NcQ"],
+            "negative_examples": ["ACME_TOKEN=acme_short", "ACME_TOKEN=${ACME_TOKEN}"]}
+    f = tmp_path / "acme.yaml"
+    f.write_text(yaml.safe_dump({"rules": [rule]}), encoding="utf-8")
+    code, out, err = run_cli(["rules", "check", "--strict", str(f)])
+    assert code == 1 and "revoke" in err and "1 warnings" in out
+    rule["remediation"]["no_revoke"] = "ask Acme support to revoke it and issue a new token"
+    f.write_text(yaml.safe_dump({"rules": [rule]}), encoding="utf-8")
+    code, out, err = run_cli(["rules", "check", "--strict", str(f)])
+    assert code == 0, err
+    assert "0 warnings" in out

@@ -121,6 +121,14 @@ def test_every_revoke_url_is_well_formed() -> None:
     assert not bad, "\n".join(bad)
 
 
+def test_every_provider_rule_says_how_to_revoke() -> None:
+    """The house standard: a provider rule links the provider's revoke/rotate page, or says in
+    `no_revoke` why there is none and what to do instead (never silence)."""
+    missing = [f"{Path(r.source).name}: {r.id}" for r in _provider_rules()
+               if not r.hint.get("revoke") and not r.hint.get("no_revoke")]
+    assert not missing, "provider rules with neither remediation.revoke nor no_revoke:\n" + "\n".join(missing)
+
+
 def test_curated_provider_files_carry_revoke_urls() -> None:
     missing = [f"{Path(r.source).name}: {r.id}" for r in _provider_rules()
                if Path(r.source).name in REVOKE_REQUIRED_FILES and not r.hint.get("revoke")
