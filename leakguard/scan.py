@@ -183,8 +183,9 @@ _GIT_REPO = ""
 _BLOB_READER: BlobReader | None = None  # one `git cat-file --batch` per worker process
 
 # (findings per blob that has any, clean blob ids, missing blob ids, stats,
-#  blob id -> what the findings cache keeps for it: blobcache.entry, None if nothing)
-BlobBatchResult = tuple[list[tuple[str, list[Finding]]], list[str], list[str], Stats, dict[str, "blobcache.Entry | None"]]
+#  blob id -> what the findings cache keeps for it: (blobcache.entry, the notes of reading it), None if nothing)
+CacheEntry = tuple["blobcache.Entry", list[str]]
+BlobBatchResult = tuple[list[tuple[str, list[Finding]]], list[str], list[str], Stats, dict[str, "CacheEntry | None"]]
 
 
 def _work_blobs(batch: list[tuple[str, str]]) -> BlobBatchResult:
@@ -198,7 +199,7 @@ def _work_blobs(batch: list[tuple[str, str]]) -> BlobBatchResult:
     found: list[tuple[str, list[Finding]]] = []
     clean: list[str] = []
     missing: list[str] = []
-    entries: dict[str, blobcache.Entry | None] = {}
+    entries: dict[str, CacheEntry | None] = {}
     for oid, raw in _BLOB_READER.read([oid for oid, _ in batch]):
         if raw is None:
             missing.append(oid)
@@ -213,7 +214,8 @@ def _work_blobs(batch: list[tuple[str, str]]) -> BlobBatchResult:
         if fs:
             found.append((oid, fs))
             complete = len(stats.timeouts) == timeouts and stats.notes.get(CAPPED_NOTE, 0) == capped
-            entries[oid] = blobcache.entry(fs, data, _rules_by_id(_ENGINE), paths[oid]) if complete else None
+            kept = blobcache.entry(fs, data, _rules_by_id(_ENGINE), paths[oid]) if complete else None
+            entries[oid] = (kept, list(notes)) if kept is not None else None
         else:
             clean.append(oid)
     return found, clean, missing, stats, entries
@@ -258,7 +260,7 @@ def scan_blobs(
     found: list[tuple[str, list[Finding]]] = []
     clean: list[str] = []
     missing: list[str] = []
-    entries: dict[str, blobcache.Entry | None] = {}
+    entries: dict[str, CacheEntry | None] = {}
     stats = Stats()
     jobs = min(jobs or default_jobs(), max_jobs())
     _ENGINE, _GIT_REPO, _BLOB_READER = engine, repo, None

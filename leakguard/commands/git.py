@@ -16,6 +16,7 @@ warning that history is truncated.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
@@ -23,8 +24,10 @@ from typing import Any
 
 from leakguard.commands._common import (add_engine_args, add_output_args, add_verify_args, build_engine, emit, exit_status, parse_size,
                                         postprocess, progress_display, step)
+from leakguard.confidence import at_least
 from leakguard.engine import Engine, fingerprint
 from leakguard.model import Finding, ScanResult, Skipped, Stats
+from leakguard.ruleset import Rule
 from leakguard.scan import finish, scan_blobs
 from leakguard.sources import blobcache, git, history, walkcache
 from leakguard.sources.files import DEFAULT_MAX_FILE_SIZE
@@ -102,13 +105,22 @@ def _cmd_git(args: argparse.Namespace, repo: str) -> int:
         walk = pool.submit(walkcache.walk, repo, revs, use_cache=not args.no_cache, order_from_pack=_ORDER_FROM_PACK)
         engine = build_engine(args)
         h, sizes, tips = walk.result()
-    result = _scan(engine, repo, h, args, sizes)
+    result = _scan(engine, repo, h, args, sizes, floor=_floor(args))
     _rescans(args, engine, repo, h, sizes)
     if tips is not None:  # a new or extended walk of all refs: the next audit starts from it
         walkcache.save(repo, h, sizes, tips)
     result.warnings[:0] = warnings + h.warnings
     result.stats.seconds = time.perf_counter() - t0
     return _report(result, args)
+
+
+def _floor(args: argparse.Namespace) -> str | None:
+    """The confidence below which no finding of this run is looked at after the scan: its
+    --min-confidence, unless the repository's config is in force (judging what that config
+    hides compares with a run at the default floor, see _common.repo_config_effect)."""
+    if getattr(args, "user_settings", None) is not None:
+        return None
+    return getattr(args, "min_confidence", None)
 
 
 def _rescans(args: argparse.Namespace, engine: Engine, repo: str, h: history.History,
@@ -138,18 +150,33 @@ def _report(result: ScanResult, args: argparse.Namespace) -> int:
 
 
 def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespace,
-          sizes: dict[str, int] | None = None) -> ScanResult:
-    """Scan the blobs of a walk; ``sizes`` (blob id -> size, in reading order) leaves out missing blobs."""
+          sizes: dict[str, int] | None = None, floor: str | None = None,
+          distrust: frozenset[str] = frozenset()) -> ScanResult:
+    """Scan the blobs of a walk; ``sizes`` (blob id -> size, in reading order) leaves out missing blobs.
+
+    With a confidence ``floor`` (the run's --min-confidence, when nothing else looks at the
+    findings below it), a finding below it is counted in ``below_min_confidence`` and not
+    built, and blobs the findings cache knows are not read at all: their findings are
+    attributed from stand-ins (:func:`blobcache.stubs`), and only the blob a reported
+    finding was introduced in is read, to rebuild it. ``distrust``: findings-cache keys
+    to ignore (entries that did not check out on such a run)."""
     oids = list(h.first)
     if sizes is None:
         sizes = walkcache.blob_sizes(repo, h, _ORDER_FROM_PACK)
     tag = blobcache.engine_tag(engine.ruleset.digest, engine.decode_depth, engine.demoted)
     cache = set() if args.no_cache else blobcache.load(tag)
-    known = {} if args.no_cache else blobcache.load_findings(tag)  # blobs with findings, rebuilt unscanned
+    # blobs with findings, rebuilt unscanned
+    known, known_notes = ({}, {}) if args.no_cache else blobcache.load_findings(tag)
+    for bad in distrust:
+        known.pop(bad, None)
+    head = git.head_tree_blobs(repo)
+    if floor is not None and any(oid not in h.first for oid in head):
+        floor = None  # HEAD holds blobs outside the scanned revisions: _head_secrets needs every secret's text
     stats = Stats()
     skipped: list[Skipped] = []
     items: list[tuple[str, str, int]] = []
     again: list[tuple[str, str, int]] = []
+    again_key: dict[str, str] = {}  # blob id -> its findings-cache key
     binary = cached = 0
     binary_path: dict[int, bool] = {}  # by path index: far fewer paths than blobs
     first, paths, max_size = h.first, h.paths, args.max_file_size
@@ -163,14 +190,23 @@ def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespac
             skipped.append(Skipped(h.origin(c, p), "too-large", f"{size} bytes, blob {oid[:12]}"))
         elif is_binary:
             binary += 1
-        elif cache and blobcache.key(oid, path) in cache:
-            cached += 1
-        elif known and blobcache.key(oid, path).hex() in known:
-            again.append((oid, path, size))
-        else:
+        elif not (cache or known):
             items.append((oid, path, size))
+        else:
+            k = blobcache.key(oid, path)
+            if k in cache:
+                cached += 1
+            elif known and (hk := k.hex()) in known:
+                again.append((oid, path, size))
+                again_key[oid] = hk
+            else:
+                items.append((oid, path, size))
     missing = [oid for oid in oids if oid not in sizes]
-    rebuilt, more_items = _rebuild(engine, repo, again, known, stats)
+    rules = {r.id: r for r in engine.ruleset.rules}
+    if floor is not None:
+        rebuilt, more_items = _stand_ins(rules, again, again_key, known, known_notes, stats)
+    else:
+        rebuilt, more_items = _rebuild(rules, repo, again, known, stats)
     items += more_items
     total = sum(n for _, _, n in items)
     engine.incremental = True  # versions of a file: rescan only what changed since the last one (see Engine)
@@ -188,8 +224,18 @@ def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespac
     for oid in missing:
         skipped.append(Skipped(h.origin(*h.first[oid]), "unreadable", f"missing or corrupt object {oid[:12]}"))
     blob_findings = dict(found)
-    findings = history.attribute(h, blob_findings, _head_secrets(repo, h, blob_findings), fingerprint)
+    ok = at_least(floor) if floor is not None else None
+    findings, below, sources = history.attribute_kept(
+        h, blob_findings, _head_secrets(repo, h, blob_findings, head), fingerprint,
+        keep=(lambda f: ok(f.confidence)) if ok is not None else None)
     findings = history.removals(h, blob_findings, findings)
+    if rebuilt and floor is not None:
+        stand_in = {oid for oid, _ in rebuilt}
+        made = _materialize(rules, repo, h, findings, sources, stand_in, known, blob_findings)
+        if isinstance(made, frozenset):  # an entry did not check out: the file is damaged, trust none of it
+            return _scan(engine, repo, h, args, sizes, floor, distrust | made | frozenset(known))
+        findings = made
+    stats.below_min_confidence += below
     result = finish(findings, skipped, stats, engine)
     result.root = "" if git.repository(repo).bare else repo  # a bare repository has no files to point at
     if missing:
@@ -201,12 +247,80 @@ def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespac
             blobcache.save(tag, cache | new if len(cache) + len(new) <= blobcache.MAX_ENTRIES else new)
     if not args.no_cache:
         fresh = {blobcache.key(oid, h.paths[h.first[oid][1]]).hex(): e for oid, e in entries.items() if e is not None}
-        if any(known.get(k) != e for k, e in fresh.items()):
-            blobcache.save_findings(tag, {**known, **fresh})
+        if any(known.get(k) != e for k, (e, _) in fresh.items()):
+            blobcache.save_findings(tag, {**known, **{k: e for k, (e, _) in fresh.items()}},
+                                    {**known_notes, **{k: n for k, (_, n) in fresh.items()}})
     return result
 
 
-def _rebuild(engine: Engine, repo: str, again: list[tuple[str, str, int]], known: dict[str, blobcache.Entry],
+def _stand_ins(rules: dict[str, Rule], again: list[tuple[str, str, int]], keys: dict[str, str],
+               known: dict[str, blobcache.Entry], notes: dict[str, list[str]], stats: Stats) -> tuple[list[tuple[str, list[Finding]]], list[tuple[str, str, int]]]:
+    """Stand-ins for the findings of blobs the findings cache knows, without reading them
+    (:func:`blobcache.stubs`); a malformed entry's blob goes back to be scanned."""
+    found: list[tuple[str, list[Finding]]] = []
+    rescan: list[tuple[str, str, int]] = []
+    shared: dict[tuple[object, ...], Finding] = {}
+    for oid, path, size in again:
+        k = keys[oid]
+        fs = blobcache.stubs(rules, known.get(k), shared)
+        if fs is None:
+            rescan.append((oid, path, size))
+            continue
+        found.append((oid, fs))
+        for note in notes.get(k, ()):
+            stats.notes[note] = stats.notes.get(note, 0) + 1
+    if found:
+        stats.notes["blobs with findings rebuilt from the cache"] = len(found)
+    return found, rescan
+
+
+def _materialize(rules: dict[str, Rule], repo: str, h: history.History, findings: list[Finding],
+                 sources: list[tuple[str, Finding]], stand_in: set[str], known: dict[str, blobcache.Entry],
+                 blob_findings: dict[str, list[Finding]]) -> list[Finding] | frozenset[str]:
+    """Attributed findings made from stand-ins, rebuilt from the blob each was introduced in
+    (the only blobs read): field for field what attributing the rebuilt blob gives. Returns
+    the keys of the cache entries that did not check out instead, if any did."""
+    from leakguard.sources._text import to_scannable
+
+    wanted = {oid for oid, _ in sources if oid in stand_in}
+    if not wanted:
+        return findings
+    path_of = {oid: h.paths[h.first[oid][1]] for oid in wanted}
+    full: dict[str, list[Finding]] = {}
+    bad: set[str] = set()
+    reader = git.BlobReader(repo)
+    try:
+        for oid, raw in reader.read(sorted(wanted)):
+            path = path_of[oid]
+            k = blobcache.key(oid, path).hex()
+            data = to_scannable(path, raw)[0] if raw is not None else None
+            fs = None if data is None else blobcache.rebuild(rules, known.get(k), data, path)
+            if fs is None or len(fs) != len(blob_findings[oid]):
+                bad.add(k)
+            else:
+                full[oid] = fs
+    finally:
+        reader.close()
+    out: list[Finding] = []
+    for f, (oid, made_from) in zip(findings, sources):
+        if oid not in stand_in:
+            out.append(f)
+            continue
+        if oid not in full:
+            continue
+        i = next(i for i, g in enumerate(blob_findings[oid]) if g is made_from)
+        g = full[oid][i]
+        if (g.rule_id, g.secret_hash[:history.SECRET_KEY_HEX], g.confidence, g.key) != \
+                (made_from.rule_id, made_from.secret_hash, made_from.confidence, made_from.key):
+            bad.add(blobcache.key(oid, path_of[oid]).hex())
+            continue
+        out.append(dataclasses.replace(
+            g, origins=f.origins, fingerprint=fingerprint(g.secret_hash, f.path), occurrences=f.occurrences,
+            present_at_head=f.present_at_head, removed_in=f.removed_in))
+    return frozenset(bad) if bad else out
+
+
+def _rebuild(rules: dict[str, Rule], repo: str, again: list[tuple[str, str, int]], known: dict[str, blobcache.Entry],
              stats: Stats) -> tuple[list[tuple[str, list[Finding]]], list[tuple[str, str, int]]]:
     """Findings of blobs the findings cache knows, rebuilt from their bytes without a scan;
     the blobs whose entry does not check out go back to be scanned."""
@@ -214,7 +328,6 @@ def _rebuild(engine: Engine, repo: str, again: list[tuple[str, str, int]], known
         return [], []
     from leakguard.sources._text import to_scannable
 
-    rules = {r.id: r for r in engine.ruleset.rules}
     by_oid = {oid: (path, size) for oid, path, size in again}
     found: list[tuple[str, list[Finding]]] = []
     rescan: list[tuple[str, str, int]] = []
@@ -237,13 +350,14 @@ def _rebuild(engine: Engine, repo: str, again: list[tuple[str, str, int]], known
     return found, rescan
 
 
-def _head_secrets(repo: str, h: history.History, blob_findings: dict[str, list[Finding]]) -> set[tuple[str, str, str]]:
-    """(rule, secret, path) triples still present in HEAD's tree: per location, so a
-    secret only on an unmerged branch, or only in another file, is not "at HEAD"."""
+def _head_secrets(repo: str, h: history.History, blob_findings: dict[str, list[Finding]],
+                  head: dict[str, list[bytes]]) -> set[tuple[str, str, str]]:
+    """(rule, secret key, path) triples still present in HEAD's tree (``head``: blob id ->
+    paths, :func:`git.head_tree_blobs`): per location, so a secret only on an unmerged
+    branch, or only in another file, is not "at HEAD"."""
     if not blob_findings:
         return set()
-    head = git.head_tree_blobs(repo)
-    present = {(f.rule_id, f.secret, history.display_path(p))
+    present = {(*history.secret_key(f), history.display_path(p))
                for oid, ps in head.items() if oid in blob_findings for f in blob_findings[oid] for p in ps}
     # HEAD blobs outside the scanned revisions (--range, --pre-push): look for the secret text itself
     paths = {h.paths[p] for oid in blob_findings for _, p in h.appearances(oid)}
@@ -251,12 +365,12 @@ def _head_secrets(repo: str, h: history.History, blob_findings: dict[str, list[F
               for oid, ps in head.items() if oid not in h.first}
     unseen = {oid: ps for oid, ps in unseen.items() if ps}
     if unseen:
-        wanted = {(f.rule_id, f.secret) for fs in blob_findings.values() for f in fs}
+        wanted = {(f.secret, history.secret_key(f)) for fs in blob_findings.values() for f in fs}
         reader = git.BlobReader(repo)
         try:
             for oid, raw in reader.read(list(unseen)):
                 if raw is not None:
-                    present |= {(r, s, p) for r, s in wanted if s.encode() in raw for p in unseen[oid]}
+                    present |= {(*sk, p) for s, sk in wanted if s.encode() in raw for p in unseen[oid]}
         finally:
             reader.close()
     return present

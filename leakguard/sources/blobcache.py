@@ -101,10 +101,13 @@ def engine_tag(ruleset_digest: str, decode_depth: int, demoted: frozenset[str]) 
     return hashlib.sha256(f"{ruleset_digest}\0{decode_depth}\0{sorted(demoted)}".encode()).hexdigest()
 
 
+_FINDINGS_FORMAT = 2  # 2: the notes of reading each blob (invalid UTF-8 replaced, ...) are kept too
+
+
 def findings_file(tag: str) -> Path:
     from leakguard.prefilter import cache_dir
 
-    name = hashlib.sha256(f"{tag}\0{__version__}".encode()).hexdigest()[:32]
+    name = hashlib.sha256(f"{tag}\0{__version__}\0{_FINDINGS_FORMAT}".encode()).hexdigest()[:32]
     return cache_dir() / "blob-findings" / f"{name}.json"
 
 
@@ -144,26 +147,30 @@ def _decode(kind: object, raw: bytes) -> str | None:
     return None
 
 
-def load_findings(tag: str) -> dict[str, Entry]:
-    """Blob key (hex) -> entry; an unreadable or malformed file is an empty cache."""
+def load_findings(tag: str) -> tuple[dict[str, Entry], dict[str, list[str]]]:
+    """(blob key (hex) -> entry, blob key -> the notes of reading it, when there were any);
+    an unreadable or malformed file is an empty cache."""
     try:
         raw = read_regular(findings_file(tag), FINDINGS_MAX_BYTES + 1)
         if len(raw) > FINDINGS_MAX_BYTES:
-            return {}
+            return {}, {}
         doc = json.loads(raw)
     except (OSError, ValueError):
-        return {}
+        return {}, {}
     entries = doc.get("blobs") if isinstance(doc, dict) else None
-    if not isinstance(entries, dict):
-        return {}
-    return {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, list)}
+    notes = doc.get("notes") if isinstance(doc, dict) else None
+    if not isinstance(entries, dict) or not isinstance(notes, dict):
+        return {}, {}
+    return ({k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, list)},
+            {k: v for k, v in notes.items() if isinstance(v, list) and all(isinstance(n, str) for n in v)})
 
 
-def save_findings(tag: str, entries: dict[str, Entry]) -> None:
+def save_findings(tag: str, entries: dict[str, Entry], notes: dict[str, list[str]]) -> None:
     """Write atomically; a cache that cannot be written is skipped silently."""
     target = findings_file(tag)
     try:
-        payload = json.dumps({"blobs": entries}, separators=(",", ":"), sort_keys=True).encode()
+        notes = {k: v for k, v in notes.items() if v and k in entries}
+        payload = json.dumps({"blobs": entries, "notes": notes}, separators=(",", ":"), sort_keys=True).encode()
         if len(payload) > FINDINGS_MAX_BYTES:
             return
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -222,3 +229,39 @@ def rebuild(rules: Mapping[str, Rule], cached: object, data: bytes, path: str) -
         ))
     # the line texts, as the engine leaves them: each finding's context with its neighbours masked
     return _mask_neighbours(out, data)
+
+
+def stubs(rules: Mapping[str, Rule], cached: object, known: dict[tuple[object, ...], Finding]) -> list[Finding] | None:
+    """Stand-ins for the findings of a cache entry, made without the blob's bytes: rule,
+    confidence, entropy, key and the secret-hash prefix, enough to attribute them
+    (:func:`leakguard.sources.history.secret_key`) and judge them against a confidence
+    floor. No secret, path, location or line: a stand-in that is reported is rebuilt from
+    the blob first (:func:`rebuild`). Equal stand-ins are one object (``known``: shared
+    across the entries of a run; a secret lives in many blob versions). None when the
+    entry is malformed."""
+    from leakguard.model import Finding, Location, Origin
+
+    if not isinstance(cached, list) or not cached:
+        return None
+    out: list[Finding] = []
+    for item in cached:
+        if not (isinstance(item, list) and len(item) in (7, 11)):
+            return None
+        rid, _, _, hpre, confidence, key, entropy = item[:7]
+        ident = (rid, hpre, confidence, key, entropy)
+        try:
+            stub = known.get(ident)
+        except TypeError:  # an unhashable value: malformed
+            return None
+        if stub is None:
+            rule = rules.get(rid) if isinstance(rid, str) else None
+            if (rule is None or not isinstance(hpre, str) or len(hpre) != _HASH_HEX
+                    or confidence not in ("low", "medium", "high") or not (key is None or isinstance(key, str))
+                    or not isinstance(entropy, (int, float)) or isinstance(entropy, bool)):
+                return None
+            stub = known[ident] = Finding(
+                rule_id=rule.id, description=rule.description, severity=rule.severity, origins=(Origin("commit", ""),),
+                location=Location(0, 0, 0, 0), secret="", secret_hash=hpre, fingerprint="", entropy=float(entropy),
+                key=key, tags=rule.tags, confidence=str(confidence))
+        out.append(stub)
+    return out

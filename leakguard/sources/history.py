@@ -202,12 +202,32 @@ def looks_binary(path: str) -> bool:
     return ext in BINARY_EXTENSIONS
 
 
+SECRET_KEY_HEX = 16  # a secret is told apart by its rule and the first 64 bits of its secret_hash
+
+
+def secret_key(f: Finding) -> tuple[str, str]:
+    """What tells two findings' secrets apart in attribution: the rule and a prefix of the
+    secret's hash (the findings cache keeps that prefix, never the secret itself)."""
+    return f.rule_id, f.secret_hash[:SECRET_KEY_HEX]
+
+
 def attribute(
     h: History,
     blob_findings: dict[str, list[Finding]],
     head_secrets: set[tuple[str, str, str]],
     fingerprint: Callable[[str, str], str],
 ) -> list[Finding]:
+    """One finding per (rule, secret, path), attributed to its first commit: see :func:`attribute_kept`."""
+    return attribute_kept(h, blob_findings, head_secrets, fingerprint)[0]
+
+
+def attribute_kept(
+    h: History,
+    blob_findings: dict[str, list[Finding]],
+    head_secrets: set[tuple[str, str, str]],
+    fingerprint: Callable[[str, str], str],
+    keep: Callable[[Finding], bool] | None = None,
+) -> tuple[list[Finding], int, list[tuple[str, Finding]]]:
     """One finding per (rule, secret, path), attributed to its first commit.
 
     A secret whose file was renamed (the old path deleted in the commit that
@@ -215,35 +235,45 @@ def attribute(
     ``occurrences`` counts every (commit, path) where a blob holding the
     secret was introduced; ``present_at_head`` says whether HEAD still has it
     at this finding's path (or a path it was renamed to): ``head_secrets``
-    holds (rule id, secret, path) triples. A secret on an unmerged branch, or
-    in another file, is not "at HEAD" here.
+    holds (rule id, secret key, path) triples (:func:`secret_key`). A secret on
+    an unmerged branch, or in another file, is not "at HEAD" here.
+
+    With ``keep``, an attributed finding it rejects (below the confidence floor:
+    judged, as always, on the finding where the secret was introduced) is only
+    counted, not built. Returns (findings kept, how many were not, and for each
+    kept finding the blob id and the finding of ``blob_findings`` it was made from).
     """
     events: list[tuple[int, int, str]] = []
     for oid in blob_findings:
         events.extend((c, p, oid) for c, p in h.appearances(oid))
     events.sort()
     canon: dict[tuple[str, str, int], tuple[str, str, int]] = {}  # key -> canonical key
-    first: dict[tuple[str, str, int], tuple[int, int, Finding]] = {}
+    first: dict[tuple[str, str, int], tuple[int, int, Finding, str]] = {}
     places: dict[tuple[str, str], set[tuple[int, int]]] = {}
     paths_of: dict[tuple[str, str], list[int]] = {}
     members: dict[tuple[str, str, int], set[int]] = {}  # canonical key -> every path it covers (renames)
     for c, p, oid in events:
         deleted = set(h.deleted.get(c, ()))
         for f in blob_findings[oid]:
-            sid = (f.rule_id, f.secret)
-            key = (f.rule_id, f.secret, p)
+            sid = secret_key(f)
+            key = (*sid, p)
             if key not in canon:
                 renamed_from = next((q for q in paths_of.get(sid, ()) if q in deleted), None)
-                canon[key] = canon[(f.rule_id, f.secret, renamed_from)] if renamed_from is not None else key
+                canon[key] = canon[(*sid, renamed_from)] if renamed_from is not None else key
                 paths_of.setdefault(sid, []).append(p)
             ck = canon[key]
             members.setdefault(ck, set()).add(p)
             if ck not in first:
-                first[ck] = (c, p, f)
+                first[ck] = (c, p, f, oid)
             places.setdefault(sid, set()).add((c, p))
     out: list[Finding] = []
+    sources: list[tuple[str, Finding]] = []
+    dropped = 0
     ordered: dict[tuple[str, str], list[tuple[int, int]]] = {}  # sorted once per secret, not per path holding it
-    for ck, (c, p, f) in first.items():
+    for ck, (c, p, f, oid) in first.items():
+        if keep is not None and not keep(f):
+            dropped += 1
+            continue
         rule_id, secret, _ = ck
         sid = (rule_id, secret)
         at_head = any((rule_id, secret, h.paths[q]) in head_secrets for q in members[ck])
@@ -260,7 +290,8 @@ def attribute(
         out.append(dataclasses.replace(
             f, origins=tuple(origins), fingerprint=fingerprint(f.secret_hash, path),
             occurrences=len(where), present_at_head=at_head))
-    return out
+        sources.append((oid, f))
+    return out, dropped, sources
 
 
 def removals(h: History, blob_findings: dict[str, list[Finding]], findings: list[Finding]) -> list[Finding]:
@@ -277,15 +308,15 @@ def removals(h: History, blob_findings: dict[str, list[Finding]], findings: list
     todo = [f for f in findings if f.present_at_head is False]
     if not todo:
         return findings
-    holding: dict[tuple[str, str], set[str]] = {}  # (rule, secret) -> blob ids holding it
+    holding: dict[tuple[str, str], set[str]] = {}  # secret key -> blob ids holding it
     for oid, fs in blob_findings.items():
         for f in fs:
-            holding.setdefault((f.rule_id, f.secret), set()).add(oid)
+            holding.setdefault(secret_key(f), set()).add(oid)
     path_id = {p: i for i, p in enumerate(h.paths)}
     wanted = {path_id[f.path] for f in todo if f.path in path_id}
     paths_of: dict[tuple[str, str], set[int]] = {}  # (rule, secret) -> every path a blob holding it appeared at
     for f in todo:
-        sid = (f.rule_id, f.secret)
+        sid = secret_key(f)
         if sid not in paths_of:
             paths_of[sid] = {p for oid in holding.get(sid, ()) for _, p in h.appearances(oid)}
             wanted |= paths_of[sid]
@@ -306,7 +337,7 @@ def removals(h: History, blob_findings: dict[str, list[Finding]], findings: list
     indexes: dict[tuple[tuple[str, str], bool], dict[int, list[tuple[int, str]]]] = {}
     out: dict[int, Finding] = {}
     for f in todo:
-        sid = (f.rule_id, f.secret)
+        sid = secret_key(f)
         blobs = holding.get(sid, set())
         start = path_id.get(f.path)
         if start is None:

@@ -141,3 +141,39 @@ def test_a_run_without_decoding_does_not_hide_decoded_findings_later(git_repo: P
     argv = ["git", str(git_repo), "-f", "json", "--no-progress", "--min-confidence", "low"]
     assert json.loads(run_cli([*argv, "--no-decode"])[1])["findings"] == []
     assert [f["decoded"] for f in json.loads(run_cli(argv)[1])["findings"]] == ["base64"]
+
+
+def test_a_warm_audit_reads_only_the_blobs_of_reported_findings(git_repo: Path, run_cli: RunCli, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Below --min-confidence a cached finding is attributed and counted from the cache alone:
+    the count and the reported findings are those of a cold scan, and a blob holding only
+    such findings is never read (its damaged byte span goes unnoticed, as nothing uses it)."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("LEAKGUARD_CACHE_DIR", str(cache))
+    low = 'engine = create_engine("postgresql://scott:tiger@localhost/test")\n'
+    for i, (path, text) in enumerate(sorted({**TEXTS, "lib/engine.py": low, "test/conn.py": "# x\n" + low}.items())):
+        (git_repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (git_repo / path).write_text(text)
+        _commit(git_repo, f"c{i}")
+    (git_repo / "lib/engine.py").write_text("# moved down\n" + low)  # a second version: the same low finding
+    _commit(git_repo, "edit")
+    argv = ["git", str(git_repo), "-f", "json", "--no-redact", "--no-progress"]
+    cold = json.loads(run_cli([*argv, "--no-cache"])[1])
+    everything = json.loads(run_cli([*argv, "--no-cache", "--min-confidence", "low"])[1])
+    assert cold["stats"]["below_min_confidence"] >= 2
+    assert len(everything["findings"]) == len(cold["findings"]) + cold["stats"]["below_min_confidence"]
+    run_cli(argv)  # fills the caches
+    (f,) = (cache / "blob-findings").iterdir()
+    doc = json.loads(f.read_text())
+    lows = [k for k, v in doc["blobs"].items() if all(item[4] == "low" for item in v)]
+    assert len(lows) >= 2
+    for k in lows:  # spans no longer checked out: a rebuild would fail and rescan the blob
+        doc["blobs"][k] = [[rid, s + 1, e + 1, *rest] for rid, s, e, *rest in doc["blobs"][k]]
+    f.write_text(json.dumps(doc))
+    warm = json.loads(run_cli(argv)[1])
+    assert warm["findings"] == cold["findings"]
+    assert warm["stats"]["below_min_confidence"] == cold["stats"]["below_min_confidence"]
+    assert warm["stats"]["files"] == 0  # nothing scanned, the damaged low-only entries were not read
+    # at --min-confidence low they are reported, so read: the damage is found and everything rescanned
+    low_run = json.loads(run_cli([*argv, "--min-confidence", "low"])[1])
+    assert low_run["findings"] == everything["findings"] and low_run["stats"]["files"] > 0

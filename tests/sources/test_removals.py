@@ -51,7 +51,7 @@ def _random_history(seed: int) -> tuple[history.History, dict[str, list[Finding]
     held_by = {oid: key[1] for key, oid in contents.items()}
     blob_findings = {oid: [_finding(s, h.paths[h.first[oid][1]]) for s in sorted(held)]
                      for oid, held in held_by.items() if held and oid in h.first}
-    head = {("r", s, h.paths[p]) for p, (held, _) in tree.items() for s in held}
+    head = {("r", f"h-{s}", h.paths[p]) for p, (held, _) in tree.items() for s in held}
     return h, blob_findings, head
 
 
