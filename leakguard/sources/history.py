@@ -52,6 +52,7 @@ class History:
     deleted: dict[int, list[int]] = field(default_factory=dict)  # commit -> paths it deleted
     submodules: set[int] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
+    path_commit: list[int] = field(default_factory=list)  # path index -> the commit it was first seen in
 
     def origin(self, commit: int, path: int) -> Origin:
         c = self.commits[commit]
@@ -147,6 +148,7 @@ def enumerate_history(repo: str, revs: Sequence[str]) -> History:
                 if pid is None:
                     pid = path_ids[tok] = len(h.paths)
                     h.paths.append(display_path(tok))
+                    h.path_commit.append(cur)
                 rec_paths.append(pid)
                 want -= 1
                 if not want:

@@ -9,13 +9,17 @@ secret: commit ids, authors, dates and paths only, the same metadata ``git log``
 shows to anyone who can read the repository.
 
 * Refs unchanged: the stored walk is used as is.
-* Refs only moved forward (every old tip still reachable) and every new commit
-  is newer (committer date) than every old one: only the new commits are
-  walked (``--all --not <old tips>``) and appended. In ``--date-order
-  --reverse`` such commits come after every old one, so the merged walk is
-  the one a full walk gives, and attribution does not change.
-* Anything else (a force-push, a deleted branch, an older commit fetched
-  late): a full walk, as without the cache.
+* Refs only moved forward (every old tip still reachable): only the new
+  commits are walked (``--all --not <old tips>``), and the two walks are
+  merged in the order a full walk takes (``git rev-list --all --date-order
+  --reverse``, commit ids only: no trees are compared). New commits may fall
+  between old ones (a branch whose commits are older than another branch's
+  newest): commits, paths and every blob's appearances are renumbered in that
+  order, so the merged walk is the one a full walk gives (first appearances,
+  path numbering and all), and attribution does not change. If the old or the
+  new commits do not keep their own order in the full one, a full walk.
+* Anything else (a force-push, a deleted branch): a full walk, as without the
+  cache.
 
 Only the default scope (all refs) is cached. The file is JSON under the same
 cache directory as the compiled prefilter; only a regular file is ever read,
@@ -36,7 +40,7 @@ from leakguard.errors import SourceError
 from leakguard.fsio import replace_atomic
 from leakguard.sources import git, history
 
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2  # 2: the commit each path was first seen in (path_commit)
 _MAX_BYTES = 512 << 20
 ALL_REFS = ["--all", "--end-of-options"]
 
@@ -60,17 +64,6 @@ def ref_tips(repo: str) -> dict[str, str]:
     if head.returncode == 0:
         tips["HEAD"] = head.stdout.decode().strip()
     return tips
-
-
-def _newest_commit_time(repo: str, revs: Sequence[str]) -> int:
-    """The newest committer date of any commit in ``revs`` (0 if none)."""
-    out = git.run(repo, "log", "--format=%ct", *revs, check=False).stdout.split()
-    return max((int(x) for x in out), default=0)
-
-
-def _oldest_commit_time(repo: str, revs: Sequence[str]) -> int | None:
-    out = git.run(repo, "log", "--format=%ct", *revs, check=False).stdout.split()
-    return min(int(x) for x in out) if out else None
 
 
 def _read(path: Path) -> dict[str, Any] | None:
@@ -101,47 +94,110 @@ def _to_history(d: dict[str, Any]) -> tuple[history.History, dict[str, int]]:
     h.extra = {oid: [(c, p) for c, p in v] for oid, v in d["extra"].items()}
     h.deleted = {int(c): list(v) for c, v in d["deleted"].items()}
     h.submodules = set(d["submodules"])
+    h.path_commit = list(d["path_commit"])
+    if len(h.path_commit) != len(h.paths):
+        raise ValueError("path_commit")
     sizes = dict(zip(d["size_oid"], d["size_n"]))
     return h, sizes
 
 
-def _from_history(h: history.History, sizes: dict[str, int], tips: dict[str, str], newest: int) -> dict[str, Any]:
+def _from_history(h: history.History, sizes: dict[str, int], tips: dict[str, str]) -> dict[str, Any]:
     return {
-        "v": _FORMAT_VERSION, "tips": tips, "newest": newest,
+        "v": _FORMAT_VERSION, "tips": tips,
         "commits": [[c.sha, c.author, c.email, c.date] for c in h.commits], "paths": h.paths,
+        "path_commit": h.path_commit,
         "first_oid": list(h.first), "first_c": [c for c, _ in h.first.values()], "first_p": [p for _, p in h.first.values()],
         "extra": h.extra, "deleted": h.deleted, "submodules": sorted(h.submodules),
         "size_oid": list(sizes), "size_n": list(sizes.values()),
     }
 
 
-def _append(h: history.History, new: history.History) -> list[str]:
-    """Append a walk of newer commits to ``h``; return the blob ids first seen in it."""
-    base = len(h.commits)
-    h.commits.extend(new.commits)
-    path_ids = {p: i for i, p in enumerate(h.paths)}
-    remap = []
-    for path in new.paths:
-        i = path_ids.get(path)
-        if i is None:
-            i = path_ids[path] = len(h.paths)
-            h.paths.append(path)
-        remap.append(i)
-    fresh = []
-    for oid in new.first:  # each blob's appearances in walk order, after the old ones
-        ats = [(base + c2, remap[p2]) for c2, p2 in new.appearances(oid)]
-        if oid in h.first:
-            h.extra.setdefault(oid, []).extend(ats)
-        else:
-            h.first[oid] = ats[0]
-            if len(ats) > 1:
-                h.extra[oid] = ats[1:]
+def _merge(h: history.History, new: history.History, order: Sequence[str]) -> tuple[history.History, list[str]] | None:
+    """The walk of all of ``order`` (commit ids in full-walk order) from ``h`` (a walk of the
+    older commits) and ``new`` (a walk of the rest): every commit index becomes its
+    position in ``order``, paths are numbered in the order a full walk first sees them,
+    and each blob's appearances are merged by position (within one commit they come
+    from one walk, in that walk's order). Returns it with the blob ids ``h`` did not
+    have, or None if the walks do not fit ``order``."""
+    pos = {sha: i for i, sha in enumerate(order)}
+    if len(pos) != len(order) or len(order) != len(h.commits) + len(new.commits):
+        return None
+    old_pos = [pos.get(c.sha, -1) for c in h.commits]
+    new_pos = [pos.get(c.sha, -1) for c in new.commits]
+    for seq in (old_pos, new_pos):  # each walk keeps its own order in the full one
+        if any(b <= a for a, b in zip(seq, seq[1:])) or (seq and seq[0] < 0):
+            return None
+    if len(set(old_pos) | set(new_pos)) != len(order):
+        return None
+    m = history.History()
+    commits: list[history.Commit | None] = [None] * len(order)
+    for i, commit in zip(old_pos, h.commits):
+        commits[i] = commit
+    for i, commit in zip(new_pos, new.commits):
+        commits[i] = commit
+    m.commits = [x for x in commits if x is not None]
+    # paths: numbered by (commit first seen in, order within that commit's walk)
+    first_seen: dict[str, tuple[int, int, int]] = {}
+    for i, (path, c) in enumerate(zip(h.paths, h.path_commit)):
+        first_seen[path] = (old_pos[c], 0, i)
+    for i, (path, c) in enumerate(zip(new.paths, new.path_commit)):
+        rank = (new_pos[c], 1, i)
+        seen = first_seen.get(path)
+        if seen is None or rank < seen:
+            first_seen[path] = rank
+    m.paths = sorted(first_seen, key=first_seen.__getitem__)
+    pid = {p: i for i, p in enumerate(m.paths)}
+    m.path_commit = [first_seen[p][0] for p in m.paths]
+    old_map = [pid[p] for p in h.paths]
+    new_map = [pid[p] for p in new.paths]
+    # Commits before the first new one keep their index; with unchanged path numbers, the
+    # blobs seen only there are copied as they are (most of a long history).
+    k = next((i for i, at in enumerate(old_pos) if at != i), len(old_pos))
+    same_paths = old_map == list(range(len(old_map)))
+    head: dict[str, tuple[int, int]] = {}  # first appearances before commit k, in the old walk's order
+    tail: list[tuple[tuple[int, int, int], str]] = []  # the rest, sorted below
+    extra: dict[str, list[tuple[int, int]]] = {}
+    for i, (oid, (c, p)) in enumerate(h.first.items()):
+        more = h.extra.get(oid)
+        if same_paths and c < k:
+            head[oid] = (c, p)
+            if more:
+                extra[oid] = more if more[-1][0] < k else [(old_pos[c2], old_map[p2]) for c2, p2 in more]
+            continue
+        at = (old_pos[c], old_map[p])
+        tail.append(((at[0], 0, i), oid))
+        head[oid] = at  # placed below
+        if more:
+            extra[oid] = [(old_pos[c2], old_map[p2]) for c2, p2 in more]
+    fresh: list[str] = []
+    for i, oid in enumerate(new.first):
+        ats = [(new_pos[c], new_map[p]) for c, p in new.appearances(oid)]
+        was = head.get(oid)
+        if was is None:
             fresh.append(oid)
-    for c, ps in new.deleted.items():
-        h.deleted.setdefault(base + c, []).extend(remap[p] for p in ps)
-    h.submodules |= {remap[p] for p in new.submodules}
-    h.warnings.extend(new.warnings)
-    return fresh
+            tail.append(((ats[0][0], 1, i), oid))
+            head[oid] = ats[0]
+            if len(ats) > 1:
+                extra[oid] = ats[1:]
+            continue
+        both = [was, *extra.get(oid, ()), *ats]
+        both.sort(key=lambda cp: cp[0])  # stable: one commit's appearances keep their walk's order
+        head[oid] = both[0]
+        extra[oid] = both[1:]
+        if both[0] != was:  # first seen in a new commit now (never before commit k: those are all old)
+            tail.append(((both[0][0], 1, i), oid))
+    tail.sort()
+    moved = {oid for _, oid in tail}
+    m.first = {oid: at for oid, at in head.items() if oid not in moved}
+    for _, oid in tail:
+        m.first[oid] = head[oid]
+    m.extra = extra
+    for walk, where, remap in ((h, old_pos, old_map), (new, new_pos, new_map)):
+        for c, ps in walk.deleted.items():
+            m.deleted[where[c]] = [remap[p] for p in ps]
+        m.submodules |= {remap[p] for p in walk.submodules}
+    m.deleted = dict(sorted(m.deleted.items()))
+    return m, fresh
 
 
 def blob_sizes(repo: str, h: history.History, order_from_pack: int) -> dict[str, int]:
@@ -169,12 +225,14 @@ def walk(repo: str, revs: Sequence[str], *, use_cache: bool,
                 return h, sizes, None
             old = sorted(set(stored["tips"].values()))
             gone = git.run(repo, "rev-list", "--max-count=1", *old, "--not", "--all", check=False)
-            oldest_new = _oldest_commit_time(repo, ["--all", "--not", *old])
-            if gone.returncode == 0 and not gone.stdout.strip() and oldest_new is not None \
-                    and oldest_new > int(stored["newest"]) and len(set(h.paths)) == len(h.paths):
+            if gone.returncode == 0 and not gone.stdout.strip() and len(set(h.paths)) == len(h.paths):
                 new = history.enumerate_history(repo, ["--all", "--not", *old])
-                if not new.warnings:
-                    fresh = _append(h, new)
+                order = git.run(repo, "rev-list", "--all", "--date-order", "--reverse", check=False)
+                merged = None
+                if not new.warnings and order.returncode == 0 and len(set(new.paths)) == len(new.paths):
+                    merged = _merge(h, new, order.stdout.decode("ascii", "replace").split())
+                if merged is not None:
+                    h, fresh = merged
                     sizes.update(git.blob_sizes(repo, fresh))
                     return h, sizes, tips
         except (KeyError, TypeError, ValueError, SourceError):
@@ -188,10 +246,9 @@ def save(repo: str, h: history.History, sizes: dict[str, int], tips: dict[str, s
     the cache cannot be written)."""
     if h.warnings or ref_tips(repo) != tips:
         return
-    newest = _newest_commit_time(repo, ["--all"])
     target = cache_file(repo)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        replace_atomic(target, json.dumps(_from_history(h, sizes, tips, newest), separators=(",", ":")))
+        replace_atomic(target, json.dumps(_from_history(h, sizes, tips), separators=(",", ":")))
     except (OSError, ValueError):
         pass  # no cache: the next run walks afresh

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 from pathlib import Path
 from typing import Any
 
@@ -97,17 +98,79 @@ def test_new_commits_are_walked_alone_and_attributed_as_a_full_walk_would(git_re
     assert len(walks) == n  # the extended walk was stored: nothing walked again
 
 
-def test_an_older_commit_fetched_late_means_a_full_walk(git_repo: Path, run_cli: RunCli, cache: Path,
-                                                         walks: list[list[str]]) -> None:
+def test_an_older_commit_fetched_late_is_merged_in_date_order(git_repo: Path, run_cli: RunCli, cache: Path,
+                                                               walks: list[list[str]]) -> None:
+    """A new commit dated before old ones (another branch's newest) falls between them in a
+    full walk: it introduces the secret an old, later commit also holds, so it gets the
+    attribution, as afresh."""
     history_with_secrets(git_repo)
+    pw = fake_password()
+    git(git_repo, "checkout", "-q", "side")
+    write(git_repo, "shared/.env", f"DB_PASSWORD={pw}\n")
+    commit(git_repo, "on side, late", 9)
+    git(git_repo, "checkout", "-q", "main")
     audit(run_cli, git_repo)
     git(git_repo, "checkout", "-q", "-b", "old", "HEAD~1")
-    write(git_repo, "late/.env", f"DB_PASSWORD={fake_password()}\n")
-    commit(git_repo, "dated before the newest commit", 2)
+    write(git_repo, "shared/.env", f"DB_PASSWORD={pw}\n")  # the same blob, committed earlier
+    late = commit(git_repo, "dated before the newest commit", 2)
     git(git_repo, "checkout", "-q", "main")
     rep = audit(run_cli, git_repo)
-    assert walks[-1] == walkcache.ALL_REFS
+    assert "--not" in walks[-1]  # only the new commit was walked
+    (f,) = [f for f in rep["findings"] if f["secret"] == pw]
+    assert f["commit"] == late
     same_as_afresh(run_cli, git_repo, rep)
+
+
+def _same_walk(a: history.History, b: history.History) -> None:
+    assert a.commits == b.commits and a.paths == b.paths and a.path_commit == b.path_commit
+    assert list(a.first.items()) == list(b.first.items()) and a.extra == b.extra
+    assert a.deleted == b.deleted and a.submodules == b.submodules
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_merged_walk_is_the_full_walk(git_repo: Path, cache: Path, walks: list[list[str]], seed: int) -> None:
+    """Random branches whose commits interleave in time, walked in two parts (each branch
+    set back a few commits, then moved forward: new commits fall between old ones in
+    date order): merged, every commit, path number and blob appearance is what one full
+    walk gives."""
+    rng = random.Random(seed)
+    files = ["a.txt", "b/c.txt", "d.cfg", "b/e.txt", "f.txt"]
+    write(git_repo, "a.txt", "0\n")
+    commit(git_repo, "root", 0)
+    branches = ["main"]
+    later: list[tuple[str, str]] = []  # (branch, tip) set back before the first walk
+    for i in range(1, 40):
+        br = rng.choice(branches)
+        if rng.random() < 0.15 and len(branches) < 4:
+            new = f"b{i}"
+            git(git_repo, "branch", "-q", new, br)
+            branches.append(new)
+            br = new
+        git(git_repo, "checkout", "-q", br)
+        for _ in range(rng.randint(1, 3)):
+            path = rng.choice(files) if rng.random() < 0.6 else f"p/{rng.randint(0, 40)}.txt"  # paths come and go
+            if rng.random() < 0.2 and (git_repo / path).exists():
+                git(git_repo, "rm", "-q", "-f", "--ignore-unmatch", "--", path)
+            else:
+                write(git_repo, path, f"{rng.randint(0, 6)}\n")  # few values: blobs come back
+        commit(git_repo, f"c{i}", i)  # branches interleave in time
+    git(git_repo, "checkout", "-q", "main")
+    full = history.enumerate_history(str(git_repo), walkcache.ALL_REFS)
+    for br in branches:  # the first audit saw each branch some commits back
+        back = rng.randint(0, 4)
+        tip = git(git_repo, "rev-parse", br).strip()
+        if back and int(git(git_repo, "rev-list", "--count", br)) > back:
+            later.append((br, tip))
+            git(git_repo, "update-ref", f"refs/heads/{br}", f"{tip}~{back}")
+    h, sizes, tips = walkcache.walk(str(git_repo), walkcache.ALL_REFS, use_cache=True, order_from_pack=2000)
+    assert tips is not None
+    walkcache.save(str(git_repo), h, sizes, tips)
+    for br, tip in later:
+        git(git_repo, "update-ref", f"refs/heads/{br}", tip)
+    merged, _, tips = walkcache.walk(str(git_repo), walkcache.ALL_REFS, use_cache=True, order_from_pack=2000)
+    assert tips is not None and (not later or len(merged.commits) > len(h.commits))
+    assert not later or "--not" in walks[-1]  # merged, not walked afresh
+    _same_walk(merged, full)
 
 
 def test_rewritten_history_means_a_full_walk(git_repo: Path, run_cli: RunCli, cache: Path,
@@ -143,7 +206,8 @@ def test_a_broken_stored_walk_means_a_full_walk(git_repo: Path, run_cli: RunCli,
     if kind == "fifo":
         os.mkfifo(stored)
     else:
-        stored.write_text("{not json" if kind == "garbage" else json.dumps({"v": 1, "tips": {}, "commits": 3}))
+        stored.write_text("{not json" if kind == "garbage"
+                          else json.dumps({"v": walkcache._FORMAT_VERSION, "tips": {}, "commits": 3}))
     rep = audit(run_cli, git_repo)
     assert walks[-1] == walkcache.ALL_REFS
     same_as_afresh(run_cli, git_repo, rep)
