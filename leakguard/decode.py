@@ -25,13 +25,16 @@ from __future__ import annotations
 
 import binascii
 import dataclasses
+import hashlib
+import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes
 
 from leakguard.filters import placeholder_reason
+from leakguard.fsio import read_regular, replace_atomic
 from leakguard.model import Chunk, Finding, Origin
 from leakguard.redact import redact
 
@@ -160,15 +163,16 @@ def _join(outer: str | None, inner: str | None) -> str | None:
 # ---------------------------------------------------------------- finding blobs
 
 def _blobs(data: bytes, candidates: Sequence[Candidate] | None = None) -> Iterator[_Blob]:
-    """Candidate blobs, cheapest tests first; plain-text work stays in C
-    (bytes.translate / find / lower) so decoding costs little on real code."""
+    """Candidate blobs, cheapest tests first; plain-text work stays in C (one Hyperscan
+    pass, bytes.translate / find) so decoding costs little on real code."""
     n = 0
     taken: list[tuple[int, int]] = []
-    for blob in _k8s_blobs(data):
+    hits = _trigger_hits(data) if candidates is None else None
+    for blob in _k8s_blobs(data) if hits is None or hits.k8s else ():
         taken.append((blob.start, blob.end))
         n += 1
         yield blob
-    for _, s, e, kind, text in (find_candidates(data) if candidates is None else candidates):
+    for _, s, e, kind, text in (_candidates(data, hits) if candidates is None else candidates):
         if n >= MAX_CANDIDATES:
             return
         if any(s < te and ts < e for ts, te in taken):
@@ -184,42 +188,81 @@ def find_candidates(data: bytes) -> Iterator[Candidate]:
     Each candidate lies within one line and depends on that line's bytes alone;
     they come group by group (``group`` ascending), by start within a group, so
     the candidates of a text can be put together from those of its parts."""
+    return _candidates(data, _trigger_hits(data))
+
+
+def _candidates(data: bytes, hits: _Hits | None) -> Iterator[Candidate]:
+    """:func:`find_candidates`, looking only where ``hits`` says (None: everywhere).
+
+    The trigger database (:func:`_triggers`) reports the places where a check below may
+    find something, in one Hyperscan pass; without it, plain ``bytes`` searches find the
+    places. The same checks run on the places either way, and the database leaves out
+    only places those checks reject, so the candidates are the same."""
     # user:password pairs after 'Basic' or under an 'auth' key (may be short)
-    low = data.lower()
-    for group, (word, pattern) in enumerate(_PAIR_WORDS):
-        i = low.find(word)
-        while i >= 0:
-            nxt = data[i + len(word):i + len(word) + 1]
-            ok = nxt in _AFTER and (i == 0 or not data[i - 1:i].isalnum())
-            m = pattern.match(data, i) if ok else None
-            if m:
-                s, e = m.span(1)
-                text = _b64(m.group(1), strict=True)
-                if text is not None and _USER_PASS.match(text.strip()):
-                    yield group, s, e, "base64", text
-            i = low.find(word, i + 4)
-    # runs of the base64 alphabet (hex digits are a subset): found with translate + find
+    if hits is None:
+        low = data.lower()
+        for group, (word, _) in enumerate(_PAIR_WORDS):
+            i = low.find(word)
+            while i >= 0:
+                c = _pair_at(data, i, group)
+                if c is not None:
+                    yield c
+                i = low.find(word, i + 4)
+    else:
+        for group, starts in enumerate(hits.pairs):
+            for i in sorted(set(starts)):
+                c = _pair_at(data, i, group)
+                if c is not None:
+                    yield c
+    # runs of the base64 alphabet (hex digits are a subset): found with translate + find, which
+    # costs less than any Hyperscan expression for them (most bytes of code are in the alphabet)
     t = data.translate(_ALPHABET)
     i = t.find(_RUN)
     while i >= 0:
         e = t.find(b" ", i)
         e = len(t) if e < 0 else e
-        s = i
-        while e < len(t) and data[e:e + 1] == b"=" and e - s < MAX_BLOB:  # padding
-            e += 1
-        raw = data[s:e]
-        # most runs are words, names and paths: reject them before any decoding
-        text = None
-        if e - s > MAX_BLOB or raw.isalpha():
-            pass
-        elif len(raw) % 2 == 0 and not raw.translate(None, _HEX_DIGITS):  # hex digits, in pairs
-            text, kind = _hex(raw), "hex"
-        elif not (raw.islower() or raw.isupper()):
-            text, kind = _b64(raw), "base64"
-        if text is not None:
-            yield _G_RUN, s, e, kind, text
+        c = _run_at(data, i, e)
+        if c is not None:
+            yield c
         i = t.find(_RUN, e)
-    # \xNN escapes and %XX escapes (literal-led patterns: fast)
+    if hits is None or hits.escapes:
+        yield from _escapes(data)
+    if hits is None or hits.percents:
+        yield from _percents(data)
+
+
+def _pair_at(data: bytes, i: int, group: int) -> Candidate | None:
+    """The ``user:password`` pair after the word of ``_PAIR_WORDS[group]`` at ``i``, if any."""
+    word, pattern = _PAIR_WORDS[group]
+    nxt = data[i + len(word):i + len(word) + 1]
+    ok = nxt in _AFTER and (i == 0 or not data[i - 1:i].isalnum())
+    m = pattern.match(data, i) if ok else None
+    if m:
+        s, e = m.span(1)
+        text = _b64(m.group(1), strict=True)
+        if text is not None and _USER_PASS.match(text.strip()):
+            return group, s, e, "base64", text
+    return None
+
+
+def _run_at(data: bytes, s: int, e: int) -> Candidate | None:
+    """The blob of the base64-alphabet run ``data[s:e]`` (with its ``=`` padding), if it decodes."""
+    while e < len(data) and data[e:e + 1] == b"=" and e - s < MAX_BLOB:  # padding
+        e += 1
+    raw = data[s:e]
+    # most runs are words, names and paths: reject them before any decoding
+    text = None
+    if e - s > MAX_BLOB or raw.isalpha():
+        pass
+    elif len(raw) % 2 == 0 and not raw.translate(None, _HEX_DIGITS):  # hex digits, in pairs
+        text, kind = _hex(raw), "hex"
+    elif not (raw.islower() or raw.isupper()):
+        text, kind = _b64(raw), "base64"
+    return None if text is None else (_G_RUN, s, e, kind, text)
+
+
+def _escapes(data: bytes) -> Iterator[Candidate]:
+    """\\xNN escapes (a literal-led pattern: fast)."""
     i = data.find(b"\\x")
     while i >= 0:
         m = _XESC.match(data, i) if data[i + 4:i + 6] == b"\\x" == data[i + 28:i + 30] else None
@@ -229,6 +272,10 @@ def find_candidates(data: bytes) -> Iterator[Candidate]:
                 yield _G_XESC, m.start(), m.end(), "hex", text
             i = m.end()
         i = data.find(b"\\x", i + 1)
+
+
+def _percents(data: bytes) -> Iterator[Candidate]:
+    """Tokens with three or more %XX escapes."""
     if b"%" in data:
         for m in _PCT.finditer(data):
             s = _token_start(data, m.start())
@@ -236,6 +283,111 @@ def find_candidates(data: bytes) -> Iterator[Candidate]:
                 text = _pct(data[s:m.end()])
                 if text is not None:
                     yield _G_PCT, s, m.end(), "percent", text
+
+
+# ---------------------------------------------------------------- the trigger database
+
+# Where the checks above may find something, as Hyperscan expressions; each is implied by what
+# the check it feeds looks for, so a place the database does not report is one the check rejects.
+_TRIGGERS: tuple[tuple[bytes, int], ...] = (  # (expression, 1: report the start; 0: report once)
+    (rb"(?i)basic[ \t]+[A-Za-z0-9+/]{8}", 1),  # _BASIC_AT (_PAIR_WORDS order)
+    (rb"""(?i)auth["']?[ \t]*[:=][ \t]*["']?[A-Za-z0-9+/]{8}""", 1),  # _AUTH_AT
+    (rb"\\x[0-9a-fA-F]{2}(?:\\x[0-9a-fA-F]{2}){7}", 0),  # _XESC
+    # _PCT, with Python's bytes \s spelled out
+    (rb"%[0-9A-Fa-f]{2}(?:[^ \t\n\r\x0b\x0c\"'<>`%]{0,256}%[0-9A-Fa-f]{2}){2}", 0),
+    # the word _k8s_blobs looks for first (a literal costs the scan next to nothing)
+    (rb"Secret", 0),
+)
+_ID_XESC, _ID_PCT = len(_PAIR_WORDS), len(_PAIR_WORDS) + 1  # then the k8s word
+# What the plain searches may read before the database is loaded or built (about 50 ms, or a
+# cached copy read): they cost about 10 ms per MB, so a one-file scan never waits for it.
+SMALL_SCAN_BYTES = 256 * 1024
+_seen = 0
+_db: Any = None  # None: not yet; False: no Hyperscan (or it refused): the plain searches
+
+
+@dataclass(slots=True)
+class _Hits:
+    pairs: tuple[list[int], ...]  # starts of 'basic' / 'auth' (_PAIR_WORDS order)
+    escapes: bool = False
+    percents: bool = False
+    k8s: bool = False
+
+
+def _trigger_hits(data: bytes) -> _Hits | None:
+    """What the trigger database reports in ``data``; None: use the plain searches."""
+    db = _triggers(len(data))
+    if db is None or not data:
+        return None
+    hits = _Hits(tuple([] for _ in _PAIR_WORDS))
+    pairs = hits.pairs
+
+    def on_match(i: int, start: int, end: int, flags: int, ctx: object) -> None:
+        if i < _ID_XESC:
+            pairs[i].append(start)
+        elif i == _ID_XESC:
+            hits.escapes = True
+        elif i == _ID_PCT:
+            hits.percents = True
+        else:
+            hits.k8s = True
+
+    try:
+        db.scan(data, match_event_handler=on_match)
+    except Exception:  # pragma: no cover - (a scratch error): the plain searches give the same candidates
+        return None
+    return hits
+
+
+def _triggers(size: int) -> Any:
+    """The trigger database, once the text seen passes :data:`SMALL_SCAN_BYTES`; None before, or
+    without Hyperscan. ``LEAKGUARD_DECODE_TRIGGERS=plain`` never uses it, ``=hyperscan`` from the
+    first byte (tests, benchmarks: the candidates are the same either way)."""
+    global _seen, _db
+    if _db is None:
+        _seen += size
+        mode = os.environ.get("LEAKGUARD_DECODE_TRIGGERS", "")
+        if mode == "plain" or _seen <= SMALL_SCAN_BYTES and mode != "hyperscan":
+            return None
+        _db = _load_or_build() or False
+    return _db or None
+
+
+def _load_or_build() -> Any:
+    """The compiled trigger database: read from the cache directory, else compiled and cached."""
+    from leakguard import prefilter
+
+    hs = prefilter._hs
+    if hs is None:
+        return None
+    key = hashlib.sha256(repr((_TRIGGERS, getattr(hs, "__version__", ""))).encode()).hexdigest()[:32]
+    path = prefilter.cache_dir() / f"decode-{key}.db"
+    try:
+        db = hs.loadb(read_regular(path), hs.HS_MODE_BLOCK)  # never a FIFO or device
+        db.scratch = hs.Scratch(db)  # a loaded database comes without scratch space
+        prefilter.touch_if_old(path)
+        return db
+    except Exception:  # missing, unreadable or stale: compile
+        pass
+    try:
+        db = _compile(hs)
+    except Exception:  # pragma: no cover - a Hyperscan build that refuses an expression: plain searches
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        replace_atomic(path, hs.dumpb(db))
+    except OSError:
+        pass  # a read-only cache dir only costs the next run a compile
+    else:
+        prefilter.prune("decode-*.db", 2, spare=path)
+    return db
+
+
+def _compile(hs: Any) -> Any:
+    db = hs.Database(mode=hs.HS_MODE_BLOCK)
+    db.compile(expressions=[e for e, _ in _TRIGGERS], ids=list(range(len(_TRIGGERS))), elements=len(_TRIGGERS),
+               flags=[hs.HS_FLAG_SOM_LEFTMOST if start else hs.HS_FLAG_SINGLEMATCH for _, start in _TRIGGERS])
+    return db
 
 
 def _span(data: bytes, pos: int) -> tuple[int, int]:
