@@ -1,22 +1,29 @@
 #!/usr/bin/env python3
-"""What decoding (base64 / hex / percent blobs, leakguard/decode.py) costs on a directory scan.
+"""What decoding (base64 / hex / percent blobs, leakguard/decode.py) costs on a directory or history scan.
 
-Exact commands (run from a leakguard checkout):
+Exact commands (run from a leakguard checkout; session 5 used these):
 
+    python3 benchmarks/bench_decode.py /work/bench/tree200 --repeats 3 --jobs 1 \\
+        --baseline "/path/to/previous/checkout/.venv/bin/python -m leakguard"
+    python3 benchmarks/bench_decode.py /work/bench/requests --git --repeats 3 --jobs 1 --no-inprocess \\
+        --baseline "/path/to/previous/checkout/.venv/bin/python -m leakguard"
     python3 benchmarks/bench_decode.py /usr/lib/python3.11 /usr/lib/python3/dist-packages \\
         /work/bench/sqlalchemy /work/bench/requests --repeats 5
-    python3 benchmarks/bench_decode.py /work/bench/tree200 --repeats 3
 
 Two measurements, both back to back so a busy machine slows both sides alike:
 
 1. End to end: `leakguard scan TREES --all-files --no-repo-config --format json --output R`
+   (with --git: `leakguard git REPO --no-cache ...`, the history of one repository)
    with `--decode` and with `--no-decode`, round-robin, --repeats each (after one warm-up
-   run that also caches the Hyperscan database). Reported: median wall time and median
-   user+sys CPU (the workers included) of each, and decoding's share
-   (decode - no-decode) / decode, plus the findings that only decoding gives.
-2. In process (--no-inprocess to skip): every text file read once into memory, then
-   `Engine.scan` over all of them with decoding off and on (3 rounds, one process),
-   so file walking and reading are left out: the engine-only share, an upper bound.
+   run per leakguard that also caches the Hyperscan databases, each leakguard with a cache
+   directory of its own). Reported: median wall time and median user+sys CPU (the workers
+   included) of each, and decoding's share (decode - no-decode) / decode, plus the findings
+   that only decoding gives. With --baseline CMD, a second leakguard (e.g. a checkout of the
+   previous commit) is measured in the same round-robin, and the findings with `decoded` set
+   (at --min-confidence low) of the two are compared: they must be the same.
+2. In process (--no-inprocess to skip; not with --git): every text file read once into
+   memory, then `Engine.scan` over all of them with decoding off and on (a warm-up round,
+   then 3 rounds, fresh engines each time, CPU time of the one process), so file walking and reading are left out: the engine-only share, an upper bound.
 
 The target is a share of at most 10% of the directory-scan time (issue 10).
 """
@@ -25,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import statistics
 import sys
 import tempfile
@@ -33,42 +41,61 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _benchlib as bl  # noqa: E402
 
+_MODES = ("decode", "no-decode")
 
-def end_to_end(trees: list[str], repeats: int, jobs: int) -> dict[str, object]:
+
+def _decoded_key(f: dict) -> tuple:
+    """What identifies a decoded finding (never the secret: its hash)."""
+    return (f.get("path"), f.get("commit"), f.get("line"), f.get("column"), f["rule_id"], f.get("confidence"),
+            f.get("decoded"), f.get("key_path"), f.get("secret_hash"))
+
+
+def end_to_end(trees: list[str], repeats: int, jobs: int, git: bool = False,
+               baseline: list[str] | None = None) -> dict[str, dict[str, object]]:
     argv0, env = bl.find_leakguard()
-    out: dict[str, list[bl.Run]] = {"decode": [], "no-decode": []}
-    findings: dict[str, list[dict]] = {}
+    tools = {"leakguard": argv0, **({"baseline": baseline} if baseline else {})}
+    out: dict[tuple[str, str], list[bl.Run]] = {(t, m): [] for t in tools for m in _MODES}
+    findings: dict[tuple[str, str], list[dict]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        def run(mode: str) -> bl.Run:
-            report = os.path.join(tmp, f"{mode}.json")
-            cmd = [*argv0, "scan", *trees, "--all-files", "--no-repo-config", "--no-progress",
+        def run(tool: str, mode: str) -> bl.Run:
+            report = os.path.join(tmp, f"{tool}-{mode}.json")
+            target = [*trees[:1], "--no-cache"] if git else [*trees, "--all-files", "--no-repo-config"]
+            cmd = [*tools[tool], "git" if git else "scan", *target, "--no-progress",
                    "--format", "json", "--output", report, "--min-confidence", "low", f"--{mode}"]
             if jobs:
                 cmd += ["--jobs", str(jobs)]
-            r = bl.measure(cmd, env=env, sample_interval=0)
+            cache = os.path.join(tmp, f"cache-{tool}")
+            r = bl.measure(cmd, env={**env, "LEAKGUARD_CACHE_DIR": cache}, sample_interval=0)
             if r.rc not in (0, 1):
-                sys.exit(f"leakguard failed ({r.rc}): {r.stderr_tail}")
+                sys.exit(f"{tool} failed ({r.rc}): {r.stderr_tail}")
             with open(report, encoding="utf-8") as f:
-                findings[mode] = json.load(f)["findings"]
+                findings[(tool, mode)] = json.load(f)["findings"]
             return r
 
-        run("decode")  # warm-up: caches the Hyperscan database
+        for tool in tools:
+            run(tool, "decode")  # warm-up: caches the Hyperscan databases
         for _ in range(repeats):
-            for mode in ("decode", "no-decode"):
-                out[mode].append(run(mode))
-    wall = {m: statistics.median(r.wall for r in rs) for m, rs in out.items()}
-    cpu = {m: statistics.median(r.cpu for r in rs) for m, rs in out.items()}
-    only = [f for f in findings["decode"] if f.get("decoded")]
-    return {
-        "wall": wall, "cpu": cpu,
-        "wall_share": (wall["decode"] - wall["no-decode"]) / wall["decode"],
-        "cpu_share": (cpu["decode"] - cpu["no-decode"]) / cpu["decode"],
-        "decoded_findings": [(f["path"], f["line"], f["rule_id"], f["confidence"], f.get("key_path")) for f in only],
-        "findings": {m: len(v) for m, v in findings.items()},
-    }
+            for tool in tools:
+                for mode in _MODES:
+                    out[(tool, mode)].append(run(tool, mode))
+    res: dict[str, dict[str, object]] = {}
+    for tool in tools:
+        wall = {m: statistics.median(r.wall for r in out[(tool, m)]) for m in _MODES}
+        cpu = {m: statistics.median(r.cpu for r in out[(tool, m)]) for m in _MODES}
+        only = [f for f in findings[(tool, "decode")] if f.get("decoded")]
+        res[tool] = {
+            "wall": wall, "cpu": cpu, "cpu_runs": {m: [r.cpu for r in out[(tool, m)]] for m in _MODES},
+            "wall_share": (wall["decode"] - wall["no-decode"]) / wall["decode"],
+            "cpu_share": (cpu["decode"] - cpu["no-decode"]) / cpu["decode"],
+            "decoded_findings": [(f["path"], f["line"], f["rule_id"], f["confidence"], f.get("key_path")) for f in only],
+            "decoded_keys": sorted(map(_decoded_key, only), key=repr),
+            "findings": {m: len(findings[(tool, m)]) for m in _MODES},
+        }
+    return res
 
 
 def in_process(trees: list[str]) -> dict[str, float]:
+    from leakguard.decode import MAX_DEPTH
     from leakguard.engine import Engine
     from leakguard.model import Chunk, Origin
     from leakguard.ruleset import load_ruleset
@@ -89,14 +116,15 @@ def in_process(trees: list[str]) -> dict[str, float]:
                 if b"\0" not in b[:8192]:
                     files.append((p, b))
     rules = load_ruleset()
-    engines = {"no-decode": Engine(rules, decode_depth=0), "decode": Engine(rules)}
-    times: dict[str, list[float]] = {m: [] for m in engines}
-    for _ in range(3):
-        for mode, eng in engines.items():
-            t = time.perf_counter()
+    times: dict[str, list[float]] = {m: [] for m in _MODES}
+    for n in range(4):  # round 0 warms up (lazy regexes, the Hyperscan databases); fresh engines each round,
+        for mode in _MODES:  # so no verdict remembered from an earlier round serves a later one
+            eng = Engine(rules, decode_depth=0 if mode == "no-decode" else MAX_DEPTH)
+            t = time.process_time()
             for p, b in files:
                 eng.scan(Chunk(b, (Origin("file", p),)))
-            times[mode].append(time.perf_counter() - t)
+            if n:
+                times[mode].append(time.process_time() - t)
     med = {m: statistics.median(v) for m, v in times.items()}
     return {**med, "share": (med["decode"] - med["no-decode"]) / med["decode"], "files": len(files),
             "mb": sum(len(b) for _, b in files) / 2**20}
@@ -107,21 +135,37 @@ def main() -> None:
     ap.add_argument("trees", nargs="+")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=0)
+    ap.add_argument("--git", action="store_true", help="scan the history of the (one) repository given")
+    ap.add_argument("--baseline", metavar="CMD", help="a second leakguard command line to measure and compare")
     ap.add_argument("--no-inprocess", action="store_true")
     args = ap.parse_args()
     print(f"load average before: {bl.loadavg()}")
-    e2e = end_to_end(args.trees, args.repeats, args.jobs)
-    w, c = e2e["wall"], e2e["cpu"]
-    print(f"end to end ({args.repeats} runs each, medians): "
-          f"decode {w['decode']:.2f} s wall / {c['decode']:.2f} s CPU; "
-          f"no-decode {w['no-decode']:.2f} s wall / {c['no-decode']:.2f} s CPU")
-    print(f"decoding's share: {e2e['wall_share']:.1%} of wall time, {e2e['cpu_share']:.1%} of CPU time")
-    print(f"findings (all confidences): {e2e['findings']}; found only by decoding:")
-    for row in e2e["decoded_findings"]:
-        print("   ", *row)
-    if not args.no_inprocess:
+    res = end_to_end(args.trees, args.repeats, args.jobs, args.git,
+                     shlex.split(args.baseline) if args.baseline else None)
+    for tool, e2e in res.items():
+        w, c = e2e["wall"], e2e["cpu"]
+        print(f"{tool}: end to end ({args.repeats} runs each, medians): "
+              f"decode {w['decode']:.2f} s wall / {c['decode']:.2f} s CPU; "
+              f"no-decode {w['no-decode']:.2f} s wall / {c['no-decode']:.2f} s CPU")
+        print(f"    CPU of each run: " + "; ".join(f"{m} " + ", ".join(f"{x:.2f}" for x in v)
+                                                   for m, v in e2e["cpu_runs"].items()))
+        print(f"    decoding's share: {e2e['wall_share']:.1%} of wall time, {e2e['cpu_share']:.1%} of CPU time")
+        print(f"    findings (all confidences): {e2e['findings']}; found only by decoding:")
+        for row in e2e["decoded_findings"]:
+            print("       ", *row)
+    if "baseline" in res:
+        mine, base = res["leakguard"]["decoded_keys"], res["baseline"]["decoded_keys"]
+        if mine == base:
+            print(f"decoded findings: SAME as the baseline's ({len(mine)})")
+        else:
+            print(f"decoded findings DIFFER from the baseline's ({len(mine)} against {len(base)}):")
+            for k in sorted(set(mine) ^ set(base), key=repr):
+                print("   ", "only leakguard:" if k in mine else "only baseline:", *k[:8])
+        print(f"CPU with decoding, leakguard / baseline: "
+              f"{res['leakguard']['cpu']['decode'] / res['baseline']['cpu']['decode']:.3f}")
+    if not args.no_inprocess and not args.git:
         ip = in_process(args.trees)
-        print(f"in process, engine only ({ip['files']} files, {ip['mb']:.0f} MB, median of 3): "
+        print(f"in process, engine only ({ip['files']} files, {ip['mb']:.0f} MB, median of 3, CPU): "
               f"decode {ip['decode']:.2f} s, no-decode {ip['no-decode']:.2f} s, share {ip['share']:.1%}")
     print(f"load average after: {bl.loadavg()}")
 

@@ -221,9 +221,10 @@ def _candidates(data: bytes, hits: _Hits | None) -> Iterator[Candidate]:
     while i >= 0:
         e = t.find(b" ", i)
         e = len(t) if e < 0 else e
-        c = _run_at(data, i, e)
-        if c is not None:
-            yield c
+        if data[e:e + 1] == b"=" or not data[i:e].isalpha():  # (a word: _run_at would reject it)
+            c = _run_at(data, i, e)
+            if c is not None:
+                yield c
         i = t.find(_RUN, e)
     if hits is None or hits.escapes:
         yield from _escapes(data)
@@ -250,15 +251,35 @@ def _run_at(data: bytes, s: int, e: int) -> Candidate | None:
     while e < len(data) and data[e:e + 1] == b"=" and e - s < MAX_BLOB:  # padding
         e += 1
     raw = data[s:e]
+    try:
+        got = _decoded_runs[raw]  # the same run in the next version of the file (git history), or elsewhere
+    except KeyError:
+        got = _decode_run(raw)
+        global _memo_bytes
+        _memo_bytes += len(raw) + 100 + (len(got[1]) if got else 0)
+        if _memo_bytes > _MEMO_BYTES:
+            _decoded_runs.clear()
+            _memo_bytes = len(raw)
+        _decoded_runs[raw] = got
+    return None if got is None else (_G_RUN, s, e, got[0], got[1])
+
+
+# run -> (kind, decoded text) or None; in memory only, and bounded
+_decoded_runs: dict[bytes, tuple[str, str] | None] = {}
+_memo_bytes = 0
+_MEMO_BYTES = 8 << 20
+
+
+def _decode_run(raw: bytes) -> tuple[str, str] | None:
     # most runs are words, names and paths: reject them before any decoding
     text = None
-    if e - s > MAX_BLOB or raw.isalpha():
+    if len(raw) > MAX_BLOB or raw.isalpha():
         pass
     elif len(raw) % 2 == 0 and not raw.translate(None, _HEX_DIGITS):  # hex digits, in pairs
         text, kind = _hex(raw), "hex"
     elif not (raw.islower() or raw.isupper()):
         text, kind = _b64(raw), "base64"
-    return None if text is None else (_G_RUN, s, e, kind, text)
+    return None if text is None else (kind, text)
 
 
 def _escapes(data: bytes) -> Iterator[Candidate]:
