@@ -221,7 +221,9 @@ def _candidates(data: bytes, hits: _Hits | None) -> Iterator[Candidate]:
     while i >= 0:
         e = t.find(b" ", i)
         e = len(t) if e < 0 else e
-        if data[e:e + 1] == b"=" or not data[i:e].isalpha():  # (a word: _run_at would reject it)
+        # a word, or a run seen before that decodes to nothing (the next version of a file in a
+        # history): what _run_at would say, without the call
+        if data[e:e + 1] == b"=" or not ((raw := data[i:e]).isalpha() or _decoded_runs.get(raw, 0) is None):
             c = _run_at(data, i, e)
             if c is not None:
                 yield c
