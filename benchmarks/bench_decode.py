@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """What decoding (base64 / hex / percent blobs, leakguard/decode.py) costs on a directory or history scan.
 
-Exact commands (run from a leakguard checkout; session 5 used these):
+Exact commands (run from a leakguard checkout; session 5 used these, with OLD a checkout of
+the previous commit in a venv of its own):
 
     python3 benchmarks/bench_decode.py /work/bench/tree200 --repeats 3 --jobs 1 \\
-        --baseline "/path/to/previous/checkout/.venv/bin/python -m leakguard"
+        --baseline "OLD/.venv/bin/python -m leakguard"
+    .venv/bin/python benchmarks/bench_decode.py /work/bench/tree200 --inprocess-only   # and with
+    OLD/.venv/bin/python, alternately (that python imports the old leakguard)
+    .venv/bin/python benchmarks/bench_decode.py /work/bench/requests --git --inprocess-only
     python3 benchmarks/bench_decode.py /work/bench/requests --git --repeats 3 --jobs 1 --no-inprocess \\
-        --baseline "/path/to/previous/checkout/.venv/bin/python -m leakguard"
+        --baseline "OLD/.venv/bin/python -m leakguard"
     python3 benchmarks/bench_decode.py /usr/lib/python3.11 /usr/lib/python3/dist-packages \\
         /work/bench/sqlalchemy /work/bench/requests --repeats 5
 
@@ -21,9 +25,14 @@ Two measurements, both back to back so a busy machine slows both sides alike:
    that only decoding gives. With --baseline CMD, a second leakguard (e.g. a checkout of the
    previous commit) is measured in the same round-robin, and the findings with `decoded` set
    (at --min-confidence low) of the two are compared: they must be the same.
-2. In process (--no-inprocess to skip; not with --git): every text file read once into
-   memory, then `Engine.scan` over all of them with decoding off and on (a warm-up round,
-   then 3 rounds, fresh engines each time, CPU time of the one process), so file walking and reading are left out: the engine-only share, an upper bound.
+2. In process (--no-inprocess to skip, --inprocess-only for it alone): every
+   text file read once into memory, then `Engine.scan` over all of them with decoding off and
+   on, and `decode.decoded_findings` alone (what decoding adds to a scan), each with a fresh
+   engine (a warm-up round, then 3 rounds, CPU time of the one process; `python3` imports the
+   leakguard it is installed with, so run it with each checkout's python to compare), so file
+   walking and reading are left out: the engine-only share, an upper bound.
+   With --git --inprocess-only: `leakguard git REPO --no-cache -j 1` run in this process after a
+   warm-up, with the CPU time inside `Engine._add_decoded` (all that decoding adds) measured apart.
 
 The target is a share of at most 10% of the directory-scan time (issue 10).
 """
@@ -95,7 +104,7 @@ def end_to_end(trees: list[str], repeats: int, jobs: int, git: bool = False,
 
 
 def in_process(trees: list[str]) -> dict[str, float]:
-    from leakguard.decode import MAX_DEPTH
+    from leakguard.decode import MAX_DEPTH, decoded_findings
     from leakguard.engine import Engine
     from leakguard.model import Chunk, Origin
     from leakguard.ruleset import load_ruleset
@@ -116,18 +125,60 @@ def in_process(trees: list[str]) -> dict[str, float]:
                 if b"\0" not in b[:8192]:
                     files.append((p, b))
     rules = load_ruleset()
-    times: dict[str, list[float]] = {m: [] for m in _MODES}
+    times: dict[str, list[float]] = {m: [] for m in (*_MODES, "decoding alone")}
     for n in range(4):  # round 0 warms up (lazy regexes, the Hyperscan databases); fresh engines each round,
-        for mode in _MODES:  # so no verdict remembered from an earlier round serves a later one
+        for mode in times:  # so no verdict remembered from an earlier round serves a later one
             eng = Engine(rules, decode_depth=0 if mode == "no-decode" else MAX_DEPTH)
+            chunks = [Chunk(b, (Origin("file", p),)) for p, b in files]
             t = time.process_time()
-            for p, b in files:
-                eng.scan(Chunk(b, (Origin("file", p),)))
+            if mode == "decoding alone":  # what Engine.scan adds with decoding on: the blobs, decoded and scanned
+                for c in chunks:
+                    decoded_findings(eng, c)
+            else:
+                for c in chunks:
+                    eng.scan(c)
             if n:
                 times[mode].append(time.process_time() - t)
     med = {m: statistics.median(v) for m, v in times.items()}
-    return {**med, "share": (med["decode"] - med["no-decode"]) / med["decode"], "files": len(files),
+    return {**med, "share": (med["decode"] - med["no-decode"]) / med["decode"],
+            "alone_share": med["decoding alone"] / (med["no-decode"] + med["decoding alone"]), "files": len(files),
             "mb": sum(len(b) for _, b in files) / 2**20}
+
+
+def git_in_process(repo: str) -> dict[str, float]:
+    """`leakguard git REPO --no-cache -j 1` in this process, with the CPU time spent in
+    `Engine._add_decoded` (what decoding adds to each blob's scan, the candidate search
+    included; nested calls for decoded views counted once) measured apart."""
+    from leakguard import cli
+    from leakguard.engine import Engine
+
+    inner = Engine._add_decoded
+    spent = [0.0, 0]
+
+    def timed(self, *a, **k):  # type: ignore[no-untyped-def]
+        spent[1] += 1
+        t = time.process_time()
+        try:
+            return inner(self, *a, **k)
+        finally:
+            spent[1] -= 1
+            if not spent[1]:
+                spent[0] += time.process_time() - t
+
+    Engine._add_decoded = timed  # type: ignore[method-assign]
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            os.environ["LEAKGUARD_CACHE_DIR"] = os.path.join(tmp, "cache")
+            argv = ["git", repo, "--no-cache", "-j", "1", "--no-progress", "--format", "json",
+                    "--min-confidence", "low", "--output", os.path.join(tmp, "r.json")]
+            cli.main(argv)  # warm-up: the Hyperscan databases
+            spent[0] = 0.0
+            t = time.process_time()
+            cli.main(argv)
+            total = time.process_time() - t
+    finally:
+        Engine._add_decoded = inner  # type: ignore[method-assign]
+    return {"total": total, "decoding": spent[0], "share": spent[0] / total}
 
 
 def main() -> None:
@@ -138,9 +189,11 @@ def main() -> None:
     ap.add_argument("--git", action="store_true", help="scan the history of the (one) repository given")
     ap.add_argument("--baseline", metavar="CMD", help="a second leakguard command line to measure and compare")
     ap.add_argument("--no-inprocess", action="store_true")
+    ap.add_argument("--inprocess-only", action="store_true", help="only the in-process measurement (run it with the "
+                    "python of each leakguard to compare, e.g. a checkout of the previous commit)")
     args = ap.parse_args()
     print(f"load average before: {bl.loadavg()}")
-    res = end_to_end(args.trees, args.repeats, args.jobs, args.git,
+    res = {} if args.inprocess_only else end_to_end(args.trees, args.repeats, args.jobs, args.git,
                      shlex.split(args.baseline) if args.baseline else None)
     for tool, e2e in res.items():
         w, c = e2e["wall"], e2e["cpu"]
@@ -163,10 +216,21 @@ def main() -> None:
                 print("   ", "only leakguard:" if k in mine else "only baseline:", *k[:8])
         print(f"CPU with decoding, leakguard / baseline: "
               f"{res['leakguard']['cpu']['decode'] / res['baseline']['cpu']['decode']:.3f}")
+    if args.git and args.inprocess_only:
+        import leakguard
+
+        print(f"in process: leakguard from {os.path.dirname(leakguard.__file__)}")
+        g = git_in_process(args.trees[0])
+        print(f"in process, `git --no-cache -j 1` (CPU of the one process): {g['total']:.2f} s, "
+              f"of it in Engine._add_decoded {g['decoding']:.2f} s ({g['share']:.1%})")
     if not args.no_inprocess and not args.git:
+        import leakguard
+
+        print(f"in process: leakguard from {os.path.dirname(leakguard.__file__)}")
         ip = in_process(args.trees)
         print(f"in process, engine only ({ip['files']} files, {ip['mb']:.0f} MB, median of 3, CPU): "
-              f"decode {ip['decode']:.2f} s, no-decode {ip['no-decode']:.2f} s, share {ip['share']:.1%}")
+              f"decode {ip['decode']:.2f} s, no-decode {ip['no-decode']:.2f} s, share {ip['share']:.1%}; "
+              f"decoding alone {ip['decoding alone']:.2f} s, {ip['alone_share']:.1%} of no-decode + decoding alone")
     print(f"load average after: {bl.loadavg()}")
 
 
