@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from leakguard import __version__
-from leakguard.commands import COMMANDS
+from leakguard.commands import NAMES, load
 from leakguard.errors import LeakguardError
 from leakguard.termsafe import safe
 
@@ -60,13 +60,30 @@ def _add_debug_everywhere(parser: argparse.ArgumentParser) -> None:
                 _add_debug_everywhere(child)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _chosen(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` runs, if it names one before any help option: only its module is
+    imported (start-up time). None (help, no command, an unknown one): all of them."""
+    for a in argv:
+        if a == "-h" or len(a) > 2 and "--help".startswith(a):
+            return None
+        if not a.startswith("-"):  # the top-level options take no value: the first other word is the command
+            return a if a in NAMES else None
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for ``argv`` (every command's when None): the command argv names is registered
+    in full, the others by name only (argparse then parses argv exactly as with all of them)."""
     p = _Parser(prog="leakguard", description="Find leaked secrets and move them into AWS Secrets Manager or SSM Parameter Store.")
     p.add_argument("--version", action=_Version)
     p.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in COMMANDS:
-        module.register(sub)
+    chosen = None if argv is None else _chosen(argv)
+    for name in NAMES:
+        if chosen is None or name == chosen:
+            load(name).register(sub)
+        else:
+            sub.add_parser(name)  # never parsed (argv names another command): a choice argparse knows
     _add_debug_everywhere(p)
     return p
 
@@ -84,7 +101,7 @@ def _tolerant_streams() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     _tolerant_streams()
-    parser = build_parser()
+    parser = build_parser(sys.argv[1:] if argv is None else argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:  # --help, --version, usage errors: argparse's own codes

@@ -69,6 +69,8 @@ def is_scoped(rule: Rule) -> bool:
     """A rule limited to paths that exclude program source (``paths: only: [.pgpass]``, or
     ``skip:`` every source extension): its prefilter database is scanned only for paths where
     such a rule applies. Rules that skip only a few special files count as unscoped."""
+    if rule.scoped is not None:  # decided when the built-in pack was cached (leakguard.ruleset, start-up time)
+        return rule.scoped
     return bool(rule.paths_only or rule.paths_skip) and not all(rule.applies_to(p) for p in _SOURCE_PROBES)
 
 

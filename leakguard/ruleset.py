@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import regex
 
@@ -23,7 +23,9 @@ from leakguard import checksums
 from leakguard.errors import RuleError
 from leakguard.fsio import read_regular, replace_atomic
 from leakguard.saferegex import SlowRegex, TimedPattern, compile_user, lazy
-from leakguard.verify.spec import SpecError, VerifySpec, parse as parse_verify
+
+if TYPE_CHECKING:
+    from leakguard.verify.spec import VerifySpec
 
 SEVERITIES = ("low", "medium", "high", "critical")
 REMEDIATION_KINDS = (
@@ -60,6 +62,30 @@ class Example(NamedTuple):  # a tuple: the pack's ~6,500 examples are built at e
     confidence: str | None = None  # the finding's expected confidence (positive examples)
 
 
+class _Unparsed:
+    """A cached rule's ``verify:`` mapping, not parsed yet (:attr:`Rule.verify`)."""
+    __slots__ = ("data",)
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+
+def _parse_cached_spec(rule: Rule, data: dict[str, Any]) -> VerifySpec | None:
+    """The verify spec of a built-in rule read from the cached pack. The pack was validated when it
+    was written (its key covers the spec parser's code); a record that does not parse now was altered
+    since: the rule's own file, which the pack was built from, is read for it instead."""
+    from leakguard.verify.spec import SpecError, parse as parse_verify
+
+    try:
+        return parse_verify(data)
+    except (SpecError, TypeError, ValueError, AttributeError, KeyError, RecursionError):
+        pass
+    for r in load_file(default_rules_dir() / rule.source, compile_now=False):
+        if r.id == rule.id:
+            return r.verify
+    raise RuleError(f"{default_rules_dir() / rule.source}: rule {rule.id!r} not found (the cached rule pack is stale)")
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     id: str
@@ -92,8 +118,21 @@ class Rule:
     def confidence_mode(self) -> str:
         """'high' | 'medium' | 'low' | 'auto' (generic rules default to auto, provider rules to high)."""
         return self.confidence or ("auto" if self.generic else "high")
-    verify: VerifySpec | None = field(default=None, repr=False, compare=False)
+    # the parsed ``verify:`` spec, or (a rule read from the cached pack) its mapping, parsed on first use of
+    # :attr:`verify`: only --verify and the few findings of rules with companions need one (start-up time)
+    verify_spec: VerifySpec | _Unparsed | None = field(default=None, repr=False, compare=False)
     checksum: str | None = None  # a leakguard.checksums validator the secret must pass
+    # prefilter.is_scoped(rule), decided when the built-in pack was cached (its path patterns then need no
+    # compile at start-up); None: not known, computed from the paths
+    scoped: bool | None = field(default=None, compare=False)
+
+    @property
+    def verify(self) -> VerifySpec | None:
+        spec = self.verify_spec
+        if isinstance(spec, _Unparsed):
+            spec = _parse_cached_spec(self, spec.data)
+            object.__setattr__(self, "verify_spec", spec)  # once: a frozen rule's own cache
+        return spec
 
     @property
     def pattern(self) -> Any:  # regex.Pattern[str], compiled on first use
@@ -163,7 +202,8 @@ def load_ruleset(paths: Sequence[Path | str] | None = None, *, include_default: 
     extra = [Path(p) for p in (paths or ())]
     dirs.extend(extra)
     rules: list[Rule] = []
-    seen: dict[str, str] = {}
+    seen: dict[str, str] = {}  # id -> path, of the rules of the extra files
+    packed: dict[str, str] = {}
     digest = ""
     if include_default:
         collecting = gc.isenabled()
@@ -173,13 +213,14 @@ def load_ruleset(paths: Sequence[Path | str] | None = None, *, include_default: 
         finally:
             if collecting:
                 gc.enable()
-        seen = {r.id: str(builtin / r.source) for r in rules}
-        if len(seen) != len(rules):  # the built pack is checked below; a cached one must hold the same
+        packed = {r.id: r.source for r in rules}  # the file's name (its path only for a message)
+        if len(packed) != len(rules):  # the built pack is checked below; a cached one must hold the same
             raise RuleError(f"{builtin}: duplicate rule ids")
     for f in rule_files(extra):
         for rule in load_file(f, compile_now=f.parent != builtin):
-            if rule.id in seen:
-                raise RuleError(f"{f}: rule {rule.id!r}: duplicate id (also in {seen[rule.id]})")
+            if rule.id in seen or rule.id in packed:
+                where = seen[rule.id] if rule.id in seen else str(builtin / packed[rule.id])
+                raise RuleError(f"{f}: rule {rule.id!r}: duplicate id (also in {where})")
             seen[rule.id] = str(f)
             rules.append(rule)
     if not rules:
@@ -289,7 +330,7 @@ def load_file(path: Path, *, compile_now: bool = True) -> list[Rule]:
 # the pack's digest is recomputed and must equal the one stored, and anything else (a
 # truncated, hostile or foreign file, a FIFO in its place) makes the pack be built again from
 # the rule files. Pure data: nothing in it is executed.
-PACK_FORMAT = 1  # the record layout below
+PACK_FORMAT = 2  # the record layout below
 _KEEP_PACKS = 4  # cached packs kept besides the one in use (other versions, edited checkouts)
 
 
@@ -298,7 +339,7 @@ def _code_digest() -> str:
     place keeps its version number)."""
     h = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for rel in ("ruleset.py", "saferegex.py", "checksums.py", "verify/spec.py"):
+    for rel in ("ruleset.py", "saferegex.py", "checksums.py", "verify/spec.py", "prefilter.py"):
         try:
             h.update(read_regular(here / rel))
         except OSError:  # no sources beside the bytecode: the version says it
@@ -319,7 +360,7 @@ def pack_key(texts: Sequence[tuple[str, str]]) -> str:
 def _builtin_pack(builtin: Path) -> tuple[list[Rule], str]:
     """The built-in rules and their digest: from the cached validated pack when there is a
     good one, else validated from the rule files (and then cached)."""
-    from leakguard.prefilter import cache_dir, prune, touch_if_old  # prefilter imports this module
+    from leakguard.prefilter import cache_dir, is_scoped, prune, touch_if_old  # prefilter imports this module
 
     files = rule_files([builtin])
     texts = [_read_text(f) for f in files]
@@ -335,7 +376,7 @@ def _builtin_pack(builtin: Path) -> tuple[list[Rule], str]:
         for i, raw in enumerate(_raw_rules(f, text)):
             rule = compile_rule(raw, str(f), i, compile_now=False)
             rules.append(rule)
-            records.append(_record(rule, raw.get("verify")))
+            records.append(_record(rule, raw.get("verify"), is_scoped(rule)))
     digest = _digest(rules)
     try:
         # every field but the verify mapping is a str, number, bool or list of them: JSON holds it as it is
@@ -365,7 +406,7 @@ def _read_pack(path: Path, key: str, names: frozenset[str]) -> tuple[list[Rule],
         return None  # unreadable, malformed or tampered with: validated again from the rule files
 
 
-def _record(rule: Rule, verify: object) -> list[Any]:
+def _record(rule: Rule, verify: object, scoped: bool) -> list[Any]:
     """A validated rule as plain JSON data (the layout :func:`_from_record` reads)."""
     def ex(e: Example) -> list[Any]:
         return [e.text, e.secret, e.path, e.confidence]
@@ -377,7 +418,7 @@ def _record(rule: Rule, verify: object) -> list[Any]:
             sorted(rule.allow_secrets), [p.pattern for p in rule.allow_patterns], list(rule.allow_stopwords),
             rule.filters, [list(kv) for kv in rule.remediation], list(rule.references), list(rule.tags),
             [ex(e) for e in rule.examples], [ex(e) for e in rule.negative_examples],
-            rule.source, rule.confidence, verify, rule.checksum]
+            rule.source, rule.confidence, verify, rule.checksum, scoped]
 
 
 def _strlist(v: object) -> tuple[str, ...]:
@@ -412,11 +453,11 @@ def _lazy_patterns(sources: tuple[str, ...]) -> tuple[TimedPattern, ...]:
 def _from_record(rec: object, names: frozenset[str]) -> Rule:
     """A rule from a cached record, checked as :func:`compile_rule` checks a built-in rule's
     mapping (types, values, ids, the pattern's groups); ValueError (or TypeError...) if not."""
-    if type(rec) is not list or len(rec) != 25:
+    if type(rec) is not list or len(rec) != 26:
         raise ValueError("bad record")
     (rid, description, severity, keywords, src, entropy, multiline, generic, near, near_lines, only, skip,
      allow_secrets, allow_patterns, stopwords, filters, remediation, references, tags, examples, negatives,
-     source, confidence, verify, checksum) = rec
+     source, confidence, verify, checksum, scoped) = rec
     if type(rid) is not str or not _ID_RE.match(rid) or type(description) is not str or severity not in SEVERITIES:
         raise ValueError("bad id, description or severity")
     kws = _strlist(keywords)
@@ -448,10 +489,8 @@ def _from_record(rec: object, names: frozenset[str]) -> Rule:
         raise ValueError("bad confidence or source")
     if checksum is not None and (type(checksum) is not str or checksum not in checksums.VALIDATORS):
         raise ValueError("bad checksum")
-    try:
-        spec = parse_verify(verify) if verify is not None else None
-    except SpecError as e:
-        raise ValueError(str(e)) from None
+    if verify is not None and type(verify) is not dict or type(scoped) is not bool:
+        raise ValueError("bad verify or scope")
     return Rule(
         id=rid, description=description, severity=severity, keywords=kws, pattern_source=src, secret_group=group,
         has_key_group=has_key, min_entropy=float(entropy), multiline=multiline, generic=generic,
@@ -460,7 +499,8 @@ def _from_record(rec: object, names: frozenset[str]) -> Rule:
         allow_secrets=frozenset(_strlist(allow_secrets)), allow_patterns=_lazy_patterns(_strlist(allow_patterns)),
         allow_stopwords=tuple(s.lower() for s in _strlist(stopwords)), filters=filters, remediation=rem,
         references=_strlist(references), tags=_strlist(tags), examples=_examples_of(examples),
-        negative_examples=_examples_of(negatives), source=source, confidence=confidence, verify=spec,
+        negative_examples=_examples_of(negatives), source=source, confidence=confidence,
+        verify_spec=_Unparsed(verify) if verify is not None else None, scoped=scoped,
         checksum=checksum,
     )
 
@@ -605,6 +645,8 @@ def compile_rule(raw: object, source: str, index: int, *, compile_now: bool = Tr
         raise _fail(source, rid, f"confidence must be one of {', '.join(CONFIDENCE_MODES)}")
     verify = None
     if raw.get("verify") is not None:
+        from leakguard.verify.spec import SpecError, parse as parse_verify
+
         try:
             verify = parse_verify(raw["verify"])
         except SpecError as e:
@@ -638,6 +680,6 @@ def compile_rule(raw: object, source: str, index: int, *, compile_now: bool = Tr
         negative_examples=_examples(source, rid, "negative_examples", raw.get("negative_examples")),
         source=os.path.basename(source),
         confidence=conf,
-        verify=verify,
+        verify_spec=verify,
         checksum=checksum,
     )

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from leakguard.engine import CAPPED_NOTE, Detection, Engine
 from leakguard.filters import MANAGED_REFERENCE
@@ -22,7 +23,9 @@ from leakguard.ruleset import Rule
 from leakguard.sources import blobcache
 from leakguard.sources._text import to_scannable
 from leakguard.sources.files import DEFAULT_MAX_FILE_SIZE, Entry, iter_entries, read_entry
-from leakguard.sources.git import BlobReader
+
+if TYPE_CHECKING:
+    from leakguard.sources.git import BlobReader
 
 Progress = Callable[[int, int], None]  # (items done, bytes done)
 
@@ -193,6 +196,8 @@ def _work_blobs(batch: list[tuple[str, str]]) -> BlobBatchResult:
     global _BLOB_READER
     assert _ENGINE is not None
     if _BLOB_READER is None:
+        from leakguard.sources.git import BlobReader  # not at import: a file scan starts no git process
+
         _BLOB_READER = BlobReader(_GIT_REPO)
     paths = dict(batch)
     stats = Stats()

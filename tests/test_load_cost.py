@@ -189,3 +189,105 @@ def test_a_staged_scan_does_without_gitpython(tmp_path: Path) -> None:
                            capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
         assert r.stderr.strip().endswith("no gitpython 1"), r.stderr
         assert json.loads(r.stdout)["findings"][0]["path"] == "app.py"
+
+
+_PLAIN_SCAN_PROBE = r"""
+import json, sys
+from leakguard.cli import main
+code = main(sys.argv[1:])
+from leakguard import ruleset
+from leakguard.saferegex import TimedPattern
+
+def compiled(p):
+    try:
+        TimedPattern._p.__get__(p)
+    except AttributeError:
+        return False
+    return True
+
+rules = ruleset.load_ruleset().rules  # read from the cache again: the path patterns are shared by source
+text = open(sys.argv[2], encoding="utf-8").read().lower()
+may = {p.pattern for r in rules if not r.keywords or any(k in text for k in r.keywords)
+       for p in (*r.paths_only, *r.paths_skip)}
+print(json.dumps({"code": code, "modules": sorted(m for m in sys.modules if m.startswith(("leakguard", "git", "yaml", "rich"))),
+                  "compiled": sorted(s for s, p in ruleset._AUX.items() if compiled(p)), "may": sorted(may),
+                  "paths": len({p.pattern for r in rules for p in (*r.paths_only, *r.paths_skip)})}), file=sys.stderr)
+"""
+
+
+def test_a_plain_scan_imports_parses_and_compiles_only_what_it_needs(tmp_path: Path) -> None:
+    """Start-up of a one-file scan once the pack is cached (issue 9: under 0.5 s): no other command's
+    module (history scanning, baselines, migration), no verify spec parsed (their module is not even
+    imported: only --verify and the findings of rules with companions need one), no YAML, and no
+    path pattern compiled but those of the rules the file's words wake and of the keywordless
+    (path-only) rules: the cached pack says which rules are path-scoped."""
+    import subprocess
+    import sys
+
+    f = tmp_path / "settings.py"
+    f.write_text("DEBUG = False\nTIMEOUT = 30\nfor key in secrets:\n    token = None  # set later\n")
+    env = {**os.environ, "LEAKGUARD_CACHE_DIR": str(tmp_path / "cache")}
+    for run in ("pack built", "pack read"):
+        r = subprocess.run([sys.executable, "-c", _PLAIN_SCAN_PROBE, "scan", str(f), "--no-progress"],
+                           capture_output=True, text=True, env=env, timeout=300)
+        got = json.loads(r.stderr.strip().splitlines()[-1])
+        assert got["code"] == 0, r.stderr
+    mods = set(got["modules"])
+    for name in ("leakguard.verify", "leakguard.verify.spec", "leakguard.baseline", "leakguard.sources.git",
+                 "leakguard.sources.history", "leakguard.sources.walkcache", "leakguard.commands.git",
+                 "leakguard.commands.baseline", "leakguard.commands.migrate", "leakguard.commands.rules",
+                 "leakguard.commands.init", "leakguard.remediation.advice", "git", "yaml", "rich"):
+        assert name not in mods, name
+    assert {"leakguard.engine", "leakguard.commands.scan"} <= mods  # (the probe sees the scan's modules)
+    compiled, may = set(got["compiled"]), set(got["may"])
+    assert compiled <= may and len(may) < got["paths"] / 2, (sorted(compiled - may), len(may), got["paths"])
+
+
+def test_the_cached_pack_knows_which_rules_are_path_scoped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Rule.scoped`` read from the cached pack is what :func:`prefilter.is_scoped` computes from the
+    rule's paths (which the pack does not compile at start-up)."""
+    import dataclasses
+
+    monkeypatch.setenv("LEAKGUARD_CACHE_DIR", str(tmp_path))
+    load_ruleset()  # built and cached
+    rules = load_ruleset().rules
+    assert all(r.scoped is not None for r in rules)
+    assert sum(r.scoped for r in rules) > 10  # (the pack has path-scoped rules: the comparison means something)
+    for r in rules:
+        assert r.scoped == prefilter.is_scoped(dataclasses.replace(r, scoped=None)), r.id
+
+
+def test_a_directory_outside_any_repository_is_walked_without_starting_git(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No ``.git`` in the directory or above it (and no GIT_DIR): git cannot place it in a work
+    tree, so no git process is started to ask. Inside a repository, or through a symbolic link
+    into one, git is asked as before."""
+    import subprocess
+
+    from leakguard.sources import files, git
+
+    monkeypatch.delenv("GIT_DIR", raising=False)
+    monkeypatch.delenv("GIT_WORK_TREE", raising=False)
+    outside = tmp_path / "outside"
+    (outside / "sub").mkdir(parents=True)
+    (outside / "sub" / "a.txt").write_text("a\n")
+    if files._may_be_in_work_tree(str(outside)):
+        pytest.skip("the temporary directory is inside a git repository")
+    calls: list[tuple[str, ...]] = []
+    real = git.run
+    monkeypatch.setattr(git, "run", lambda repo, *a, **k: calls.append(a) or real(repo, *a, **k))
+    assert [e.relpath for e in files.iter_entries([str(outside)]) if isinstance(e, files.Entry)] == ["sub/a.txt"]
+    assert calls == []
+    repo = tmp_path / "repo"
+    (repo / "sub").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / "sub" / "tracked.txt").write_text("t\n")
+    (repo / ".gitignore").write_text("ignored.txt\n")
+    (repo / "sub" / "ignored.txt").write_text("i\n")
+    (outside / "link").symlink_to(repo / "sub")
+    listed = [os.path.basename(e.abspath) for e in files.iter_entries([str(repo / "sub")]) if isinstance(e, files.Entry)]
+    assert listed == ["tracked.txt"] and ("rev-parse", "--is-inside-work-tree") in calls  # git's listing
+    calls.clear()
+    assert files._git_listing(str(outside / "link")) == ["tracked.txt"] and calls  # through the link, too
+    monkeypatch.setenv("GIT_DIR", str(repo / ".git"))
+    assert files._may_be_in_work_tree(str(outside))

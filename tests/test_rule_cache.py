@@ -62,6 +62,11 @@ PACK = RULE + """  - id: cache-demo-key
     pattern: 'cdk_(?P<secret>[a-z0-9]{16})'
     paths: {skip: ['\\.lock$']}
     remediation: {kind: api-key, provider: Demo}
+    verify:
+      url: https://api.demo.example/v1/me
+      headers: {Authorization: 'Bearer {secret}'}
+      active: {status: [200]}
+      inactive: {status: [401]}
     examples: [{text: 'k = cdk_q8w7e6r5t4y3u2i1', secret: q8w7e6r5t4y3u2i1}]
     negative_examples: ['k = cdk_short']
 """
@@ -84,7 +89,7 @@ def _packs() -> list[Path]:
 
 def _full(rs: Ruleset) -> list[tuple[object, ...]]:
     return [(r, r.secret_group, r.has_key_group, r.description, r.examples, r.negative_examples, r.remediation,
-             r.source, [p.pattern for p in r.paths_skip]) for r in rs.rules]
+             r.source, [p.pattern for p in r.paths_skip], r.verify) for r in rs.rules]
 
 
 def test_the_validated_pack_is_cached_and_read_back_the_same(builtin: Path) -> None:
@@ -107,7 +112,8 @@ def _tamper(rec: list[Any], field: int, value: object) -> list[Any]:
 
 @pytest.mark.parametrize("bad", [
     "garbage", "truncated", "not a list", "wrong format", "wrong key", "severity", "keyword case", "pattern changed",
-    "no secret group", "record too short", "source outside the pack", "bad example", "bad verify", "duplicate rule",
+    "no secret group", "record too short", "source outside the pack", "bad example", "verify not a mapping", "scope not a flag",
+    "duplicate rule",
     "fifo",
 ])
 def test_a_bad_cached_pack_is_ignored_and_rebuilt(builtin: Path, bad: str) -> None:
@@ -126,7 +132,8 @@ def test_a_bad_cached_pack_is_ignored_and_rebuilt(builtin: Path, bad: str) -> No
         "record too short": {**data, "rules": [recs[0][:-1], recs[1]]},
         "source outside the pack": {**data, "rules": [_tamper(recs[0], 21, "../elsewhere.yaml"), recs[1]]},
         "bad example": {**data, "rules": [_tamper(recs[0], 19, [["text", 5, "a.txt", None]]), recs[1]]},
-        "bad verify": {**data, "rules": [_tamper(recs[0], 23, {"url": "http://plain.example"}), recs[1]]},
+        "verify not a mapping": {**data, "rules": [recs[0], _tamper(recs[1], 23, ["https://api.demo.example"])]},
+        "scope not a flag": {**data, "rules": [recs[0], _tamper(recs[1], 25, 1)]},
         "duplicate rule": {**data, "rules": [recs[0], recs[0]]},
     }.get(bad, data)
     pack.unlink()
@@ -137,6 +144,25 @@ def test_a_bad_cached_pack_is_ignored_and_rebuilt(builtin: Path, bad: str) -> No
     got = load_ruleset()
     assert _full(got) == _full(good) and got.digest == good.digest
     assert json.loads(pack.read_text()) == data  # rebuilt from the rule files (a FIFO replaced, never opened)
+
+
+def test_verify_specs_of_the_cached_pack_are_parsed_on_first_use_and_a_bad_one_comes_from_its_rule_file(
+        builtin: Path) -> None:
+    """A scan needs no verify spec (--verify does): the cached pack's are parsed when first asked
+    for. A record whose spec does not parse was altered since the pack was validated: the rule's
+    own file gives it instead, and the altered mapping is never used."""
+    good = load_ruleset()
+    spec = good.rules[1].verify
+    assert spec is not None and spec.url == "https://api.demo.example/v1/me" and good.rules[0].verify is None
+    (pack,) = _packs()
+    rules = load_ruleset().rules  # from the cached pack
+    assert [type(r.verify_spec).__name__ for r in rules] == ["NoneType", "_Unparsed"]
+    assert rules[1].verify == spec and type(rules[1].verify_spec).__name__ == "VerifySpec"  # parsed once, kept
+    data = json.loads(pack.read_text())
+    for altered in ({"url": "http://plain.example/{secret}"}, {"url": "https://evil.example/", "bogus": 1}):
+        data["rules"][1][23] = altered
+        pack.write_text(json.dumps(data))
+        assert load_ruleset().rules[1].verify == spec
 
 
 def pack_text(data: object) -> str:

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from leakguard import baseline as baseline_mod
 from leakguard.config import Settings, apply_allowlists, check_exit_code, load_settings, size_in_bytes
 from leakguard.engine import Engine
 from leakguard.errors import ConfigError, SourceError, UsageError
@@ -568,6 +567,8 @@ def postprocess(result: ScanResult, args: argparse.Namespace) -> ScanResult:
     result = apply_min_confidence(result, args.min_confidence)
     result = apply_allowlists(result, settings, scan_base(args))
     bl = baseline_path(args)
+    if bl:  # (no baseline: its module is not even imported)
+        from leakguard import baseline as baseline_mod
     accepted = baseline_mod.load(bl) if bl else None
     by_repo_baseline: list[Finding] = []
     user: Settings | None = getattr(args, "user_settings", None)
