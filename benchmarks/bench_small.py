@@ -6,7 +6,10 @@ source file (terminal format, as a user runs it), and `leakguard scan --staged F
 throw-away git repository with that file staged (the pre-commit hook's command), each:
 
     cold   a new empty LEAKGUARD_CACHE_DIR and XDG_CACHE_HOME every run (a fresh CI container:
-           no parsed rules, no Hyperscan database)
+           no Hyperscan database, nothing cached; what the install ships is read: the parsed rule
+           files and the validated pack, written by the build hook into the wheel, or into
+           rules/.parsed/ of an editable install. A one-file scan compiles no Hyperscan database:
+           the keyword prefilter in pure Python finds the rules to confirm)
     warm   the cache filled by earlier runs, Hyperscan database included (a developer machine)
 
 Target (issue 9): under 0.5 s wall, cold and warm, start-up included. Measure what users run:

@@ -45,13 +45,42 @@ def test_wheel_carries_the_parsed_rule_pack_under_the_names_the_loader_reads(whe
         assert shipped == yaml.safe_load(text), f.name
 
 
+def _pack_name(rules: Path) -> str:
+    from leakguard.ruleset import pack_key, pack_name, rule_files
+
+    return pack_name(pack_key([(f.name, f.read_text(encoding="utf-8")) for f in rule_files([rules])]))
+
+
 def test_wheel_ships_no_stale_parsed_form(wheel: Path) -> None:
     """The wheel takes rules/ whole; rules/.parsed/ of a checkout with an editable install is
-    refreshed first, so only the current files' parsed forms go in."""
+    refreshed first, so only the current files' parsed forms go in, and the one validated pack."""
     from leakguard.ruleset import PARSED_DIR, parsed_name
 
     names = {n.rsplit("/", 1)[1] for n in zipfile.ZipFile(wheel).namelist() if f"/{PARSED_DIR}/" in n}
-    assert names == {parsed_name(f.read_text(encoding="utf-8")) for f in (ROOT / "rules").glob("*.yaml")}
+    parsed = {parsed_name(f.read_text(encoding="utf-8")) for f in (ROOT / "rules").glob("*.yaml")}
+    assert names == parsed | {_pack_name(ROOT / "rules")}
+
+
+def test_a_fresh_install_reads_the_validated_pack_from_the_wheel(
+        wheel: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wheel carries the validated pack under the name the loader computes for the rules it
+    ships: a first scan in an empty cache validates no rule and writes no cache, and reads the
+    same rules (the same digest) as a validation of the rule files does."""
+    from leakguard import ruleset
+
+    with zipfile.ZipFile(wheel) as z:
+        for n in z.namelist():
+            if n.startswith("leakguard/_rules/"):
+                z.extract(n, tmp_path)
+    shipped = tmp_path / "leakguard" / "_rules"
+    monkeypatch.setattr("leakguard.ruleset.default_rules_dir", lambda: shipped)
+    monkeypatch.setenv("LEAKGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(ruleset, "compile_rule", lambda *a, **k: pytest.fail("a rule was validated"))
+    rs = ruleset.load_ruleset()
+    assert not (tmp_path / "cache").exists()
+    monkeypatch.undo()
+    monkeypatch.setenv("LEAKGUARD_CACHE_DIR", str(tmp_path / "other-cache"))
+    assert rs.digest == ruleset.load_ruleset().digest and len(rs.rules) > 1000
 
 
 def test_an_editable_install_writes_the_parsed_form_beside_the_checkouts_rules(
@@ -79,8 +108,10 @@ def test_an_editable_install_writes_the_parsed_form_beside_the_checkouts_rules(
     (rules / "ai.yaml").write_text(text, encoding="utf-8")
     (rules / PARSED_DIR).mkdir()
     (rules / PARSED_DIR / "rules-stale.json").write_text("{}")
+    (rules / PARSED_DIR / "pack-stale.json").write_text("{}")
     hook.write_checkout_parsed(rules)
-    assert [p.name for p in (rules / PARSED_DIR).iterdir()] == [parsed_name(text)]  # the stale entry is gone
+    names = sorted(p.name for p in (rules / PARSED_DIR).iterdir())
+    assert names == sorted([parsed_name(text), _pack_name(rules)])  # the stale entries are gone
     parsed = rules / PARSED_DIR / parsed_name(text)
     doc = json.loads(parsed.read_text())
     doc["rules"][0]["description"] = "from the parsed form"
@@ -88,3 +119,6 @@ def test_an_editable_install_writes_the_parsed_form_beside_the_checkouts_rules(
     monkeypatch.setenv("LEAKGUARD_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr("leakguard.ruleset.default_rules_dir", lambda: rules)
     assert load_file(rules / "ai.yaml")[0].description == "from the parsed form"  # what the loader reads
+    from leakguard.ruleset import load_ruleset
+
+    assert len(load_ruleset().rules) > 5 and not list((tmp_path / "cache").glob("pack-*.json"))  # the pack beside

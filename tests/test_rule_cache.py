@@ -165,6 +165,24 @@ def test_verify_specs_of_the_cached_pack_are_parsed_on_first_use_and_a_bad_one_c
         assert load_ruleset().rules[1].verify == spec
 
 
+def test_a_pack_shipped_beside_the_packaged_rules_is_read_and_checked_as_a_cached_one(builtin: Path) -> None:
+    """The wheel carries the validated pack (``write_pack``, at build time): a first run reads it and
+    caches nothing; one that is not exactly good is ignored, and the pack is validated and cached."""
+    from leakguard.ruleset import PARSED_DIR, write_pack
+
+    (builtin / PARSED_DIR).mkdir()
+    shipped = write_pack(builtin, builtin / PARSED_DIR)
+    first = load_ruleset()
+    assert _packs() == [] and [r.id for r in first.rules] == ["cache-demo-token", "cache-demo-key"]
+    data = json.loads(shipped.read_text())
+    data["rules"][0][2] = "urgent"  # not a severity
+    shipped.write_text(json.dumps(data))
+    again = load_ruleset()
+    assert _full(again) == _full(first) and again.digest == first.digest and len(_packs()) == 1
+    (builtin / "demo.yaml").write_text(PACK.replace("description: demo\n", "description: edited\n"))
+    assert load_ruleset().rules[0].description == "edited"  # another key: the shipped pack is not for these files
+
+
 def pack_text(data: object) -> str:
     return json.dumps(data)
 

@@ -115,6 +115,14 @@ def _work_tree(path: str) -> str:
     if not os.path.isdir(path):
         raise SourceError(f"{path}: not a directory")
     git.check_repo_files(path)
+    # the common case in one process: a work tree (inside the git dir, --show-toplevel fails: asked apart below)
+    p = git.run(path, "rev-parse", "--is-bare-repository", "--absolute-git-dir", "--show-toplevel", check=False)
+    lines = p.stdout.split(b"\n")  # (a path holding a newline: asked apart, as before)
+    if p.returncode == 0 and len(lines) == 4 and lines[0] == b"false" and lines[2] and not lines[3]:
+        work = os.fsdecode(lines[2])
+        if not os.path.isdir(work):
+            raise SourceError(f"{path}: the repository's work tree {work} does not exist")
+        return os.path.realpath(work)
     p = git.run(path, "rev-parse", "--is-bare-repository", "--absolute-git-dir", check=False)
     if p.returncode != 0:
         if b"not a git repository" in p.stderr:
