@@ -63,11 +63,27 @@ class Example(NamedTuple):  # a tuple: the pack's ~6,500 examples are built at e
 
 
 class _Unparsed:
-    """A cached rule's ``verify:`` mapping, not parsed yet (:attr:`Rule.verify`)."""
+    """A cached rule's ``verify:`` mapping or example records, not parsed yet (:attr:`Rule.verify`)."""
     __slots__ = ("data",)
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(self, data: Any) -> None:
         self.data = data
+
+
+def _from_rule_file(rule: Rule) -> Rule:
+    """A built-in rule as its own file says it (a cached record that no longer decodes was altered)."""
+    for r in load_file(default_rules_dir() / rule.source, compile_now=False):
+        if r.id == rule.id:
+            return r
+    raise RuleError(f"{default_rules_dir() / rule.source}: rule {rule.id!r} not found (the cached rule pack is stale)")
+
+
+def _decode_cached_examples(rule: Rule, data: Any, name: str) -> tuple[Example, ...]:
+    try:
+        return _examples_of(data)
+    except (ValueError, TypeError):
+        got: tuple[Example, ...] = getattr(_from_rule_file(rule), name)
+        return got
 
 
 def _parse_cached_spec(rule: Rule, data: dict[str, Any]) -> VerifySpec | None:
@@ -79,11 +95,7 @@ def _parse_cached_spec(rule: Rule, data: dict[str, Any]) -> VerifySpec | None:
     try:
         return parse_verify(data)
     except (SpecError, TypeError, ValueError, AttributeError, KeyError, RecursionError):
-        pass
-    for r in load_file(default_rules_dir() / rule.source, compile_now=False):
-        if r.id == rule.id:
-            return r.verify
-    raise RuleError(f"{default_rules_dir() / rule.source}: rule {rule.id!r} not found (the cached rule pack is stale)")
+        return _from_rule_file(rule).verify
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +121,10 @@ class Rule:
     remediation: tuple[tuple[str, str], ...] = ()
     references: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
-    examples: tuple[Example, ...] = ()
-    negative_examples: tuple[Example, ...] = ()
+    # the examples, or (a rule read from the cached pack) their records, decoded on first use of
+    # :attr:`examples` / :attr:`negative_examples`: only the tests and `rules check` read them (start-up time)
+    example_data: tuple[Example, ...] | _Unparsed = field(default=(), repr=False, compare=False)
+    negative_data: tuple[Example, ...] | _Unparsed = field(default=(), repr=False, compare=False)
     source: str = ""
     confidence: str | None = None  # as written in the rule file; None: derived (see confidence_mode)
 
@@ -125,6 +139,22 @@ class Rule:
     # prefilter.is_scoped(rule), decided when the built-in pack was cached (its path patterns then need no
     # compile at start-up); None: not known, computed from the paths
     scoped: bool | None = field(default=None, compare=False)
+
+    @property
+    def examples(self) -> tuple[Example, ...]:
+        data = self.example_data
+        if isinstance(data, _Unparsed):
+            data = _decode_cached_examples(self, data.data, "examples")
+            object.__setattr__(self, "example_data", data)
+        return data
+
+    @property
+    def negative_examples(self) -> tuple[Example, ...]:
+        data = self.negative_data
+        if isinstance(data, _Unparsed):
+            data = _decode_cached_examples(self, data.data, "negative_examples")
+            object.__setattr__(self, "negative_data", data)
+        return data
 
     @property
     def verify(self) -> VerifySpec | None:
@@ -459,6 +489,8 @@ def _record(rule: Rule, verify: object, scoped: bool) -> list[Any]:
 
 
 def _strlist(v: object) -> tuple[str, ...]:
+    if v == [] and type(v) is list:  # most of a record's lists
+        return ()
     if type(v) is not list or not all(map(isinstance, v, itertools.repeat(str))):
         raise ValueError("expected a list of strings")
     return tuple(v)
@@ -469,6 +501,8 @@ def _examples_of(v: object) -> tuple[Example, ...]:
         raise ValueError("expected a list of examples")
     out = []
     for e in v:
+        if type(e) is not list or len(e) != 4:
+            raise ValueError("bad example")
         text, secret, path, conf = e
         if (type(text) is not str or secret is not None and type(secret) is not str or type(path) is not str
                 or conf not in (None, "high", "medium", "low")):
@@ -498,7 +532,8 @@ def _from_record(rec: object, names: frozenset[str]) -> Rule:
     if type(rid) is not str or not _ID_RE.match(rid) or type(description) is not str or severity not in SEVERITIES:
         raise ValueError("bad id, description or severity")
     kws = _strlist(keywords)
-    if any(len(k) < 3 or k != k.lower() for k in kws) or type(src) is not str:
+    joined = "\0".join(kws)  # (one check for all of them: a pack has ~5,000 keywords)
+    if min(map(len, kws), default=3) < 3 or joined.lower() != joined or type(src) is not str:
         raise ValueError("bad keywords or pattern")
     if "(?P<secret>" in src:
         group: str | int = "secret"
@@ -526,8 +561,9 @@ def _from_record(rec: object, names: frozenset[str]) -> Rule:
         raise ValueError("bad confidence or source")
     if checksum is not None and (type(checksum) is not str or checksum not in checksums.VALIDATORS):
         raise ValueError("bad checksum")
-    if verify is not None and type(verify) is not dict or type(scoped) is not bool:
-        raise ValueError("bad verify or scope")
+    if (verify is not None and type(verify) is not dict or type(scoped) is not bool or type(examples) is not list
+            or type(negatives) is not list):
+        raise ValueError("bad verify, scope or examples")
     return Rule(
         id=rid, description=description, severity=severity, keywords=kws, pattern_source=src, secret_group=group,
         has_key_group=has_key, min_entropy=float(entropy), multiline=multiline, generic=generic,
@@ -535,8 +571,8 @@ def _from_record(rec: object, names: frozenset[str]) -> Rule:
         paths_only=_lazy_patterns(paths_only), paths_skip=_lazy_patterns(paths_skip),
         allow_secrets=frozenset(_strlist(allow_secrets)), allow_patterns=_lazy_patterns(_strlist(allow_patterns)),
         allow_stopwords=tuple(s.lower() for s in _strlist(stopwords)), filters=filters, remediation=rem,
-        references=_strlist(references), tags=_strlist(tags), examples=_examples_of(examples),
-        negative_examples=_examples_of(negatives), source=source, confidence=confidence,
+        references=_strlist(references), tags=_strlist(tags), example_data=_Unparsed(examples),
+        negative_data=_Unparsed(negatives), source=source, confidence=confidence,
         verify_spec=_Unparsed(verify) if verify is not None else None, scoped=scoped,
         checksum=checksum,
     )
@@ -713,8 +749,8 @@ def compile_rule(raw: object, source: str, index: int, *, compile_now: bool = Tr
         remediation=tuple(sorted(rem.items())),
         references=_strs(source, rid, "references", raw.get("references")),
         tags=_strs(source, rid, "tags", raw.get("tags")),
-        examples=_examples(source, rid, "examples", raw.get("examples")),
-        negative_examples=_examples(source, rid, "negative_examples", raw.get("negative_examples")),
+        example_data=_examples(source, rid, "examples", raw.get("examples")),
+        negative_data=_examples(source, rid, "negative_examples", raw.get("negative_examples")),
         source=os.path.basename(source),
         confidence=conf,
         verify_spec=verify,

@@ -112,7 +112,7 @@ def _tamper(rec: list[Any], field: int, value: object) -> list[Any]:
 
 @pytest.mark.parametrize("bad", [
     "garbage", "truncated", "not a list", "wrong format", "wrong key", "severity", "keyword case", "pattern changed",
-    "no secret group", "record too short", "source outside the pack", "bad example", "verify not a mapping", "scope not a flag",
+    "no secret group", "record too short", "source outside the pack", "examples not a list", "verify not a mapping", "scope not a flag",
     "duplicate rule",
     "fifo",
 ])
@@ -131,7 +131,7 @@ def test_a_bad_cached_pack_is_ignored_and_rebuilt(builtin: Path, bad: str) -> No
         "no secret group": {**data, "rules": [_tamper(recs[0], 4, "cdt_[a-z0-9]{12}"), recs[1]]},
         "record too short": {**data, "rules": [recs[0][:-1], recs[1]]},
         "source outside the pack": {**data, "rules": [_tamper(recs[0], 21, "../elsewhere.yaml"), recs[1]]},
-        "bad example": {**data, "rules": [_tamper(recs[0], 19, [["text", 5, "a.txt", None]]), recs[1]]},
+        "examples not a list": {**data, "rules": [_tamper(recs[0], 19, "text"), recs[1]]},
         "verify not a mapping": {**data, "rules": [recs[0], _tamper(recs[1], 23, ["https://api.demo.example"])]},
         "scope not a flag": {**data, "rules": [recs[0], _tamper(recs[1], 25, 1)]},
         "duplicate rule": {**data, "rules": [recs[0], recs[0]]},
@@ -163,6 +163,23 @@ def test_verify_specs_of_the_cached_pack_are_parsed_on_first_use_and_a_bad_one_c
         data["rules"][1][23] = altered
         pack.write_text(json.dumps(data))
         assert load_ruleset().rules[1].verify == spec
+
+
+def test_examples_of_the_cached_pack_are_decoded_on_first_use_and_bad_ones_come_from_the_rule_file(
+        builtin: Path) -> None:
+    """A scan reads no example: the cached pack's are decoded when first asked for (the tests and
+    `rules check`); records that do not decode were altered, and the rule's own file gives them."""
+    good = load_ruleset()
+    (pack,) = _packs()
+    rules = load_ruleset().rules
+    assert type(rules[0].example_data).__name__ == "_Unparsed"
+    assert rules[0].examples == good.rules[0].examples and type(rules[0].example_data) is tuple
+    data = json.loads(pack.read_text())
+    for bad in ([["text", 5, "a.txt", None]], [["too", "short"]], [{"text": "a mapping"}]):
+        data["rules"][1][19] = data["rules"][1][20] = bad
+        pack.write_text(json.dumps(data))
+        got = load_ruleset().rules[1]
+        assert got.examples == good.rules[1].examples and got.negative_examples == good.rules[1].negative_examples
 
 
 def test_a_pack_shipped_beside_the_packaged_rules_is_read_and_checked_as_a_cached_one(builtin: Path) -> None:
