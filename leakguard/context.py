@@ -10,8 +10,9 @@ config (``fastly:`` / ``  api_token: ...``) or in a client constructor
 both the name and the value (``\\"FASTLY_API_TOKEN\\"] = \\"...\\"``).
 
 After the plain scan of a chunk, :func:`context_findings` takes the lines where
-the prefilter found a provider's NAME keyword (a hit the confirm step left
-without a finding), collects the ``field = value`` pairs on that line and, when
+the prefilter found a provider's NAME keyword (with Hyperscan, a rule woken by
+its key name's shape has its names reported apart,
+:func:`leakguard.prefilter.hits_and_names`), collects the ``field = value`` pairs on that line and, when
 the line opens a block (``fastly:``, ``new FastlyClient({``), on the lines of
 that block; each pair whose field is a credential word is shown to the rules
 as ``<provider>_<field> = "<value>"``. Only non-generic (provider) rules may

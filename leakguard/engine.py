@@ -9,7 +9,7 @@ import bisect
 import dataclasses
 import hashlib
 import itertools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,8 @@ from leakguard.decode import MAX_DEPTH, Candidate, decoded_findings, find_candid
 from leakguard.entropy import shannon
 from leakguard.keypath import key_path
 from leakguard.model import Chunk, Finding, Location
-from leakguard.prefilter import PathPrefilter, Prefilter, hyperscan_available, is_scoped, make_prefilter
+from leakguard.prefilter import (PathPrefilter, Prefilter, hits_and_names, hyperscan_available, is_scoped,
+                                 make_prefilter)
 from leakguard.redact import MASK
 from leakguard.ruleset import Rule, Ruleset
 
@@ -75,6 +76,7 @@ class Detection:
     timeouts: list[str] = field(default_factory=list)  # ids of rules whose regexes timed out: scan incomplete
     capped: int = 0  # matches left unreported beyond MAX_FINDINGS_PER_FILE
     hits: Any = None  # the prefilter's hits (rule index -> offsets), for leakguard.context
+    name_hits: Any = None  # where the provider names of key-expression rules stand (same form), for it too
 
 
 _Verdict = tuple[tuple["_Match", ...], tuple[str, ...]]  # matches (offsets relative to the window), drop reasons
@@ -108,6 +110,18 @@ class _Match:
     match_start: int = 0  # byte offsets of the whole match
     match_end: int = 0
     confidence: str = "high"
+
+
+def _with_names(hits: Mapping[int, Sequence[int]] | None,
+                names: Mapping[int, Sequence[int]] | None) -> Mapping[int, Sequence[int]]:
+    """The prefilter's hits with the provider names' places added: where leakguard.context
+    looks for provider names (it read keyword hits before rules woke on their key name's shape)."""
+    if not names:
+        return hits or {}
+    out = dict(hits or {})
+    for i, found in names.items():
+        out[i] = [*out[i], *found] if i in out else found
+    return out
 
 
 class Engine:
@@ -216,9 +230,9 @@ class Engine:
         """Findings in the chunk's text, then in the encoded blobs it holds."""
         inc = self._begin(chunk) if self.incremental and decode_depth is None else None  # not decoded views
         det = self._scan_plain(chunk, inc)
-        if decode_depth is None and self.provider_context and (det.hits or inc is not None):  # not in views
-            context.add_context(self, chunk, det, det.hits, self._names, inc)
-        det.hits = None
+        if decode_depth is None and self.provider_context and (det.hits or det.name_hits or inc is not None):
+            context.add_context(self, chunk, det, _with_names(det.hits, det.name_hits), self._names, inc)  # not in views
+        det.hits = det.name_hits = None
         depth = self.decode_depth if decode_depth is None else decode_depth
         if depth > 0 and chunk.data:
             self._add_decoded(chunk, det, depth, inc)
@@ -286,9 +300,9 @@ class Engine:
         matches: list[_Match] = []
         record = None if inc is None else inc.record
         if inc is not None and inc.verdicts is not None:
-            hits = self._incremental_hits(data, scoped, inc, matches, det)
+            hits, det.name_hits = self._incremental_hits(data, scoped, inc, matches, det)
         else:
-            hits = self.prefilter.hits(data, scoped)
+            hits, det.name_hits = hits_and_names(self.prefilter, data, scoped)
         det.hits = hits
         if not hits and not self._keywordless and not matches:
             return det
@@ -370,7 +384,7 @@ class Engine:
             self._forget(next(iter(self._prev)))
 
     def _incremental_hits(self, data: bytes, scoped: bool, inc: _Incremental, matches: list[_Match],
-                          det: Detection) -> dict[int, Sequence[int]]:
+                          det: Detection) -> tuple[dict[int, Sequence[int]], dict[int, Sequence[int]] | None]:
         """Prefilter hits for a version of a file, diffed against an earlier one.
 
         The verdict of a line-local rule on a line depends on the line's bytes
@@ -378,7 +392,8 @@ class Engine:
         a superset of the rule). So its verdicts on the lines both versions share
         above the first difference and below the last one are replayed (into
         ``matches``, ``det`` and the record), and hits are looked for only on the
-        lines in between; the other rules get their hits on the whole text."""
+        lines in between; the other rules get their hits on the whole text. Second: where
+        provider names stand on those lines (:func:`leakguard.prefilter.hits_and_names`)."""
         assert inc.verdicts is not None
         ps, ss, shift = inc.ps, inc.ss, inc.shift
         for idx, lines in inc.verdicts.items():
@@ -393,11 +408,15 @@ class Engine:
                 kept.append((base, le + base - ls, v))
                 _replay(v, base, matches, det)
         hits: dict[int, Sequence[int]] = {}
+        names: dict[int, Sequence[int]] | None = None
         if ss > ps:
             local = self._local
-            for idx, found in self.prefilter.hits(data[ps:ss], scoped).items():
+            changed, found_names = hits_and_names(self.prefilter, data[ps:ss], scoped)
+            for idx, found in changed.items():
                 if local[idx]:
                     hits[idx] = [pos + ps for pos in found]
+            if found_names is not None:
+                names = {idx: [pos + ps for pos in found] for idx, found in found_names.items()}
         if self._nonlocal_ids:
             if self._nonlocal_pf is None:
                 from leakguard.prefilter import HyperscanPrefilter
@@ -406,7 +425,7 @@ class Engine:
                 self._nonlocal_pf = HyperscanPrefilter([self.rules[i] for i in self._nonlocal_ids], digest)
             for j, found in self._nonlocal_pf.hits(data, scoped).items():
                 hits[self._nonlocal_ids[j]] = found
-        return hits
+        return hits, names
 
     def _candidates(self, data: bytes, inc: _Incremental) -> list[Candidate] | None:
         """The decode candidates of ``data`` (leakguard.decode.find_candidates), those on

@@ -8,8 +8,9 @@ left out. The engine confirms each candidate line (or window, for multi-line
 rules) with the rule's own regex, so the backend only has to be a superset:
 
 * ``HyperscanPrefilter``: every rule's pattern compiled into Hyperscan
-  databases in prefilter mode (a rule whose pattern Hyperscan cannot take is
-  entered by its keywords instead): one for the rules that apply anywhere, one
+  databases in prefilter mode (a keyed provider rule by the part of its pattern
+  that matches the variable name, :func:`key_expression`; a rule whose pattern
+  Hyperscan cannot take by its keywords): one for the rules that apply anywhere, one
   for the path-scoped ones (``paths:`` that leave out program source), scanned
   only for paths they may apply to (``generic-secret-unquoted`` skips program
   source, yet its broad pattern fires on most lines of it). Rules without keywords (path-scoped, every line)
@@ -166,46 +167,81 @@ class HyperscanPrefilter:
 
     def hits(self, data: bytes, scoped: bool = True) -> Hits:
         """Match ends, one per line and rule (every one on lines longer than 16 KB)."""
+        return self.hits_and_names(data, scoped)[0]
+
+    def hits_and_names(self, data: bytes, scoped: bool = True) -> tuple[Hits, Hits]:
+        """:meth:`hits`, and where the provider names of the rules entered by a key expression
+        stand (rule index -> offsets, as hits), for leakguard.context: one scan for both."""
         if not data:
-            return {}
+            return {}, {}
         out: dict[int, list[Any]] = {}
-        on_match = _collector(data, out, None)
+        names: dict[int, list[Any]] = {}
+        on_match = _collector(data, out, None, names)
         if self._db is not None:
             self._db.scan(data, match_event_handler=on_match)  # type: ignore[attr-defined]
         if scoped and self._db_scoped is not None:
             self._db_scoped.scan(data, match_event_handler=on_match)  # type: ignore[attr-defined]
-        return {i: st[2] for i, st in out.items()}
+        return {i: st[2] for i, st in out.items()}, {i: st[2] for i, st in names.items()}
 
 
-def _collector(data: bytes, out: dict[int, list[Any]], rules_for: Sequence[tuple[int, ...]] | None) -> Any:
+def hits_and_names(prefilter: Prefilter, data: bytes, scoped: bool = True) -> tuple[Hits, Hits | None]:
+    """A prefilter's hits, and where provider names stand where its hits do not say it
+    (a Hyperscan database with key expressions); None: the hits are keyword hits, which say it."""
+    if isinstance(prefilter, HyperscanPrefilter):
+        return prefilter.hits_and_names(data, scoped)
+    return prefilter.hits(data, scoped), None
+
+
+def _collector(data: bytes, out: dict[int, list[Any]], rules_for: Sequence[tuple[int, ...]] | None,
+               names_out: dict[int, list[Any]] | None = None) -> Any:
     """A Hyperscan match callback filling ``out``: rule -> [line start, line end, offsets].
 
     Memory stays small whatever the content: offsets go into one ``array('q')``
     per rule that fired, and a rule's further hits on the (short) line it last
     fired on are dropped; on lines over 16 KB (confirmed in windows around each
     hit) every hit is kept. Expression ids carry the rule index in their high
-    bits, or index ``rules_for`` (keyword databases)."""
+    bits, or index ``rules_for`` (keyword databases). Provider-name expressions
+    (ids marked ``_NAME_ID``) fill ``names_out`` the same way (dropped without it)."""
     n = len(data)
     rfind, find = data.rfind, data.find
 
-    def add(i: int, pos: int) -> None:
-        st = out.get(i)
-        if st is None:
-            st = out[i] = [-1, -1, array("q")]
-        elif st[0] <= pos < st[1]:  # the line this rule last fired on
-            return
-        ls = rfind(b"\n", max(0, pos - _LONG), pos) + 1
-        if ls or pos <= _LONG:
-            le = find(b"\n", pos, pos + _LONG + 1)
-            if le < 0 and pos + _LONG + 1 >= n:
-                le = n
-            if le >= 0 and le - ls <= _LONG:
-                st[0], st[1] = ls, le  # a short line: one hit stands for it
-        st[2].append(pos)
+    def into(dest: dict[int, list[Any]]) -> Any:
+        def add(i: int, pos: int) -> None:
+            st = dest.get(i)
+            if st is None:
+                st = dest[i] = [-1, -1, array("q")]
+            elif st[0] <= pos < st[1]:  # the line this rule last fired on
+                return
+            ls = rfind(b"\n", max(0, pos - _LONG), pos) + 1
+            if ls or pos <= _LONG:
+                le = find(b"\n", pos, pos + _LONG + 1)
+                if le < 0 and pos + _LONG + 1 >= n:
+                    le = n
+                if le >= 0 and le - ls <= _LONG:
+                    st[0], st[1] = ls, le  # a short line: one hit stands for it
+            st[2].append(pos)
+        return add
 
+    add = into(out)
     if rules_for is None:
+        add_name = into(names_out if names_out is not None else {})
+
         def on_match(id_: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
-            add(id_ >> 8, to - 1 if to else 0)
+            if id_ & _NAME_ID:
+                # a provider name where it starts a word or a part of a camelCase name (``Fastly``,
+                # ``newFastlyClient``, ``fastly_token``; not ``alchemy`` in ``sqlalchemy``): a superset of
+                # what leakguard.context._is_word takes (any non-ASCII byte before it counts as a boundary)
+                start = to - (id_ & 0xFF)
+                if start > 0:
+                    before = data[start - 1]
+                    if 97 <= before <= 122:  # a-z
+                        if not 65 <= data[start] <= 90:
+                            return
+                    elif 65 <= before <= 90:  # A-Z
+                        return
+                add_name((id_ ^ _NAME_ID) >> 8, to - 1)
+            else:
+                add(id_ >> 8, to - 1 if to else 0)
     else:
         def on_match(id_: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
             for i in rules_for[id_]:  # the keyword's last byte: on the keyword's line
@@ -345,27 +381,248 @@ def _keyword_triggered(rule: Rule) -> bool:
     return bool(rule.keywords) and rule.has_key_group and not rule.generic and not rule.multiline and rule.near is None
 
 
+_LEAD_FLAGS = regex.compile(r"\A\s*\(\?([a-zA-Z]+)\)")
+_QUANTIFIER = regex.compile(r"(?:[?*+]|\{(\d*)(?:,(\d*))?\})[?+]?")
+_ZERO_WIDTH = ("(?=", "(?!", "(?<=", "(?<!")
+_NEG_LOOKBEHIND = regex.compile(r"\(\?<!(\[(?:\\.|[^\]\\])+\]|\\[wds])\)\Z")
+_WORDISH = regex.compile(r"\\[wsd]")
+_KEY_RELAX = 3  # counted repeats in a key expression with a larger bound become open-ended (compile time)
+
+
+def _scan_to(src: str, i: int, verbose: bool, close: str) -> int:
+    """Index just past the ``)`` (``close='('``) or ``]`` (``close='['``) that closes the
+    group or class opening at ``src[i]``; -1 if none."""
+    n = len(src)
+    if close == "[":
+        j = i + 1
+        if j < n and src[j] == "^":
+            j += 1
+        if j < n and src[j] == "]":
+            j += 1
+        while j < n:
+            if src[j] == "\\":
+                j += 2
+            elif src.startswith("[:", j):  # a POSIX class [:alpha:] inside the set
+                k = src.find(":]", j + 2)
+                j = k + 2 if k >= 0 else j + 1
+            elif src[j] == "]":
+                return j + 1
+            else:
+                j += 1
+        return -1
+    depth, j = 0, i
+    while j < n:
+        c = src[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c == "[":
+            j = _scan_to(src, j, verbose, "[")
+            if j < 0:
+                return -1
+            continue
+        if verbose and c == "#":
+            k = src.find("\n", j)
+            j = n if k < 0 else k
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+        j += 1
+    return -1
+
+
+def _elements(src: str, i: int, end: int, verbose: bool) -> list[tuple[str, int]] | None:
+    """The sequence ``src[i:end]`` as (element source, least repeat count) items, an element being
+    an atom and its quantifier; lookarounds and anchors count as repeats of 0 (they consume
+    nothing). None where it is not a plain sequence (a top-level ``|``, a backreference, an escape
+    whose extent is not read here, an unbalanced group)."""
+    out: list[tuple[str, int]] = []
+    while i < end:
+        c = src[i]
+        if verbose and c.isspace():
+            i += 1
+            continue
+        if verbose and c == "#":
+            k = src.find("\n", i, end)
+            i = end if k < 0 else k
+            continue
+        least = 1
+        if c == "|":
+            return None
+        if c == "\\":
+            if i + 1 >= end or not (src[i + 1] in "wWdDsSbBAZ" or not src[i + 1].isalnum()):
+                return None  # \p{..}, \x.., \1 ...: left to the keyword expression
+            j = i + 2
+            if src[i + 1] in "bBAZ":
+                least = 0
+        elif c == "[":
+            j = _scan_to(src, i, verbose, "[")
+        elif c == "(":
+            j = _scan_to(src, i, verbose, "(")
+            if src.startswith(_ZERO_WIDTH, i) or regex.fullmatch(r"\(\?[a-zA-Z-]+\)", src[i:j]):
+                least = 0  # a lookaround, or a flag group
+        elif c in "^$":
+            j, least = i + 1, 0
+        elif c in "?*+{)":
+            if c == "{" and not _QUANTIFIER.match(src, i):
+                j = i + 1  # a literal brace
+            else:
+                return None
+        else:
+            j = i + 1
+        if j < 0 or j > end:
+            return None
+        k = j
+        while verbose and k < end and src[k].isspace():
+            k += 1
+        q = _QUANTIFIER.match(src, k, end)
+        if q:
+            if q.group(0)[0] in "?*":
+                least = 0
+            elif q.group(0)[0] == "{":
+                least = min(least, int(q.group(1) or 0))
+            j = q.end()
+        out.append((src[i:j], least))
+        i = j
+    return out
+
+
+def key_expression(rule: Rule) -> str | None:
+    r"""The Hyperscan expression that wakes the confirm step for a rule entered by its key
+    name (see :func:`_keyword_triggered`), derived from the rule's pattern: the elements of its
+    ``key`` group from the first to the last one that must match (``[\w.-]{0,40}?`` around
+    the name is left out), preceded by the negative lookbehind just before the group, if any,
+    as a consuming class (``(?<![A-Za-z0-9])`` becomes ``(?:^|[^A-Za-z0-9])``: Hyperscan has
+    no lookbehind, and the pattern needs the keyword at a word start: ``alchemy`` must not
+    wake the rule on every ``sqlalchemy``). Any contiguous run of a pattern's elements matches
+    wherever the pattern does, ending within the match, so the expression marks every line
+    the rule can match (the confirm step works line by line). Counted repeats are relaxed to
+    open-ended ones (compile time), and ``\w``, ``\s``, ``\d`` also take the bytes of
+    non-ASCII characters (the pattern's are Unicode, Hyperscan's are ASCII). None: the
+    pattern is not of that shape (the rule is then entered by its keywords)."""
+    src = rule.pattern_source
+    lead = _LEAD_FLAGS.match(src)
+    flags = lead.group(1) if lead else ""
+    if set(flags) - set("imsx"):
+        return None
+    verbose = "x" in flags
+    body = lead.end() if lead else 0
+    if regex.search(r"\(\?[a-zA-Z]+\)", src[body:]):  # a global flag past the start applies to all of it
+        return None
+    top = _elements(src, body, len(src), verbose)
+    if not top:
+        return None
+    k = next((n for n, (e, _) in enumerate(top) if e.startswith("(?P<key>")), -1)
+    if k < 0 or top[k][1] == 0 or not top[k][0].endswith(")"):
+        return None
+    group = top[k][0]
+    inner = _elements(group, len("(?P<key>"), len(group) - 1, verbose)
+    if not inner:
+        return None
+    first = next((n for n, (_, least) in enumerate(inner) if least), -1)
+    last = max((n for n, (_, least) in enumerate(inner) if least), default=-1)
+    if first < 0:
+        return None
+    parts = [e for e, _ in inner[first:last + 1]]
+    if first == 0 and k > 0:
+        lb = _NEG_LOOKBEHIND.match(top[k - 1][0])
+        if lb:
+            cls = lb.group(1)
+            if cls.startswith("[^"):
+                parts.insert(0, "(?:^|[" + cls[2:] + ")")
+            elif cls.startswith("["):
+                parts.insert(0, "(?:^|[^" + cls[1:] + ")")
+            else:
+                parts.insert(0, "(?:^|" + cls.upper() + ")")
+    expr = ("(?%s)" % flags if flags else "") + (" " if verbose else "").join(parts)
+    expr = regex.sub(r"\{(\d+),(\d+)\}", lambda m: m.group(0) if int(m.group(2)) <= _KEY_RELAX
+                     else "{%s,}" % m.group(1) if m.group(1) != "0" else "*", expr)
+    return _widen(hs_pattern(expr))
+
+
+def _widen(expr: str) -> str:
+    r"""``\w``, ``\s`` and ``\d`` (outside and inside sets) also match bytes of non-ASCII
+    characters, which a Python ``str`` pattern's do; negated sets already take them."""
+    out: list[str] = []
+    i, n, set_start = 0, len(expr), -1
+    while i < n:
+        c = expr[i]
+        if c == "\\" and i + 1 < n:
+            tok = expr[i:i + 2]
+            if tok in ("\\w", "\\s", "\\d"):
+                out.append(tok if set_start >= 0 else "[%s\\x80-\\xff]" % tok)
+                if set_start >= 0 and not expr.startswith("[^", set_start):
+                    out.append("\\x80-\\xff")
+            else:
+                out.append(tok)
+            i += 2
+            continue
+        if set_start < 0 and c == "[":
+            set_start = i
+            j = i + 1 + (expr.startswith("^", i + 1))
+            if expr.startswith("]", j):
+                j += 1
+            out.append(expr[i:j])
+            i = j
+            continue
+        if set_start >= 0 and c == "]":
+            set_start = -1
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _rule_expression(rule: Rule) -> str | None:
+    """A rule's prefilter expression; None: it is entered by its keywords."""
+    if _keyword_triggered(rule):
+        return key_expression(rule)
+    # A rule that needs a companion within N lines (an AWS secret key next to its key id) is
+    # triggered by the companion, which is rare, instead of by its own broad pattern (any
+    # 40-character base64 run): the engine confirms the lines around each hit anyway.
+    return hs_pattern(_trigger(rule), bool(rule.multiline))
+
+
+_NAME_ID = 1 << 30  # expression ids of provider-name words (see _name_expressions): not rule triggers
+
+
+def _name_words(rules: Sequence[tuple[int, Rule]]) -> dict[int, tuple[str, ...]]:
+    """Rule index -> the provider-name keywords (leakguard.context) of each rule entered by a key
+    expression instead of its keywords: the provider-context step reads where those names stand,
+    which the rule's own hits (the key name's shape) no longer say."""
+    from leakguard.context import name_keywords
+
+    names = name_keywords([r for _, r in rules])
+    return {i: names[n] for n, (i, r) in enumerate(rules) if names.get(n) and _keyword_triggered(r)}
+
+
 def _hs_expressions(rules: Sequence[tuple[int, Rule]],
                     refused: frozenset[int] = frozenset()) -> tuple[list[bytes], list[int], list[int]]:
-    """One expression per (index, rule), or one per keyword for a rule entered by its
-    keywords (see below) or one whose pattern Hyperscan refuses (``refused``: positions
-    in ``rules``). Expression ids carry the rule index in the high bits."""
+    """One expression per (index, rule), or one per keyword for a rule without one (see
+    :func:`key_expression`) or one whose expression Hyperscan refuses (``refused``: positions
+    in ``rules``). Expression ids carry the rule index in the high bits. A rule entered by a
+    key expression also gets one expression per provider-name keyword, its id marked with
+    ``_NAME_ID`` and carrying the name's length (reported apart, for leakguard.context)."""
     assert _hs is not None
     pflags = _hs.HS_FLAG_PREFILTER | _hs.HS_FLAG_MULTILINE | _hs.HS_FLAG_ALLOWEMPTY
     exprs: list[bytes] = []
     ids: list[int] = []
     flags: list[int] = []
+    names = _name_words(rules)
     for n, (i, r) in enumerate(rules):
-        # A keyed provider rule (the provider's name in the variable name: KRAKEN_PRIVATE_KEY=...)
-        # is entered by its keywords, which are that name: selective on their own, while the
-        # assignment-shaped pattern costs Hyperscan seconds of compile per hundred rules.
-        if n not in refused and not _keyword_triggered(r):
-            # A rule that needs a companion within N lines (an AWS secret key next to its key id) is
-            # triggered by the companion, which is rare, instead of by its own broad pattern (any
-            # 40-character base64 run): the engine confirms the lines around each hit anyway.
-            exprs.append(hs_pattern(_trigger(r), bool(r.multiline)).encode("utf-8"))
+        expr = None if n in refused else _rule_expression(r)
+        if expr is not None:
+            exprs.append(expr.encode("utf-8"))
             ids.append(i << 8)
             flags.append(pflags)
+            for k in names.get(i, ()):  # a literal (a class before it costs seconds of compile per 1,000)
+                if len(k) < 256:  # its length in the id: the collector reads the byte before it
+                    exprs.append(regex.escape(k.encode()))
+                    ids.append(_NAME_ID | (i << 8) | len(k))
+                    flags.append(_hs.HS_FLAG_CASELESS)
         else:
             for j, k in enumerate(r.keywords[:255]):
                 exprs.append(regex.escape(k.encode()))
@@ -375,17 +632,17 @@ def _hs_expressions(rules: Sequence[tuple[int, Rule]],
 
 
 def _refused(rules: Sequence[tuple[int, Rule]]) -> frozenset[int]:
-    """Positions of the rules whose prefilter pattern Hyperscan will not compile (tried one by one:
+    """Positions of the rules whose prefilter expression Hyperscan will not compile (tried one by one:
     only after the whole database failed, which the built-in pack never does)."""
     assert _hs is not None
     pflags = _hs.HS_FLAG_PREFILTER | _hs.HS_FLAG_MULTILINE | _hs.HS_FLAG_ALLOWEMPTY
     bad = set()
     for n, (_, r) in enumerate(rules):
-        if _keyword_triggered(r):
+        expr = _rule_expression(r)
+        if expr is None:
             continue
         try:
-            _hs.Database().compile(expressions=[hs_pattern(_trigger(r), bool(r.multiline)).encode("utf-8")],
-                                   ids=[0], elements=1, flags=[pflags])
+            _hs.Database().compile(expressions=[expr.encode("utf-8")], ids=[0], elements=1, flags=[pflags])
         except Exception:
             bad.add(n)
     return frozenset(bad)
@@ -393,7 +650,7 @@ def _refused(rules: Sequence[tuple[int, Rule]]) -> frozenset[int]:
 
 def hs_cache_path(digest: str) -> Path:
     version = getattr(_hs, "__version__", "")
-    key = hashlib.sha256(f"{digest}|{version}|near-trigger|keyed-by-keyword|scoped-split|verbose-comments-dropped"
+    key = hashlib.sha256(f"{digest}|{version}|near-trigger|keyed-by-keyword|scoped-split|verbose-comments-dropped|key-expressions|name-literals"
                          .encode()).hexdigest()[:32]
     return cache_dir() / f"hs-{key}.db"
 
