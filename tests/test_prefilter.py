@@ -141,3 +141,17 @@ def test_provider_names_are_reported_apart_where_they_start_a_word(tmp_path: Pat
     hits, names = pf.hits_and_names(b"x = 1\n  Zeta: 2\n")
     assert not hits and [rs.rules[i].id for i in names] == ["zeta-key"] and list(names.values())[0][0] == 11
 
+
+
+@pytest.mark.parametrize("backend", ["regex", "hyperscan"] if hyperscan_available() else ["regex"])
+@pytest.mark.parametrize("name", ["column.api_key", "COLUMN_ACCESS_KEY", "column-client-secret", "columnPrivateToken"])
+def test_a_keyed_rules_keywords_cover_every_spelling_its_key_group_takes(backend: str, name: str) -> None:
+    """The engine confirms a match only on a line holding one of the rule's keywords: Column's
+    keywords covered ``column-key`` spellings while its key group also takes ``.`` and role words."""
+    from leakguard.engine import Engine
+    from leakguard.model import Chunk, Origin
+
+    value = "live_Qm4ZrT8pLx2NcV7bW1yK9dHs3aF"  # 27 random characters after live_ (generated for this test)
+    engine = Engine(load_ruleset(), backend=backend)
+    found = engine.scan(Chunk(f"{name}: '{value}'\n".encode(), (Origin("file", "config/bank.yml"),))).findings
+    assert [(f.rule_id, f.secret) for f in found] == [("column-api-key", value)]
