@@ -150,7 +150,7 @@ def context_findings(engine: Engine, chunk: Chunk, det: Detection, hits: Mapping
     view = "\n".join(p.view for p in pairs) + "\n"
     sub = Chunk(view.encode("utf-8"), (Origin("file", chunk.origin.path),))
     viewed = engine.scan(sub, decode_depth=0).findings
-    from leakguard.engine import _context, _location, fingerprint, secret_hash
+    from leakguard.engine import placed
 
     out: list[Finding] = []
     for f in viewed:
@@ -164,12 +164,8 @@ def context_findings(engine: Engine, chunk: Chunk, det: Detection, hits: Mapping
             e = s + len(f.secret.encode("utf-8"))
         else:  # percent-encoded in the text: the whole encoded value
             s, e = p.start, p.end
-        cs, ce = _context(data, s, e)
-        sh = secret_hash(f.rule_id, f.secret)
-        out.append(dataclasses.replace(
-            f, origins=chunk.origins, location=_location(data, s, e), secret_hash=sh,
-            fingerprint=fingerprint(sh, chunk.origin.path),
-            line_text=data[cs:s].decode("utf-8", "replace") + f.secret + data[e:ce].decode("utf-8", "replace")))
+        out.append(dataclasses.replace(f, origins=chunk.origins,
+                                       **placed(data, s, e, f.rule_id, f.secret, chunk.origin.path)))
     return out
 
 
@@ -311,7 +307,7 @@ def add_context(engine: Engine, chunk: Chunk, det: Detection, hits: Mapping[int,
 def _carried(data: bytes, prev: list[tuple[int, int, bytes, Finding]], inc: _Incremental) -> list[Finding]:
     """The earlier version's context findings on lines this version did not change
     (above ``inc.ps``, or at ``inc.ss`` and below), moved to their offsets here."""
-    from leakguard.engine import _context, _location
+    from leakguard.engine import _location, line_text
 
     out: list[Finding] = []
     for s, e, raw, f in prev:
@@ -323,10 +319,7 @@ def _carried(data: bytes, prev: list[tuple[int, int, bytes, Finding]], inc: _Inc
             continue
         if data[ns:ne] != raw:  # (cannot happen on unchanged lines; be safe)
             continue
-        cs, ce = _context(data, ns, ne)
-        out.append(dataclasses.replace(
-            f, location=_location(data, ns, ne),
-            line_text=data[cs:ns].decode("utf-8", "replace") + f.secret + data[ne:ce].decode("utf-8", "replace")))
+        out.append(dataclasses.replace(f, location=_location(data, ns, ne), line_text=line_text(data, ns, ne, f.secret)))
     return out
 
 

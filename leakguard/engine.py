@@ -11,7 +11,7 @@ import hashlib
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 
 from leakguard import checksums, context, filters
@@ -615,29 +615,47 @@ class Engine:
         return judge(rule, secret, key, text)
 
     def _finding(self, m: _Match, chunk: Chunk, data: bytes, locate: _Locator | None = None) -> Finding:
-        loc = (locate or _Locator(data)).location(m.start, m.end)
-        sh = secret_hash(m.rule.id, m.secret)
-        # the whole secret and at most _CONTEXT bytes of its line(s) on either side: never
-        # cut through the secret, so redaction can always find (and mask) all of it
-        cs, ce = _context(data, m.start, m.end)
-        line_text = (data[cs:m.start].decode("utf-8", "replace") + m.secret
-                     + data[m.end:ce].decode("utf-8", "replace"))
         return Finding(
             rule_id=m.rule.id,
             description=m.rule.description,
             severity=m.rule.severity,
             origins=chunk.origins,
-            location=loc,
             secret=m.secret,
-            secret_hash=sh,
-            fingerprint=fingerprint(sh, chunk.origin.path),
+            **placed(data, m.start, m.end, m.rule.id, m.secret, chunk.origin.path, locate),
             entropy=round(m.entropy, 3),
-            line_text=line_text,
             key=key_path(data, data.rfind(b"\n", 0, m.start) + 1, m.key) if m.key else None,  # database.password: named by its parent
             tags=m.rule.tags,
             confidence=m.confidence,
             companions=_companions(m.rule, data, m.start) if m.rule.verify is not None and m.rule.verify.pairs else (),
         )
+
+
+class Placed(TypedDict):
+    """The fields of a Finding that follow from where its secret stands (see :func:`placed`)."""
+    location: Location
+    secret_hash: str
+    fingerprint: str
+    line_text: str
+
+
+def placed(data: bytes, start: int, end: int, rule_id: str, secret: str, path: str,
+           locate: _Locator | None = None) -> Placed:
+    """A finding of ``rule_id`` on ``secret`` at ``data[start:end]`` in the file ``path``: its
+    location, secret hash, fingerprint and line text (``Finding(**placed(...), ...)``). The one
+    place this is computed: the engine's own findings, provider-context findings moved from their
+    view into the text (leakguard.context) and findings rebuilt from the blob cache
+    (sources.blobcache) must agree field for field. ``locate``: a :class:`_Locator` of ``data``
+    asked in increasing order (else one is made)."""
+    sh = secret_hash(rule_id, secret)
+    return Placed(location=(locate or _Locator(data)).location(start, end), secret_hash=sh,
+                  fingerprint=fingerprint(sh, path), line_text=line_text(data, start, end, secret))
+
+
+def line_text(data: bytes, start: int, end: int, secret: str) -> str:
+    """A finding's line text: the whole secret and at most _CONTEXT bytes of its line(s) on either
+    side; never cut through the secret, so redaction can always find (and mask) all of it."""
+    cs, ce = _context(data, start, end)
+    return data[cs:start].decode("utf-8", "replace") + secret + data[end:ce].decode("utf-8", "replace")
 
 
 def _context(data: bytes, start: int, end: int) -> tuple[int, int]:

@@ -184,7 +184,7 @@ def rebuild(rules: Mapping[str, Rule], cached: object, data: bytes, path: str) -
     """The findings the engine reported for ``data`` at ``path``, rebuilt from a cache entry,
     field for field as :meth:`Engine._finding` builds them (the secret, its line and its
     companions come from ``data``); None when the entry does not check out."""
-    from leakguard.engine import _companions, _Locator, _mask_neighbours, fingerprint, secret_hash
+    from leakguard.engine import _companions, _Locator, _mask_neighbours, placed
     from leakguard.model import Finding, Origin
 
     if not isinstance(cached, list) or not cached:
@@ -216,13 +216,12 @@ def rebuild(rules: Mapping[str, Rule], cached: object, data: bytes, path: str) -
                 secret = data[s:e].decode("utf-8")
             except UnicodeDecodeError:
                 return None
-        sh = secret_hash(rule.id, secret)
-        if sh[:_HASH_HEX] != hpre or len(hpre) != _HASH_HEX:
+        at = placed(data, s, e, rule.id, secret, path, locate)  # as the engine places its findings
+        if at["secret_hash"][:_HASH_HEX] != hpre or len(hpre) != _HASH_HEX:
             return None
         out.append(Finding(
-            rule_id=rule.id, description=rule.description, severity=rule.severity, origins=origins,
-            location=locate.location(s, e), secret=secret, secret_hash=sh, fingerprint=fingerprint(sh, path),
-            entropy=float(entropy), line_text="", key=key, tags=rule.tags, confidence=str(confidence),
+            rule_id=rule.id, description=rule.description, severity=rule.severity, origins=origins, secret=secret,
+            **at, entropy=float(entropy), key=key, tags=rule.tags, confidence=str(confidence),
             companions=(_companions(rule, data, s) if decoded is None and rule.verify is not None and rule.verify.pairs
                         else ()),
             decoded=str(decoded) if decoded is not None else None, key_path=key_path,
