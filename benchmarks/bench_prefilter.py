@@ -11,10 +11,14 @@ a slow rule.  For every rule this reports, per MB of text read:
 
   kw lines  lines holding one of its keywords (what wakes the confirm step with the
             pure-`regex` keyword prefilter, and what a Hyperscan hit must also have)
-  hs hits   hits of its relaxed pattern in the Hyperscan database (the default backend)
+  hs hits   hits of its relaxed pattern in the Hyperscan database (the default backend);
+            a keyed provider rule's is its key expression (prefilter.key_expression); a
+            path-scoped rule's only in files it applies to (as the engine confirms them)
 
 then the rules with the most keyword lines (``--sort hs``: the most Hyperscan hit lines,
-which is what the default backend confirms).  It also times a cold Hyperscan compile
+which is what the default backend confirms), and the totals of the keyed provider rules
+(hit lines that wake their confirm step) and of the provider-name lines the database
+reports apart for leakguard.context (never confirmed).  It also times a cold Hyperscan compile
 of the whole pack (fresh cache directory) and the load of the cached database.
 Files: every regular file under the given directories that has no NUL byte in its first
 8 kB, up to 4 MB each (leakguard's own defaults skip binaries and large files too).
@@ -65,6 +69,7 @@ def main() -> int:
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--json-out")
     ap.add_argument("--sort", choices=("kw", "hs"), default="kw", help="rank rules by keyword lines or Hyperscan hit lines")
+    ap.add_argument("--hs-only", action="store_true", help="skip the (slow, pure Python) keyword lines")
     args = ap.parse_args()
 
     ruleset = load_ruleset()
@@ -89,9 +94,13 @@ def main() -> int:
         hs = None
         print("hyperscan not installed: keyword prefilter only")
     kw = pf.KeywordPrefilter(rules)
+    # the path-scoped rules' database is scanned only for paths one of them applies to, as in a scan
+    scoped_rules = [r for r in rules if r.keywords and pf.is_scoped(r)]
 
     kw_lines: Counter[int] = Counter()
     hs_hits: Counter[int] = Counter()
+    name_lines = 0
+    both = getattr(pf, "hits_and_names", None)  # (absent before provider names were reported apart)
     nbytes = nfiles = 0
     t0 = time.perf_counter()
     for p in files(args.roots):
@@ -103,17 +112,26 @@ def main() -> int:
             continue
         nbytes += len(data)
         nfiles += 1
-        for rule, _line in line_keys(data, kw.hits(data)):
-            kw_lines[rule] += 1
+        if not args.hs_only:
+            for rule, _line in line_keys(data, kw.hits(data)):
+                kw_lines[rule] += 1
         if hs is not None:
-            for rule, _line in line_keys(data, hs.hits(data)):
-                hs_hits[rule] += 1
+            scoped = any(r.applies_to(str(p)) for r in scoped_rules)
+            hits, names = both(hs, data, scoped) if both is not None else (hs.hits(data, scoped), None)
+            for rule, _line in line_keys(data, hits):
+                r = rules[rule]
+                if not (r.paths_only or r.paths_skip) or r.applies_to(str(p)):  # else the engine leaves the hit
+                    hs_hits[rule] += 1
+            name_lines += len({line for _rule, line in line_keys(data, names or {})})
     elapsed = time.perf_counter() - t0
     mb = nbytes / 1e6 or 1.0
     print(f"{nfiles} files, {mb:.1f} MB read in {elapsed:.1f} s")
     print(f"all rules: {sum(kw_lines.values()) / mb:.1f} keyword lines/MB, "
           f"{sum(hs_hits.values()) / mb:.1f} Hyperscan hit lines/MB")
     print(f"all rules: {sum(kw_lines.values())} keyword lines, {sum(hs_hits.values())} Hyperscan hit lines")
+    keyed = [i for i, r in enumerate(rules) if pf._keyword_triggered(r)]
+    print(f"keyed provider rules ({len(keyed)}): {sum(kw_lines[i] for i in keyed)} keyword lines,"
+          f" {sum(hs_hits[i] for i in keyed)} Hyperscan hit lines; provider-name lines for context: {name_lines}")
     print(f"\n{'rule':45} {'kw lines/MB':>12} {'hs lines/MB':>12} {'hs lines':>9}  keywords")
     if args.sort == "hs":
         ranked = sorted(range(len(rules)), key=lambda i: (-hs_hits[i], -kw_lines[i], rules[i].id))
@@ -126,6 +144,8 @@ def main() -> int:
         "files": nfiles, "mb": round(mb, 1),
         "kw_lines_per_mb_total": round(sum(kw_lines.values()) / mb, 2),
         "hs_lines_per_mb_total": round(sum(hs_hits.values()) / mb, 2),
+        "keyed_rules": len(keyed), "keyed_kw_lines": sum(kw_lines[i] for i in keyed),
+        "keyed_hs_lines": sum(hs_hits[i] for i in keyed), "provider_name_lines": name_lines,
         "per_rule": {rules[i].id: {"kw_lines_per_mb": round(kw_lines[i] / mb, 3),
                                    "hs_lines_per_mb": round(hs_hits[i] / mb, 3)} for i in ranked},
     })
