@@ -76,21 +76,81 @@ _TEMPLATE = _lazy(
     | ^arn:aws:(?:secretsmanager|ssm): | \{\{resolve: | ^ssm:/ | \$\{ssm: | ^sops: | ^AQICAH
     """,
 )
-_PLACEHOLDER_WORDS = _lazy(
+# Phrases that say "a secret goes here": long and specific, so they count wherever they start
+# after a non-letter (random characters do not spell them).
+_PLACEHOLDER_PHRASES = _lazy(
     r"""(?ix)
     (?:^|[^a-z])(?:
-        example|sample|dummy|placeholder|redacted|censored|replace[_-]?me|change[_-]?me|changeit
-      | your[_\-\s]?(?:own[_\-\s]?)?(?:api[_-]?)?(?:key|token|secret|password|pass|pwd)
+        your[_\-\s]?(?:own[_\-\s]?)?(?:api[_-]?)?(?:key|token|secret|password|pass|pwd)
       | your[_\-\s](?:[a-z0-9]+[_\-\s]){1,3}(?:key|token|secret|password|pass|pwd)   # your-256-bit-secret
       | (?:insert|enter|put|add)[_\-\s]?(?:your|here|key|token|secret|password)
       | (?:key|token|secret|password)[_\-\s]?here
-      | not[_-]?a[_-]?real | fake | lorem | todo | fixme | tbd
-      | x{4,} | \*{3,} | •{3,} | _{4,}
+      | not[_-]?a[_-]?real
+      | \*{3,} | •{3,}
     )
-    | (?:^[a-z]{1,8}|[a-z0-9])[_-]x{3,}$   # a prefix and a mask: hf_xxx, sk-xxx, ghp_xxxx
+    | ^_{4,} | _{4,}$ | _{6,}          # blanks to fill in: ____
+    | (?:^[a-z]{1,8}|[a-z0-9])[_-](?-i:x{3,}|X{3,})$   # a prefix and a mask: hf_xxx, sk-xxx, ghp_xxxx
     | \.{3,} | …                      # truncated in docs: eyJ2Ijoi...
     """,
 )
+# Stand-in words. Random characters spell the short ones by chance (a 40-character token holds
+# 'tbd' somewhere about once in 5,000), so a word counts only where it stands alone
+# (_stands_alone): not glued to random letters or digits on either side.
+_STAND_IN_WORDS = _lazy(
+    r"(?i)tbd|todo|fixme|fake|dummy|lorem|example|sample|placeholder|redacted|censored"
+    r"|replace[_-]?me|change[_-]?me|changeit|x{4,}"
+)
+_NOTE_WORDS = frozenset({"tbd", "todo", "fixme"})  # notes: delimited by punctuation or the value's edges only
+# What a stand-in word glues to in a placeholder: 'fakekey123', 'dummytoken', 'examplesecretkey', 'loremipsum'
+_GLUED_NOUNS = _lazy(
+    r"(?i)(?:\d*(?:api|access|secret|private|auth|app|client|account|key|token|pass(?:word|wd|phrase)?|pwd|value"
+    r"|creds?|credentials?|data|string|id|user(?:name)?|login|hash|salt|code|pin|ipsum|here)s?){1,3}\d*"
+    r"(?![A-Za-z0-9])"
+)
+_GLUED_OWNER = _lazy(r"(?i)(?:^|[^A-Za-z0-9])(?:my|your|some|the|an?|this|use|not|no)[_-]?$")  # 'myfakekey', 'a_dummy'
+_TRAILING_DIGITS = _lazy(r"\d+(?![A-Za-z0-9])")
+
+
+def _stands_alone(value: str, start: int, end: int) -> bool:
+    """The stand-in word ``value[start:end]`` is a word of its own, not characters of a random
+    string: written in one case ('fake', 'FAKE', 'Fake'), and either most of the value with one
+    side delimited ('AKIAXXXXXXXXXXXXXXXX', 'TODOabc') or delimited on both sides. A side is
+    delimited by the value's edge or a non-alphanumeric character; by a case boundary between
+    words ('myFake', 'ThisIsFake', 'dummyPassword'); on the left by an owner word ('myfake',
+    'a_dummy'), on the right by digits up to the next delimiter ('fake123') or by credential
+    nouns ('fakekey123', 'dummytoken'). Note words (tbd, todo, fixme) take only the edge,
+    punctuation and trailing digits: 'xTbdQ' is chance."""
+    word = value[start:end]
+    if not _one_case(word):
+        return False  # 'tBd', 'xxXX': random case
+    note = word.lower() in _NOTE_WORDS
+    before = value[start - 1] if start else ""
+    rest = value[end:]
+    left_edge = not before or not before.isalnum()
+    right_edge = not rest or not rest[0].isalnum() or bool(_TRAILING_DIGITS.match(rest))
+    if (left_edge or right_edge) and 2 * sum(ch.isalnum() for ch in word) >= sum(ch.isalnum() for ch in value):
+        return True  # most of the value, from one of its edges: 'AKIAXXXXXXXXXXXXXXXX', 'TODOabc'
+    if note:
+        return left_edge and right_edge
+    # a case boundary between words: a word of two letters or more, then the word capitalised or in
+    # capitals ('myFake', 'ThisIsFake', 'isFAKE'); the word in lower case or capitalised, then a
+    # capitalised word ('dummyPassword', 'FakeKey')
+    left = left_edge or bool(_GLUED_OWNER.search(value[:start])) or (
+        start >= 2 and value[start - 2].isalpha() and value[start - 1].islower() and word[0].isupper())
+    return left and (right_edge or bool(_GLUED_NOUNS.match(rest)) or (
+        not word.isupper() and len(rest) >= 3 and rest[0].isupper() and rest[1:3].isalpha() and rest[1:3].islower()))
+
+
+def has_stand_in_word(value: str) -> bool:
+    """A placeholder phrase ('your_api_key_here', 'insert-token-here'), or a stand-in word
+    that stands alone ('fakekey123', 'sk_test_XXXXXXXX', 'dummyPassword', 'TBD'), in ``value``."""
+    if _PLACEHOLDER_PHRASES.search(value):
+        return True
+    if len(value) >= 8 and regex.search(r"x{8,}|X{8,}", value):
+        return True  # a long mask anywhere: sk-proj-abc123XXXXXXXX...
+    return any(_stands_alone(value, m.start(), m.end()) for m in _STAND_IN_WORDS.finditer(value))
+
+
 _ALL_SAME = _lazy(r"^(.)\1+$")
 
 
@@ -220,7 +280,7 @@ def placeholder_reason(secret: str, verified: bool = False) -> str | None:
         return "template or reference"
     if _FIELD_SHAPED.match(plain):
         return "field name"  # 'db_pass', 'MyPassword', 'secured_password'
-    if not verified and _PLACEHOLDER_WORDS.search(plain):
+    if not verified and has_stand_in_word(plain):
         return "placeholder"
     if is_low_variety(plain):
         return "repeated characters"
@@ -285,11 +345,16 @@ def stand_in_reason(secret: str) -> str | None:
     low = plain.lower()
     if low in WEAK_VALUES or regex.sub(r"[^a-z0-9@]", "", low) in WEAK_VALUES:
         return "common password"
-    if _PASSWORDISH.search(plain.translate(_LEET)):
+    if any(_one_case(plain[m.start():m.end()]) for m in _PASSWORDISH.finditer(plain.translate(_LEET))):
         return "password-like"  # 'Passw0rd!', 'pass123', 'D1fficultP@ssw0rd', 'mysecretpass'
     if is_sequential(plain) or len(plain) >= 6 and ascending_coverage(plain) >= 0.5:
         return "sequential"
     return None
+
+
+def _one_case(word: str) -> bool:
+    """'pass', 'PASS', 'Pass', 'P@ssw0rd': written as a word ('PASsWD' is random characters)."""
+    return word.islower() or word.isupper() or word[:1].isupper() and word[1:].islower()
 
 
 def weak_reason(secret: str) -> str | None:
