@@ -17,6 +17,12 @@ import binascii
 import hashlib
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from leakguard.errors import LeakguardError
+
+if TYPE_CHECKING:
+    from mnemonic import Mnemonic
 
 _B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _B62_INDEX = {c: i for i, c in enumerate(_B62)}
@@ -285,6 +291,29 @@ def bitcoin_wif(secret: str) -> bool:
     return len(body) == 33 or len(body) == 34 and body[33] == 1
 
 
+class MissingDependency(LeakguardError):
+    """A declared dependency a validator needs is not installed: an install error, reported as
+    one line by the command line, never taken for a checksum mismatch."""
+
+
+_bip39_english: list[Mnemonic] = []  # the mnemonic library's English word list, loaded on first use
+
+
+def bip39_mnemonic(secret: str) -> bool:
+    """BIP-39 mnemonics: 12, 15, 18, 21 or 24 words of the standard English word list,
+    whose last bits (1 per 3 words) are the first bits of the SHA-256 of the entropy the
+    words encode. The word list and the check are Trezor's reference implementation
+    (the ``mnemonic`` package), imported on the first mnemonic-shaped match."""
+    if not _bip39_english:
+        try:
+            from mnemonic import Mnemonic  # noqa: F811 - the lazy import of the name typed above
+        except ImportError as e:
+            raise MissingDependency("the BIP-39 check needs the 'mnemonic' package, a dependency of "
+                                    "leakguard: pip install 'mnemonic>=0.20'") from e
+        _bip39_english.append(Mnemonic("english"))
+    return bool(_bip39_english[0].check(" ".join(secret.split())))
+
+
 VALIDATORS: dict[str, Callable[[str], bool]] = {
     "github-crc32": github_crc32,
     "npm-crc32": github_crc32,
@@ -297,6 +326,7 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
     "stellar-seed": stellar_seed,
     "nats-seed": nats_seed,
     "bitcoin-wif": bitcoin_wif,
+    "bip39": bip39_mnemonic,
 }
 
 
@@ -305,5 +335,7 @@ def valid(name: str, secret: str) -> bool:
     when rules load, so this only sees known ones)."""
     try:
         return VALIDATORS[name](secret)
+    except MissingDependency:
+        raise  # a broken install says so rather than dropping every match
     except Exception:  # a validator never turns hostile input into a crash
         return False

@@ -233,6 +233,8 @@ def test_seed_rules_through_the_engine(engine: Engine) -> None:
     hexkey = seed.hex()
     assert ("hex-private-key", "0x" + hexkey, "high") in _found(engine, ".env", f"SIGNER_PRIVATE_KEY=0x{hexkey}")
     assert not [f for f in _found(engine, "a.py", f'checksum = "{hexkey}"') if f[0] == "hex-private-key"]
-    words = "orbit velvet canyon trust maple hover quiz drama pencil frost anchor sleep"
-    assert ("bip39-mnemonic", words, "medium") in _found(engine, ".env", f'WALLET_MNEMONIC="{words}"')
+    words = "pretty hamster tattoo mouse universe accuse found crew moment open alcohol witness"  # checksum valid
+    assert ("bip39-mnemonic", words, "high") in _found(engine, ".env", f'WALLET_MNEMONIC="{words}"')
+    listed = "orbit velvet canyon trust maple hover quiz drama pencil frost anchor sleep"  # no checksum
+    assert not [f for f in _found(engine, ".env", f'WALLET_MNEMONIC="{listed}"') if f[0] == "bip39-mnemonic"]
     assert not [f for f in _found(engine, "a.md", f"Remember: {words}") if f[0] == "bip39-mnemonic"]
