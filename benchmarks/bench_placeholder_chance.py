@@ -41,7 +41,7 @@ LENGTHS = (20, 32, 40, 64)
 
 # (rule id, token maker): formats without a checksum, written where the rule reports them
 def _r(rng: random.Random, alphabet: str, n: int) -> str:
-    return "".join(rng.choice(alphabet) for _ in range(n))
+    return "".join(rng.choices(alphabet, k=n))
 
 
 PROVIDERS: dict[str, tuple[str, object]] = {

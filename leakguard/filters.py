@@ -345,7 +345,11 @@ def stand_in_reason(secret: str) -> str | None:
     low = plain.lower()
     if low in WEAK_VALUES or regex.sub(r"[^a-z0-9@]", "", low) in WEAK_VALUES:
         return "common password"
-    if any(_one_case(plain[m.start():m.end()]) for m in _PASSWORDISH.finditer(plain.translate(_LEET))):
+    # the word in one case ('PASsWD' is chance); in a long token-shaped value only the whole word
+    # ('...4fpaSSword...'), not a bare 'pass' at an edge ('...9wb2pas5': random characters, read in leet)
+    token_shaped = len(plain) >= 24 and not any(ch.isspace() for ch in plain)
+    if any(_one_case(plain[m.start():m.end()]) and (not token_shaped or m.end() - m.start() >= 6)
+           for m in _PASSWORDISH.finditer(plain.translate(_LEET))):
         return "password-like"  # 'Passw0rd!', 'pass123', 'D1fficultP@ssw0rd', 'mysecretpass'
     if is_sequential(plain) or len(plain) >= 6 and ascending_coverage(plain) >= 0.5:
         return "sequential"

@@ -220,6 +220,8 @@ def test_stand_in_words_spelt_by_random_characters_are_not_placeholders(value: s
 
 def test_password_words_spelt_by_random_characters_are_not_stand_ins() -> None:
     assert stand_in_reason("Zwxtm8vITz39ESg3ySPASsWDr2783wp7") is None  # 'PASsWD': random case
+    assert stand_in_reason("ogdxcmthrzce9aprx2oitccb9wb2pas5") is None  # '2pas5' ends a random token
+    assert stand_in_reason("ghp_Q7vN2rxW9sLm4ZpB8tYc3HjD6password1") == "password-like"  # the whole word
     for weak in ("Passw0rd!", "pass123", "D1fficultP@ssw0rd", "mysecretpass", "PASSWORD1", "P@SSW0RD"):
         assert weak_reason(weak), weak
 
