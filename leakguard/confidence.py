@@ -156,6 +156,15 @@ def is_password_position(f: Finding) -> bool:
     return bool(_PASSWORD_RULE.search(f.rule_id)) and not (f.key and regex.search(r"(?i)token|key$|secret", f.key))
 
 
+_LABEL = filters._lazy(r"^[^\W\d_]+(?:[\s'’.,:;!?()/-]+[^\W\d_]+)*[\s'’.,:;!?()/-]*$")
+
+
+def is_label(value: str) -> bool:
+    """Text in some language (letters, spaces and punctuation, no digits or symbols): what a
+    translation file holds under a key named ``password`` or ``token``."""
+    return bool(_LABEL.match(value.strip()))
+
+
 def judge_file(det: Detection, path: str, fixed: Collection[str] = ()) -> None:
     """The judgement that depends on the file a finding is in (docs/confidence.md,
     "The file decides"), applied to ``det`` in place:
@@ -165,9 +174,14 @@ def judge_file(det: Detection, path: str, fixed: Collection[str] = ()) -> None:
       password (filters.weak_reason: `Passw0rd!`, `pass123`, `hunter2`, `root1234`; not a
       documentation staple such as `tiger`) in an explicit password position is
       ``medium``: somebody's real, guessable password;
-    - in an example or template file (`.env.example`, `config.yml.dist`, `samples/`) and in a
-      translation file (`locales/de.json`), a ``low`` finding is a stand-in or a label, and
-      is dropped. A value that looks like a real secret stays reported there.
+    - in a translation file (`locales/de.json`, `messages_es.properties`), a ``low`` finding whose
+      value is text (letters, spaces and punctuation, no digits: ``"Passwort bestätigen"``,
+      ``"Jeton"``) is the field's label in another language, a field name rather than a value,
+      and is dropped;
+    - everywhere else, including example and template files (`.env.example`, `config.yml.dist`,
+      `samples/`), a ``low`` finding stays ``low``: a weak value there is a stand-in as often as it
+      is somebody's password, and only true non-secrets (placeholders, templates, references) are
+      dropped, by the value's own judgement.
 
     Findings of rules whose level is written in the rule file (``fixed``: the level vouches
     for the position) and of credential files are left as they are."""
@@ -178,9 +192,8 @@ def judge_file(det: Detection, path: str, fixed: Collection[str] = ()) -> None:
     for f in det.findings:
         if f.confidence != "low" or "credential-file" in f.tags or f.rule_id in fixed:
             out.append(f)
-        elif kind in ("example", "i18n"):
-            reason = "example file stand-in" if kind == "example" else "translation"
-            det.dropped[reason] = det.dropped.get(reason, 0) + 1
+        elif kind == "i18n" and is_label(f.secret):
+            det.dropped["translation label"] = det.dropped.get("translation label", 0) + 1
         elif (not kind and not _SOURCE_PATH.search(path) and is_password_position(f)
               and f.secret.lower() not in _DOC_STAPLES and filters.weak_reason(f.secret)):
             out.append(dataclasses.replace(f, confidence="medium"))

@@ -5,11 +5,15 @@ Kafka JAAS user table, positional passwords, and what is dropped as a stand-in i
 example, template and translation files. Fixtures are our own realistic config."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from leakguard.confidence import file_kind
 from leakguard.engine import Engine
 from leakguard.model import Chunk, Origin
+from tests.conftest import RunCli
 
 
 def _found(engine: Engine, path: str, text: str) -> list[tuple[str, str, str]]:
@@ -93,11 +97,11 @@ def test_known_weak_password_in_production_config_is_medium(engine: Engine, path
     assert _levels(engine, path, text, value) == ["medium"], _found(engine, path, text)
 
 
-# The same lines in a test, documentation or a file named as an example: low (tests and docs)
-# or dropped as a stand-in (example and template files).
+# The same lines in a test, documentation or a file named as an example: low. (A weak value in
+# an example file is a stand-in as often as somebody's password: reported at low, not dropped.)
 @pytest.mark.parametrize("value", WEAK)
 @pytest.mark.parametrize(("prefix", "expected"), [
-    ("tests/fixtures/", ["low"]), ("docs/setup/", ["low"]), ("spec/", ["low"]), ("examples/", []),
+    ("tests/fixtures/", ["low"]), ("docs/setup/", ["low"]), ("spec/", ["low"]), ("examples/", ["low"]),
 ])
 def test_known_weak_password_outside_production_is_not_medium(engine: Engine, prefix: str, expected: list[str],
                                                                value: str) -> None:
@@ -175,8 +179,6 @@ def test_ini_values_and_password_keys(engine: Engine, text: str, value: str) -> 
     (".env.example", "JWT_SECRET=your-256-bit-secret\n"),
     (".env.example", "HF_TOKEN=hf_xxx\n"),
     (".env.example", "OPENAI_API_KEY=sk-xxx\n"),
-    (".env.sample", "DB_PASSWORD=postgres\n"),                       # a weak stand-in in an example file
-    ("config/settings.yml.dist", "  password: hunter2\n"),
     ("services/api/tests/test_login.py", "resp = client.post('/login', json={'user': 'bob', 'password': 'wrong'})\n"),
     ("web/storefront/src/i18n/de.json", '{\n  "password": "Passwort",\n  "confirm_password": "Passwort bestätigen"\n}\n'),
     ("web/app/locales/fr.json", '{\n  "password": "Mot de passe",\n  "token": "Jeton"\n}\n'),
@@ -184,6 +186,28 @@ def test_ini_values_and_password_keys(engine: Engine, text: str, value: str) -> 
 ])
 def test_stand_ins_are_dropped(engine: Engine, path: str, text: str) -> None:
     assert _found(engine, path, text) == []
+
+
+@pytest.mark.parametrize(("path", "text", "value"), [
+    (".env.sample", "DB_PASSWORD=postgres\n", "postgres"),
+    ("config/settings.yml.dist", "  password: hunter2\n", "hunter2"),
+    ("examples/docker-compose.yml", "    environment:\n      POSTGRES_PASSWORD: pass123\n", "pass123"),
+    (".env.example", "SMTP_PASSWORD=mysecretpass\n", "mysecretpass"),
+    ("web/locales/de.json", '{"db_password": "secret123"}\n', "secret123"),  # not a label: a value
+])
+def test_weak_values_in_example_and_translation_files_are_low(engine: Engine, run_cli: RunCli, tmp_path: Path,
+                                                              path: str, text: str, value: str) -> None:
+    # in a credential position, a weak value is a finding at some confidence wherever it is
+    assert _levels(engine, path, text, value) == ["low"]
+    target = tmp_path / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text)
+    code, out, _ = run_cli(["scan", str(tmp_path), "--no-repo-config", "--format", "json", "--no-progress"])
+    report = json.loads(out)
+    assert code == 0 and report["findings"] == [] and report["stats"]["below_min_confidence"] == 1
+    code, out, _ = run_cli(["scan", str(tmp_path), "--no-repo-config", "--format", "json", "--no-progress",
+                            "--min-confidence", "low"])
+    assert code == 1 and [f["confidence"] for f in json.loads(out)["findings"]] == ["low"]
 
 
 def test_real_secret_in_an_example_file_is_still_reported(engine: Engine) -> None:
