@@ -97,8 +97,14 @@ _PLACEHOLDER_PHRASES = _lazy(
 # 'tbd' somewhere about once in 5,000), so a word counts only where it stands alone
 # (_stands_alone): not glued to random letters or digits on either side.
 _STAND_IN_WORDS = _lazy(
-    r"(?i)tbd|todo|fixme|fake|dummy|lorem|example|sample|placeholder|redacted|censored"
-    r"|replace[_-]?me|change[_-]?me|changeit|x{4,}"
+    r"(?i)tbd|todo|fixme|fake|dummy|lorem|x{4,}|example|sample|placeholder|redacted|censored"
+    r"|replace[_-]?me|change[_-]?me|changeit"
+)
+# Long stand-in words (6+ letters): random characters hardly spell them (fewer than one random
+# 40-character token in ten million holds 'sample' after a non-letter), so they also count after
+# any non-letter, digits included, as AWS marks its documentation values: '…8f1f1example'.
+_LONG_STAND_IN_WORDS = _lazy(
+    r"(?i)(?:^|[^a-z])(?:example|sample|placeholder|redacted|censored|replace[_-]?me|change[_-]?me|changeit)"
 )
 _NOTE_WORDS = frozenset({"tbd", "todo", "fixme"})  # notes: delimited by punctuation or the value's edges only
 # What a stand-in word glues to in a placeholder: 'fakekey123', 'dummytoken', 'examplesecretkey', 'loremipsum'
@@ -144,7 +150,7 @@ def _stands_alone(value: str, start: int, end: int) -> bool:
 def has_stand_in_word(value: str) -> bool:
     """A placeholder phrase ('your_api_key_here', 'insert-token-here'), or a stand-in word
     that stands alone ('fakekey123', 'sk_test_XXXXXXXX', 'dummyPassword', 'TBD'), in ``value``."""
-    if _PLACEHOLDER_PHRASES.search(value):
+    if _PLACEHOLDER_PHRASES.search(value) or _LONG_STAND_IN_WORDS.search(value):
         return True
     if len(value) >= 8 and regex.search(r"x{8,}|X{8,}", value):
         return True  # a long mask anywhere: sk-proj-abc123XXXXXXXX...
@@ -345,10 +351,10 @@ def stand_in_reason(secret: str) -> str | None:
     low = plain.lower()
     if low in WEAK_VALUES or regex.sub(r"[^a-z0-9@]", "", low) in WEAK_VALUES:
         return "common password"
-    # the word in one case ('PASsWD' is chance); in a long token-shaped value only the whole word
+    # the word cased as words ('PASsWD' is chance); in a long token-shaped value only the whole word
     # ('...4fpaSSword...'), not a bare 'pass' at an edge ('...9wb2pas5': random characters, read in leet)
     token_shaped = len(plain) >= 24 and not any(ch.isspace() for ch in plain)
-    if any(_one_case(plain[m.start():m.end()]) and (not token_shaped or m.end() - m.start() >= 6)
+    if any(_word_cased(plain[m.start():m.end()]) and (not token_shaped or m.end() - m.start() >= 6)
            for m in _PASSWORDISH.finditer(plain.translate(_LEET))):
         return "password-like"  # 'Passw0rd!', 'pass123', 'D1fficultP@ssw0rd', 'mysecretpass'
     if is_sequential(plain) or len(plain) >= 6 and ascending_coverage(plain) >= 0.5:
@@ -359,6 +365,12 @@ def stand_in_reason(secret: str) -> str | None:
 def _one_case(word: str) -> bool:
     """'pass', 'PASS', 'Pass', 'P@ssw0rd': written as a word ('PASsWD' is random characters)."""
     return word.islower() or word.isupper() or word[:1].isupper() and word[1:].islower()
+
+
+def _word_cased(text: str) -> bool:
+    """Each word of camel-cased ``text`` in one case: 'PassWord', 'Pass@Word', 'pAsSwOrD' (a
+    human's choices), not 'PASsWD' (capitals running into a lower-case letter: random)."""
+    return all(_one_case(part) for part in regex.split(r"(?<=[^A-Z])(?=[A-Z])", text) if part)
 
 
 def weak_reason(secret: str) -> str | None:

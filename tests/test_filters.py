@@ -197,6 +197,8 @@ STAND_INS = [
     "fakepassword123", "Example1!", "fake_api_key", "FAKEKEY", "fakeApiKey", "fakeToken123", "some-dummy-value",
     "a_dummy_secret", "ThisIsFakeKey", "ThisIsFake", "isFAKE", "TODO_CHANGE_ME", "change_me", "CHANGEIT", "____", "api_key_____",
     "eyJhbGciOi...", "sk_live_…", "********",
+    # AWS documentation marks sample values with a glued 'example' (long words count after a digit)
+    "f5525280-104e-4d35-bef5-8f1f1example", "0xC_ukbCerl6EYA0example", "console-d7f56c5f-e433-41ca-8307-9d9c0example",
 ]
 
 
@@ -222,7 +224,8 @@ def test_password_words_spelt_by_random_characters_are_not_stand_ins() -> None:
     assert stand_in_reason("Zwxtm8vITz39ESg3ySPASsWDr2783wp7") is None  # 'PASsWD': random case
     assert stand_in_reason("ogdxcmthrzce9aprx2oitccb9wb2pas5") is None  # '2pas5' ends a random token
     assert stand_in_reason("ghp_Q7vN2rxW9sLm4ZpB8tYc3HjD6password1") == "password-like"  # the whole word
-    for weak in ("Passw0rd!", "pass123", "D1fficultP@ssw0rd", "mysecretpass", "PASSWORD1", "P@SSW0RD"):
+    for weak in ("Passw0rd!", "pass123", "D1fficultP@ssw0rd", "mysecretpass", "PASSWORD1", "P@SSW0RD", "Pass@Word1",
+                 "PassWordMustBeAtLeast6Chars.", "pAsSwOrD"):
         assert weak_reason(weak), weak
 
 
