@@ -721,7 +721,7 @@ def compile_rule(raw: object, source: str, index: int, *, compile_now: bool = Tr
         from leakguard.verify.spec import SpecError, parse as parse_verify
 
         try:
-            verify = parse_verify(raw["verify"])
+            verify = parse_verify(raw["verify"], check=compile_now)
         except SpecError as e:
             raise _fail(source, rid, str(e)) from None
     checksum = raw.get("checksum")

@@ -64,7 +64,9 @@ def test_config_with_a_pathological_regex_is_a_one_line_error(run_cli: RunCli, t
 def test_rule_file_with_a_pathological_regex_is_a_one_line_error(run_cli: RunCli, tmp_path: Path) -> None:
     rules = tmp_path / "mine.yaml"
     for field, body in (("pattern", 'pattern: "tok=(?P<secret>(a|a)+)$"'),
-                        ("allow.patterns[0]", 'pattern: "tok=(?P<secret>[a-z]{8,})"\n    allow: {patterns: ["(\\\\w+\\\\s?)+$"]}')):
+                        ("allow.patterns[0]", 'pattern: "tok=(?P<secret>[a-z]{8,})"\n    allow: {patterns: ["(\\\\w+\\\\s?)+$"]}'),
+                        ("verify.pair.key_id", 'pattern: "tok=(?P<secret>[a-z]{8,})"\n    verify: {code: aws-sts, '
+                                               'pair: {key_id: {pattern: "id=((a|a)+)$", lines: 2}}}')):
         rules.write_text(f"rules:\n  - id: my-token\n    description: mine\n    severity: high\n"
                          f"    keywords: [tok=]\n    {body}\n")
         code, _, err = run_cli(["scan", "--rules", str(rules), str(tmp_path)])

@@ -166,8 +166,10 @@ def _pinned_host(url: str) -> tuple[str, str]:
     return host, label
 
 
-def parse(raw: object) -> VerifySpec:
-    """Validate a rule's ``verify:`` mapping into a :class:`VerifySpec`."""
+def parse(raw: object, *, check: bool = False) -> VerifySpec:
+    """Validate a rule's ``verify:`` mapping into a :class:`VerifySpec`. ``check``: the mapping comes
+    from an untrusted rule file (a user's or a repository's), so each ``pair`` pattern is also tried on
+    adversarial text, like the rule's other patterns, and a slow one is refused when the file loads."""
     if not isinstance(raw, dict):
         raise SpecError("'verify' must be a mapping")
     unknown = set(raw) - _KEYS
@@ -188,6 +190,13 @@ def parse(raw: object) -> VerifySpec:
             raise SpecError(f"'verify.pair.{name}.pattern': bad regex: {e}") from None
         if pat.groups < 1:
             raise SpecError(f"'verify.pair.{name}.pattern' needs a capturing group")
+        if check:
+            from leakguard.saferegex import SlowRegex, probe
+
+            try:
+                probe(pat, p["pattern"])
+            except SlowRegex as e:
+                raise SpecError(f"'verify.pair.{name}.pattern': regex {p['pattern']!r} {e}") from None
         pairs.append(Pair(name, pat, lines))
     names = {"secret", "secret_path", *(p.name for p in pairs)}
     canon = json.dumps(raw, sort_keys=True, default=str)
