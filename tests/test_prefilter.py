@@ -7,7 +7,7 @@ import pytest
 
 from leakguard.prefilter import (HyperscanPrefilter, _compile, _hs_expressions, _keyword_triggered, hs_pattern,
                                  hyperscan_available, is_scoped, key_expression)
-from leakguard.ruleset import load_ruleset
+from leakguard.ruleset import Ruleset, load_ruleset
 
 KEYED = r"""
 rules:
@@ -79,14 +79,19 @@ def test_hs_pattern_drops_the_G_anchor() -> None:
     assert hs_pattern(r"[\G]x") == r"[\G]x"
 
 
-@pytest.mark.skipif(not hyperscan_available(), reason="hyperscan not installed")
-def test_keyword_inside_a_longer_word_does_not_wake_the_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _keyed_prefilter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Ruleset, HyperscanPrefilter]:
+    """The KEYED rules and a Hyperscan prefilter built for them in a private cache."""
     monkeypatch.setenv("LEAKGUARD_CACHE_DIR", str(tmp_path))
     d = tmp_path / "rules"
     d.mkdir()
     (d / "r.yaml").write_text(KEYED)
     rs = load_ruleset([d], include_default=False)
-    pf = HyperscanPrefilter(rs.rules, rs.digest)
+    return rs, HyperscanPrefilter(rs.rules, rs.digest)
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="hyperscan not installed")
+def test_keyword_inside_a_longer_word_does_not_wake_the_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rs, pf = _keyed_prefilter(tmp_path, monkeypatch)
 
     def woken(text: str) -> set[str]:
         return {rs.rules[i].id for i in pf.hits(text.encode())}
@@ -120,12 +125,7 @@ def test_provider_names_are_reported_apart_where_they_start_a_word(tmp_path: Pat
     """leakguard.context reads where a provider's name stands (``- Acme `api_key`: ...``); a rule
     woken by its key name's shape no longer says it, so the database reports those places apart,
     without waking the rule's confirm step."""
-    monkeypatch.setenv("LEAKGUARD_CACHE_DIR", str(tmp_path))
-    d = tmp_path / "rules"
-    d.mkdir()
-    (d / "r.yaml").write_text(KEYED)
-    rs = load_ruleset([d], include_default=False)
-    pf = HyperscanPrefilter(rs.rules, rs.digest)
+    rs, pf = _keyed_prefilter(tmp_path, monkeypatch)
 
     def named(text: str) -> tuple[set[str], set[str]]:
         hits, names = pf.hits_and_names(text.encode())
