@@ -155,3 +155,29 @@ def test_a_keyed_rules_keywords_cover_every_spelling_its_key_group_takes(backend
     engine = Engine(load_ruleset(), backend=backend)
     found = engine.scan(Chunk(f"{name}: '{value}'\n".encode(), (Origin("file", "config/bank.yml"),))).findings
     assert [(f.rule_id, f.secret) for f in found] == [("column-api-key", value)]
+
+
+def _dotted_spellings() -> list[tuple[str, str, str]]:
+    """(rule id, a dotted upper-case key name, the rule's first example secret) for each keyed rule
+    built on the template ``NAME [_.\\s-]? NAME ...`` whose keywords join a two-word name with '-'."""
+    out = []
+    for r in load_ruleset().rules:
+        if "[_.\\s-]" not in r.pattern_source or not r.examples:
+            continue
+        two = sorted(k for k in r.keywords if "-" in k and k.replace("-", "_") in r.keywords
+                     and len(r.keywords) <= 6)  # the name's own spellings (not name + credential word)
+        if two:
+            out.append((r.id, two[0].replace("-", ".").upper() + ".API.KEY", r.examples[0].secret))
+    return out
+
+
+@pytest.mark.parametrize("rule_id, name, secret", _dotted_spellings())
+def test_a_dotted_upper_case_name_is_a_keyword_hit(rule_id: str, name: str, secret: str) -> None:
+    """``HELP.SCOUT.API.KEY=...``: the key group takes '.', so the keywords must too (the pure-Python
+    prefilter of small scans and pre-commit runs confirms only lines holding a keyword)."""
+    from leakguard.engine import Engine
+    from leakguard.model import Chunk, Origin
+
+    engine = Engine(load_ruleset().select(enable=[rule_id]), backend="regex")
+    found = engine.scan(Chunk(f"{name}={secret}\n".encode(), (Origin("file", "config/app.properties"),))).findings
+    assert [f.secret for f in found if f.rule_id == rule_id] == [secret], name
