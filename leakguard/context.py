@@ -274,7 +274,7 @@ def add_context(engine: Engine, chunk: Chunk, det: Detection, hits: Mapping[int,
     ``inc``: the incremental state of a version of a file (``leakguard git``), whose prefilter
     hits cover only the lines that changed since the earlier version: the context findings
     of that version on the unchanged lines above and below are carried over."""
-    from leakguard.engine import _allowed_inline, _mask_neighbours
+    from leakguard.engine import _mask_neighbours, merge_findings
 
     data = chunk.data
     found = context_findings(engine, chunk, det, hits, names) if hits else []
@@ -287,21 +287,8 @@ def add_context(engine: Engine, chunk: Chunk, det: Detection, hits: Mapping[int,
             engine._context_prev.clear()
         engine._context_prev[path] = [(f.location.start_offset, f.location.end_offset,
                                        data[f.location.start_offset:f.location.end_offset], f) for f in found]
-    new: list[Finding] = []
-    for f in found:
-        if chunk.lines is not None and f.location.line not in chunk.lines:
-            continue
-        if any(_overlap(f, g) for g in new) or any(
-                _overlap(f, g) and g.rule_id not in engine._generic_ids for g in det.findings):
-            continue
-        if _allowed_inline(data, f.location.start_offset):
-            det.allowed_inline += 1
-            continue
-        new.append(f)
-    if not new:
-        return
-    plain = [g for g in det.findings if not (g.rule_id in engine._generic_ids and any(_overlap(f, g) for f in new))]
-    det.findings = _mask_neighbours(sorted(plain + new, key=lambda f: (f.location.start_offset, f.rule_id)), data)
+    if merge_findings(det, found, chunk, engine._generic_ids, distinct=True):
+        det.findings = _mask_neighbours(det.findings, data)
 
 
 def _carried(data: bytes, prev: list[tuple[int, int, bytes, Finding]], inc: _Incremental) -> list[Finding]:
@@ -321,7 +308,3 @@ def _carried(data: bytes, prev: list[tuple[int, int, bytes, Finding]], inc: _Inc
             continue
         out.append(dataclasses.replace(f, location=_location(data, ns, ne), line_text=line_text(data, ns, ne, f.secret)))
     return out
-
-
-def _overlap(f: Finding, g: Finding) -> bool:
-    return f.location.start_offset < g.location.end_offset and g.location.start_offset < f.location.end_offset

@@ -9,7 +9,7 @@ import bisect
 import dataclasses
 import hashlib
 import itertools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
@@ -266,26 +266,15 @@ class Engine:
         """Merge findings from decoded blobs: a provider finding on the encoded text
         wins; a generic one (an opaque 'Basic dXNl...' value) gives way to what the
         decoded text holds."""
-        new: list[Finding] = []
         found, cleared = decoded_findings(self, chunk, depth, None if inc is None else self._candidates(chunk.data, inc))
         if cleared:  # an opaque generic match whose decoded user:password is a placeholder
             det.findings = [g for g in det.findings if not (g.rule_id in self._generic_ids and any(
                 s < g.location.end_offset and g.location.start_offset < e for s, e in cleared))]
-        for f in found:
-            if chunk.lines is not None and f.location.line not in chunk.lines:
-                continue
-            if any(overlaps(f, g) and g.rule_id not in self._generic_ids for g in det.findings):
-                continue
-            if _allowed_inline(chunk.data, f.location.start_offset):
-                det.allowed_inline += 1
-                continue
-            new.append(f)
+        new = merge_findings(det, found, chunk, self._generic_ids)
         if not new:
             return
-        plain = [g for g in det.findings if not (g.rule_id in self._generic_ids and any(overlaps(f, g) for f in new))]
-        findings = sorted(plain + new, key=lambda f: (f.location.start_offset, f.rule_id))
         encoded = {chunk.data[f.location.start_offset:f.location.end_offset].decode("utf-8", "replace") for f in new}
-        det.findings = _mask_neighbours([_mask_encoded(f, encoded) for f in findings], chunk.data)
+        det.findings = _mask_neighbours([_mask_encoded(f, encoded) for f in det.findings], chunk.data)
 
     def _scan_plain(self, chunk: Chunk, inc: _Incremental | None = None) -> Detection:
         det = Detection()
@@ -662,6 +651,30 @@ def _context(data: bytes, start: int, end: int) -> tuple[int, int]:
     """Byte span of a finding's context: its line(s), at most _CONTEXT bytes either side of the secret."""
     ls, le = _line_span(data, start, end)
     return max(ls, start - _CONTEXT), min(le, end + _CONTEXT)
+
+
+def merge_findings(det: Detection, found: Iterable[Finding], chunk: Chunk, generic_ids: Collection[str], *,
+                   distinct: bool = False) -> list[Finding]:
+    """Add to ``det`` the findings of another view of ``chunk`` (its decoded text, provider
+    context): those on the chunk's kept lines that no provider finding of ``det`` overlaps
+    (``distinct``: nor one added before them) and that no inline allow comment silences. A
+    generic finding they overlap gives way to them. ``det.findings`` stays sorted by offset and
+    rule, not yet masked; the findings added are returned (none: ``det`` is unchanged)."""
+    new: list[Finding] = []
+    for f in found:
+        if chunk.lines is not None and f.location.line not in chunk.lines:
+            continue
+        if distinct and any(overlaps(f, g) for g in new) or any(
+                overlaps(f, g) and g.rule_id not in generic_ids for g in det.findings):
+            continue
+        if _allowed_inline(chunk.data, f.location.start_offset):
+            det.allowed_inline += 1
+            continue
+        new.append(f)
+    if new:
+        plain = [g for g in det.findings if not (g.rule_id in generic_ids and any(overlaps(f, g) for f in new))]
+        det.findings = sorted(plain + new, key=lambda f: (f.location.start_offset, f.rule_id))
+    return new
 
 
 def _mask_neighbours(findings: list[Finding], data: bytes) -> list[Finding]:
