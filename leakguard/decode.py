@@ -386,10 +386,10 @@ def _load_or_build() -> Any:
     key = hashlib.sha256(repr((_TRIGGERS, getattr(hs, "__version__", ""))).encode()).hexdigest()[:32]
     path = prefilter.cache_dir() / f"decode-{key}.db"
     try:
-        db = hs.loadb(read_regular(path), hs.HS_MODE_BLOCK)  # never a FIFO or device
-        db.scratch = hs.Scratch(db)  # a loaded database comes without scratch space
-        prefilter.touch_if_old(path)
-        return db
+        db = prefilter._load(read_regular(path))  # never a FIFO or device; None: an empty file
+        if db is not None:
+            prefilter.touch_if_old(path)
+            return db
     except Exception:  # missing, unreadable or stale: compile
         pass
     try:
