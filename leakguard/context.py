@@ -267,13 +267,14 @@ def _block_pairs(data: bytes, le: int, line: str) -> list[_Found]:
 
 
 def add_context(engine: Engine, chunk: Chunk, det: Detection, hits: Mapping[int, Iterable[int]],
-                names: Mapping[int, tuple[str, ...]], inc: _Incremental | None = None) -> None:
+                names: Mapping[int, tuple[str, ...]], inc: _Incremental | None = None, *, carry: bool = True) -> None:
     """Merge :func:`context_findings` into ``det``: a provider finding from context takes the
     span of a generic finding (as a provider rule does in the plain scan).
 
     ``inc``: the incremental state of a version of a file (``leakguard git``), whose prefilter
     hits cover only the lines that changed since the earlier version: the context findings
-    of that version on the unchanged lines above and below are carried over."""
+    of that version on the unchanged lines are carried over (unless ``carry`` is False: the
+    hits are those of the whole text)."""
     from leakguard.engine import _mask_neighbours, merge_findings
 
     data = chunk.data
@@ -281,7 +282,7 @@ def add_context(engine: Engine, chunk: Chunk, det: Detection, hits: Mapping[int,
     if inc is not None:
         path = chunk.origin.path
         prev = engine._context_prev.get(path)
-        if inc.verdicts is not None and prev:
+        if inc.verdicts is not None and prev and carry:
             found += _carried(data, prev, inc)
         if len(engine._context_prev) > MAX_KEPT_PATHS:
             engine._context_prev.clear()
@@ -292,19 +293,25 @@ def add_context(engine: Engine, chunk: Chunk, det: Detection, hits: Mapping[int,
 
 
 def _carried(data: bytes, prev: list[tuple[int, int, bytes, Finding]], inc: _Incremental) -> list[Finding]:
-    """The earlier version's context findings on lines this version did not change
-    (above ``inc.ps``, or at ``inc.ss`` and below), moved to their offsets here."""
+    """The earlier version's context findings on lines this version did not change, moved to
+    their offsets here: those whose lines, and the ``BLOCK_LINES`` lines above them (where
+    the name that gave the context stands), lie in one run of lines both versions share
+    (``inc.blocks``). The others are found afresh: :meth:`Engine._incremental_hits` gives
+    hits on every line where that can happen."""
     from leakguard.engine import _location, line_text
 
     out: list[Finding] = []
     for s, e, raw, f in prev:
-        if e <= inc.ps:
-            ns, ne = s, e
-        elif s >= inc.ss + inc.shift:
-            ns, ne = s - inc.shift, e - inc.shift
-        else:
+        ns = inc.moved(s, e)
+        if ns is None:
             continue
-        if data[ns:ne] != raw:  # (cannot happen on unchanged lines; be safe)
+        ne = ns + e - s
+        top = data.rfind(b"\n", 0, ns) + 1
+        for _ in range(BLOCK_LINES):
+            if top <= 0:
+                break
+            top = data.rfind(b"\n", 0, top - 1) + 1
+        if inc.moved_here(top, ne) is None or data[ns:ne] != raw:
             continue
         out.append(dataclasses.replace(f, location=_location(data, ns, ne), line_text=line_text(data, ns, ne, f.secret)))
     return out

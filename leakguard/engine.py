@@ -84,18 +84,47 @@ _Verdict = tuple[tuple["_Match", ...], tuple[str, ...]]  # matches (offsets rela
 
 @dataclass(slots=True)
 class _Incremental:
-    """One version of a file scanned incrementally: ``new[:ps]`` and ``new[ss:]`` are
-    unchanged lines of the earlier version (at ``ss + shift`` there); ``verdicts`` and
-    ``cands`` are what that version left (None: no earlier version, scan it whole).
+    """One version of a file scanned incrementally, against an earlier version of its path.
+
+    ``blocks``: runs of whole lines this version shares with the earlier one, as (start
+    here, start there, length), in order in both texts (:func:`_diff`); ``changed``: the
+    rest of this text, as (start, end) spans of whole lines. ``verdicts`` and ``cands``
+    are what the earlier version left (None: no earlier version, scan it whole);
     ``record`` and ``new_cands`` collect the same for this version."""
 
-    ps: int = 0
-    ss: int = 0
-    shift: int = 0
+    blocks: list[tuple[int, int, int]] = field(default_factory=list)
+    changed: list[tuple[int, int]] = field(default_factory=list)
     verdicts: dict[int, list[tuple[int, int, _Verdict]]] | None = None
     cands: list[Candidate] | None = None
     record: dict[int, list[tuple[int, int, _Verdict]]] = field(default_factory=dict)
     new_cands: list[Candidate] | None = None
+    # (rule index, line start, line end) of the lines where leakguard.context looked for provider
+    # names: the earlier version's, and this version's (those moved here, then the new ones)
+    ctx_lines: list[tuple[int, int, int]] = field(default_factory=list)
+    new_ctx: list[tuple[int, int, int]] = field(default_factory=list)
+    was_escaped: bool = False  # whether the earlier version, and this one, hold JSON-escaped quotes
+    escaped: bool = False
+    _olds: list[int] = field(default_factory=list)
+
+    def moved(self, s: int, e: int) -> int | None:
+        """Where the bytes ``[s, e)`` of the earlier version start in this one, if they lie
+        within one unchanged block (None: they changed)."""
+        if not self._olds:
+            self._olds = [o for _, o, _ in self.blocks]
+        k = bisect.bisect_right(self._olds, s) - 1
+        if k < 0:
+            return None
+        ns, os_, n = self.blocks[k]
+        return ns + s - os_ if e <= os_ + n else None
+
+    def moved_here(self, s: int, e: int) -> int | None:
+        """Where this version's bytes ``[s, e)`` stood in the earlier one, if they lie within
+        one unchanged block (None: they changed)."""
+        k = bisect.bisect_right(self.blocks, (s, 1 << 62, 0)) - 1
+        if k < 0:
+            return None
+        ns, os_, n = self.blocks[k]
+        return os_ + s - ns if e <= ns + n else None
 
 
 @dataclass(slots=True)
@@ -166,7 +195,8 @@ class Engine:
         self._nonlocal_ids = [i for i, r in enumerate(self.rules) if r.keywords and not self._local[i]]
         self._nonlocal_pf: Prefilter | None = None
         # path -> (data, rule index -> [(line start, line end, verdict)]) in least-recently-used order
-        self._prev: dict[str, tuple[bytes, dict[int, list[tuple[int, int, _Verdict]]], list[Candidate] | None]] = {}
+        self._prev: dict[str, tuple[bytes, dict[int, list[tuple[int, int, _Verdict]]], list[Candidate] | None,
+                                    list[tuple[int, int, int]], bool]] = {}
         self._prev_bytes = 0
 
     def prepare(self, items: int) -> None:
@@ -231,7 +261,21 @@ class Engine:
         inc = self._begin(chunk) if self.incremental and decode_depth is None else None  # not decoded views
         det = self._scan_plain(chunk, inc)
         if decode_depth is None and self.provider_context and (det.hits or det.name_hits or inc is not None):
-            context.add_context(self, chunk, det, _with_names(det.hits, det.name_hits), self._names, inc)  # not in views
+            ctx = _with_names(det.hits, det.name_hits)
+            carry = True
+            if inc is not None:
+                data = chunk.data
+                inc.escaped = b'\\"' in data
+                inc.new_ctx = _ctx_lines(data, ctx, self._names, inc.new_ctx)
+                if inc.verdicts is not None and (inc.escaped != inc.was_escaped or
+                                                 len({ls for _, ls, _ in inc.new_ctx}) > context.MAX_LINES):
+                    # what leakguard.context looks at depends on the whole text here (it looks at
+                    # MAX_LINES lines at most; escaped JSON text widens the rules it reads): as alone
+                    scoped = self._scoped_may_apply(chunk.origin.path) if self._paths_pf is not None else True
+                    ctx = _with_names(*hits_and_names(self.prefilter, data, scoped))
+                    inc.new_ctx = _ctx_lines(data, ctx, self._names, [])
+                    carry = False
+            context.add_context(self, chunk, det, ctx, self._names, inc, carry=carry)  # not in views
         det.hits = det.name_hits = None
         depth = self.decode_depth if decode_depth is None else decode_depth
         if depth > 0 and chunk.data:
@@ -288,11 +332,12 @@ class Engine:
         scoped = self._scoped_may_apply(path) if self._paths_pf is not None else True
         matches: list[_Match] = []
         record = None if inc is None else inc.record
+        hits: Mapping[int, Sequence[int]]
         if inc is not None and inc.verdicts is not None:
-            hits, det.name_hits = self._incremental_hits(data, scoped, inc, matches, det)
+            hits, det.name_hits = self._incremental_hits(data, scoped, inc, matches, det)  # sets det.hits
         else:
             hits, det.name_hits = hits_and_names(self.prefilter, data, scoped)
-        det.hits = hits
+            det.hits = hits
         if not hits and not self._keywordless and not matches:
             return det
         by_rule: dict[int, Iterable[int]] = dict(hits)
@@ -352,10 +397,11 @@ class Engine:
         inc = _Incremental()
         prev = self._prev.get(path)
         if prev is not None:
-            old, verdicts, cands = prev
-            ps, ss = _unchanged(old, data)
-            if ss - ps <= len(data) * 4 // 5:  # mostly new: scanning it whole costs less
-                inc.ps, inc.ss, inc.shift = ps, ss, len(old) - len(data)
+            old, verdicts, cands, inc.ctx_lines, inc.was_escaped = prev
+            blocks = _diff(old, data)
+            changed = _gaps(blocks, len(data))
+            if sum(e - s for s, e in changed) <= len(data) * 4 // 5:  # mostly new: scanning it whole costs less
+                inc.blocks, inc.changed = blocks, changed
                 inc.verdicts, inc.cands = verdicts, cands
         return inc
 
@@ -367,45 +413,71 @@ class Engine:
     def _keep(self, path: str, data: bytes, inc: _Incremental) -> None:
         """Remember this version of ``path`` (most recent last; the oldest go beyond _PREV_BYTES)."""
         self._forget(path)
-        self._prev[path] = (data, {i: r for i, r in inc.record.items() if r}, inc.new_cands)
+        self._prev[path] = (data, {i: r for i, r in inc.record.items() if r}, inc.new_cands, inc.new_ctx, inc.escaped)
         self._prev_bytes += len(data)
         while self._prev_bytes > _PREV_BYTES and self._prev:
             self._forget(next(iter(self._prev)))
 
     def _incremental_hits(self, data: bytes, scoped: bool, inc: _Incremental, matches: list[_Match],
-                          det: Detection) -> tuple[dict[int, Sequence[int]], dict[int, Sequence[int]] | None]:
+                          det: Detection) -> tuple[dict[int, list[int]], dict[int, list[int]] | None]:
         """Prefilter hits for a version of a file, diffed against an earlier one.
 
         The verdict of a line-local rule on a line depends on the line's bytes
         alone, and is empty on a line without a prefilter hit (the prefilter is
-        a superset of the rule). So its verdicts on the lines both versions share
-        above the first difference and below the last one are replayed (into
-        ``matches``, ``det`` and the record), and hits are looked for only on the
-        lines in between; the other rules get their hits on the whole text. Second: where
-        provider names stand on those lines (:func:`leakguard.prefilter.hits_and_names`)."""
+        a superset of the rule). So its verdicts on the runs of lines both versions
+        share (``inc.blocks``) are replayed (into ``matches``, ``det`` and the record),
+        and hits are looked for only on the changed lines; the other rules get their
+        hits on the whole text. Second: where provider names stand on the changed lines
+        (:func:`leakguard.prefilter.hits_and_names`). ``det.hits`` gets the hits of every rule
+        on those lines, for :func:`leakguard.context.add_context`, plus the lines where the
+        earlier version had provider names that stand up to ``BLOCK_LINES`` lines above a
+        changed line or below one (see the comment below)."""
         assert inc.verdicts is not None
-        ps, ss, shift = inc.ps, inc.ss, inc.shift
+        moved = inc.moved
         for idx, lines in inc.verdicts.items():
             kept = inc.record.setdefault(idx, [])
             for ls, le, v in lines:
-                if ls < ps:
-                    base = ls
-                elif ls >= ss + shift:
-                    base = ls - shift
-                else:
+                base = moved(ls, le)
+                if base is None:
                     continue
                 kept.append((base, le + base - ls, v))
                 _replay(v, base, matches, det)
-        hits: dict[int, Sequence[int]] = {}
-        names: dict[int, Sequence[int]] | None = None
-        if ss > ps:
-            local = self._local
-            changed, found_names = hits_and_names(self.prefilter, data[ps:ss], scoped)
-            for idx, found in changed.items():
+        # Hits on the changed lines (one scan of them put together): for the line-local rules,
+        # and for provider context
+        hits: dict[int, list[int]] = {}
+        ctx: dict[int, list[int]] = {}
+        names: dict[int, list[int]] | None = None
+        local, changed = self._local, inc.changed
+        joined, at = _joined(data, changed)
+        found_hits, found_names = hits_and_names(self.prefilter, joined, scoped)
+        for idx, found in found_hits.items():
+            pos = _placed_in(found, at, changed, len(data))
+            if pos:
+                ctx[idx] = pos
                 if local[idx]:
-                    hits[idx] = [pos + ps for pos in found]
-            if found_names is not None:
-                names = {idx: [pos + ps for pos in found] for idx, found in found_names.items()}
+                    hits[idx] = list(pos)  # (ctx's lists grow below)
+        if found_names:
+            names = {}
+            for idx, found in found_names.items():
+                pos = _placed_in(found, at, changed, len(data))
+                if pos:
+                    names[idx] = pos
+        # The earlier version's provider-name lines that did not change: kept for the next version,
+        # and looked at again where a changed line stands up to BLOCK_LINES lines below (the
+        # block such a line opens may hold new values) or above (leakguard.context carries a
+        # finding over only if the BLOCK_LINES lines above it did not change)
+        starts = [cs for cs, _ in changed]
+        near = context.BLOCK_LINES
+        for idx, ls, le in inc.ctx_lines:
+            ns = inc.moved(ls, le)
+            if ns is None:
+                continue
+            ne = ns + le - ls
+            inc.new_ctx.append((idx, ns, ne))
+            k = bisect.bisect_left(starts, ne)
+            if (k < len(starts) and _lines_between(data, ne, starts[k], near + 1) <= near
+                    or k > 0 and _lines_between(data, changed[k - 1][1], ns, near) < near):
+                ctx.setdefault(idx, []).append(ns)
         if self._nonlocal_ids:
             if self._nonlocal_pf is None:
                 from leakguard.prefilter import HyperscanPrefilter
@@ -413,7 +485,9 @@ class Engine:
                 digest = hashlib.sha256(f"{self.ruleset.digest}|not-line-local".encode()).hexdigest()
                 self._nonlocal_pf = HyperscanPrefilter([self.rules[i] for i in self._nonlocal_ids], digest)
             for j, found in self._nonlocal_pf.hits(data, scoped).items():
-                hits[self._nonlocal_ids[j]] = found
+                hits[self._nonlocal_ids[j]] = list(found)
+                ctx[self._nonlocal_ids[j]] = list(found)
+        det.hits = ctx
         return hits, names
 
     def _candidates(self, data: bytes, inc: _Incremental) -> list[Candidate] | None:
@@ -424,11 +498,17 @@ class Engine:
         if inc.verdicts is None:
             cands = list(itertools.islice(find_candidates(data), _MAX_KEPT_CANDIDATES + 1))
         else:
-            ps, ss, shift, old = inc.ps, inc.ss, inc.shift, inc.cands or []
-            cands = [c for c in old if c[1] < ps]
-            cands += [(g, s + ps, e + ps, k, t) for g, s, e, k, t in
-                      itertools.islice(find_candidates(data[ps:ss]), _MAX_KEPT_CANDIDATES + 1)]
-            cands += [(g, s - shift, e - shift, k, t) for g, s, e, k, t in old if s >= ss + shift]
+            cands = []
+            for c in inc.cands or []:
+                ns = inc.moved(c[1], c[2])
+                if ns is not None:
+                    cands.append((c[0], ns, ns + c[2] - c[1], c[3], c[4]))
+            # each candidate lies within one line: those of the changed lines put together
+            joined, at = _joined(data, inc.changed)
+            for g, s, e, k, t in itertools.islice(find_candidates(joined), _MAX_KEPT_CANDIDATES + 1):
+                j = bisect.bisect_right(at, s) - 1
+                shift = inc.changed[j][0] - at[j]
+                cands.append((g, s + shift, e + shift, k, t))
             cands.sort(key=lambda c: (c[0], c[1]))  # group by group, by start: find_candidates' order
         if len(cands) > _MAX_KEPT_CANDIDATES:  # (a lock file full of hashes): not worth keeping
             return None
@@ -747,42 +827,185 @@ def _has_long_line(data: bytes) -> bool:
 def _unchanged(old: bytes, new: bytes) -> tuple[int, int]:
     """``(ps, ss)``: ``new[:ps]`` and ``new[ss:]`` are whole lines that ``old`` has too, at its
     start and at its end (``ps`` and ``ss`` are line starts in both texts); ``ps <= ss``."""
-    n = min(len(old), len(new))
-    i = 0
-    while i < n:  # common prefix: a block at a time, then halving within the first block that differs
-        e = min(i + _BLOCK, n)
-        if old[i:e] != new[i:e]:
-            lo, hi = i, e - 1  # the prefix ends in [i, e - 1]
-            while lo < hi:
-                mid = (lo + hi + 1) // 2
-                if old[i:mid] == new[i:mid]:
-                    lo = mid
-                else:
-                    hi = mid - 1
-            i = lo
-            break
-        i = e
-    p = i
-    lo_, ln = len(old), len(new)
-    j = 0
-    m = n - p  # the suffix may not overlap the prefix
-    while j < m:
-        e = min(j + _BLOCK, m)
-        if old[lo_ - e:lo_ - j] != new[ln - e:ln - j]:
-            lo, hi = j, e - 1
-            while lo < hi:
-                mid = (lo + hi + 1) // 2
-                if old[lo_ - mid:lo_ - j] == new[ln - mid:ln - j]:
-                    lo = mid
-                else:
-                    hi = mid - 1
-            j = lo
-            break
-        j = e
+    ln = len(new)
+    p = _common_prefix(old, 0, len(old), new, 0, ln)
+    j = _common_suffix(old, p, len(old), new, p, ln)  # the suffix may not overlap the prefix
     ps = new.rfind(b"\n", 0, p) + 1
     nl = new.find(b"\n", ln - j)  # the suffix's first newline: lines after it are whole in both texts
     ss = ln if nl < 0 else nl + 1
     return ps, max(ps, ss)
+
+
+_ANCHOR = 48  # bytes (whole lines, at least) of a changed region looked for in the earlier version
+_SPLIT_MIN = 2048  # changed regions smaller than this are left whole
+_SPLIT_DEPTH = 12
+
+
+def _diff(old: bytes, new: bytes) -> list[tuple[int, int, int]]:
+    """Runs of whole lines that ``new`` shares with ``old``: (start in new, start in old,
+    length), in order in both texts and not overlapping.
+
+    Not a minimal diff, and it need not be: whatever depends on a line's bytes alone can
+    be taken from the earlier version wherever the two texts share a run of lines, and
+    everything else in ``new`` is looked at afresh. The common start and end first
+    (:func:`_unchanged`), then, inside the region between, a run of lines from the middle
+    of the new text is looked for in the old one (``bytes.find``) and the match is grown
+    both ways; the regions on either side are split the same way. All of it is C-level
+    work over the bytes: a few Python steps per hunk of the edit."""
+    ps, ss = _unchanged(old, new)
+    shift = len(old) - len(new)
+    out: list[tuple[int, int, int]] = [(0, 0, ps)] if ps else []
+    _split(old, new, ps, ss + shift, ps, ss, out, 0)
+    if ss < len(new):
+        out.append((ss, ss + shift, len(new) - ss))
+    return out
+
+
+def _split(old: bytes, new: bytes, o0: int, o1: int, n0: int, n1: int, out: list[tuple[int, int, int]],
+           depth: int) -> None:
+    """Shared runs of lines of ``new[n0:n1]`` and ``old[o0:o1]`` (all four bounds are line
+    starts, or text ends) appended to ``out`` in order."""
+    if n1 - n0 < _SPLIT_MIN or o1 - o0 < _ANCHOR or depth > _SPLIT_DEPTH:
+        return
+    for at in (n0 + (n1 - n0) // 2, n0 + (n1 - n0) // 4, n0 + 3 * (n1 - n0) // 4):
+        a = new.rfind(b"\n", n0, at) + 1 or n0  # a line start
+        e = new.find(b"\n", a + _ANCHOR, n1)
+        if e < 0:
+            continue
+        e += 1
+        anchor = new[a:e]
+        j = old.find(anchor, o0, o1)
+        while j > o0 and old[j - 1] != 10:  # at a line start there too
+            j = old.find(anchor, j + 1, o1)
+        if j < 0:
+            continue
+        b = _common_suffix(new, n0, a, old, o0, j)
+        if b == 0:
+            na = a
+        elif a - b == n0 and j - b == o0:
+            na = n0
+        else:
+            na = new.find(b"\n", a - b, a) + 1
+        f = _common_prefix(new, e, n1, old, j + e - a, o1)
+        ne = new.rfind(b"\n", e - 1, e + f) + 1
+        if e + f == n1 and j + e - a + f == o1:
+            ne = n1
+        oa = na + j - a
+        _split(old, new, o0, oa, n0, na, out, depth + 1)
+        out.append((na, oa, ne - na))
+        _split(old, new, oa + ne - na, o1, ne, n1, out, depth + 1)
+        return
+
+
+def _common_prefix(x: bytes, xi: int, xj: int, y: bytes, yi: int, yj: int) -> int:
+    """Length of the common start of ``x[xi:xj]`` and ``y[yi:yj]`` (slices compared in C,
+    growing blocks, then halving the block that differs)."""
+    n = min(xj - xi, yj - yi)
+    i, step = 0, 64
+    while i < n:
+        e = min(i + step, n)
+        if x[xi + i:xi + e] != y[yi + i:yi + e]:
+            lo, hi = i, e  # equal up to lo; a difference in [lo, hi)
+            while hi - lo > 16:
+                mid = (lo + hi) // 2
+                if x[xi + lo:xi + mid] == y[yi + lo:yi + mid]:
+                    lo = mid
+                else:
+                    hi = mid
+            while x[xi + lo] == y[yi + lo]:
+                lo += 1
+            return lo
+        i, step = e, min(step * 4, _BLOCK)
+    return n
+
+
+def _common_suffix(x: bytes, xi: int, xj: int, y: bytes, yi: int, yj: int) -> int:
+    """Length of the common end of ``x[xi:xj]`` and ``y[yi:yj]``."""
+    n = min(xj - xi, yj - yi)
+    i, step = 0, 64
+    while i < n:
+        e = min(i + step, n)
+        if x[xj - e:xj - i] != y[yj - e:yj - i]:
+            lo, hi = i, e
+            while hi - lo > 16:
+                mid = (lo + hi) // 2
+                if x[xj - mid:xj - lo] == y[yj - mid:yj - lo]:
+                    lo = mid
+                else:
+                    hi = mid
+            while x[xj - lo - 1] == y[yj - lo - 1]:
+                lo += 1
+            return lo
+        i, step = e, min(step * 4, _BLOCK)
+    return n
+
+
+def _joined(data: bytes, spans: list[tuple[int, int]]) -> tuple[bytes, list[int]]:
+    """The spans of ``data`` (whole lines) put together, and where each starts in the result."""
+    if len(spans) == 1:
+        s, e = spans[0]
+        return data[s:e], [0]
+    at, n = [], 0
+    for s, e in spans:
+        at.append(n)
+        n += e - s
+    return b"".join([data[s:e] for s, e in spans]), at
+
+
+def _placed_in(found: Sequence[int], at: list[int], spans: list[tuple[int, int]], n: int) -> list[int]:
+    """Offsets into :func:`_joined` text -> offsets into the ``n`` bytes of text it came from.
+    A hit at the very end of a span (a match that took the line's newline) stands for the line
+    after it, which is not in the span: left out (unless it is the end of the text)."""
+    out: list[int] = []
+    for p in found:
+        k = bisect.bisect_right(at, p) - 1
+        if k and p == at[k]:  # the end of span k - 1 (the start of a later span: another line)
+            continue
+        s, e = spans[k]
+        q = p - at[k] + s
+        if q < e or q == n:
+            out.append(q)
+    return out
+
+
+def _lines_between(data: bytes, s: int, e: int, most: int) -> int:
+    """The number of newlines in ``data[s:e]``, or some number above ``most`` if there are more."""
+    if e - s > 4096:
+        c = data.count(b"\n", s, s + 4096)
+        if c > most:
+            return c
+    return data.count(b"\n", s, e)
+
+
+def _ctx_lines(data: bytes, hits: Mapping[int, Sequence[int]], names: Mapping[int, object],
+               kept: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """``kept`` plus (rule index, line start, line end) of each line of ``hits`` whose rule
+    names a provider (``names``), once each."""
+    seen = {(idx, ls) for idx, ls, _ in kept}
+    out = list(kept)
+    for idx, found in hits.items():
+        if idx not in names:
+            continue
+        for pos in found:
+            ls = data.rfind(b"\n", 0, pos) + 1
+            if (idx, ls) not in seen:
+                seen.add((idx, ls))
+                le = data.find(b"\n", ls)
+                out.append((idx, ls, len(data) if le < 0 else le))
+    return out
+
+
+def _gaps(blocks: list[tuple[int, int, int]], n: int) -> list[tuple[int, int]]:
+    """The spans of a text of ``n`` bytes outside ``blocks``."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for s, _, k in blocks:
+        if s > pos:
+            out.append((pos, s))
+        pos = s + k
+    if pos < n:
+        out.append((pos, n))
+    return out
 
 
 def _line_starts(data: bytes) -> set[int]:

@@ -236,15 +236,24 @@ def _rules_by_id(engine: Engine) -> dict[str, Rule]:
     return _RULES_BY_ID[1]
 
 
-def _blob_batches(items: Sequence[tuple[str, str, int]], max_bytes: int = 4 << 20, max_items: int = 512) -> Iterator[list[tuple[str, str]]]:
+def _blob_batches(items: Sequence[tuple[str, str, int]], max_bytes: int = 4 << 20, max_items: int = 512,
+                  most_bytes: int = 64 << 20) -> Iterator[list[tuple[str, str]]]:
+    """Batches of about ``max_bytes`` or ``max_items``, cut between paths: the versions of a
+    file (consecutive items, :func:`leakguard.commands.git.by_path`) go to one worker, which
+    diffs each against the one before it. A file's versions beyond ``most_bytes`` are cut."""
     batch: list[tuple[str, str]] = []
-    size = 0
+    size = whole = 0
+    last = None
     for oid, path, n in items:
+        if batch and (size >= max_bytes or len(batch) >= max_items) and (path != last or whole >= most_bytes):
+            yield batch
+            batch, size, whole = [], 0, 0
+        if path != last:
+            whole = 0
         batch.append((oid, path))
         size += n
-        if size >= max_bytes or len(batch) >= max_items:
-            yield batch
-            batch, size = [], 0
+        whole += n
+        last = path
     if batch:
         yield batch
 

@@ -33,6 +33,9 @@ from leakguard.sources import blobcache, git, history, walkcache
 from leakguard.sources.files import DEFAULT_MAX_FILE_SIZE
 
 _ORDER_FROM_PACK = 2_000  # above this many blobs, read them in pack order (delta bases stay hot in git)
+# Scan the versions of each file one after another, in history order: each is diffed against the one
+# before it (engine incremental mode) and git's delta bases stay hot. False: reading order (tests).
+_BY_PATH = True
 
 
 def register(sub: Any) -> None:
@@ -208,6 +211,8 @@ def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespac
     else:
         rebuilt, more_items = _rebuild(rules, repo, again, known, stats)
     items += more_items
+    if _BY_PATH:
+        items = by_path(items, h)
     total = sum(n for _, _, n in items)
     engine.incremental = True  # versions of a file: rescan only what changed since the last one (see Engine)
     with progress_display(args, "scanning history", total, unit="blob") as progress:
@@ -251,6 +256,19 @@ def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespac
             blobcache.save_findings(tag, {**known, **{k: e for k, (e, _) in fresh.items()}},
                                     {**known_notes, **{k: n for k, (_, n) in fresh.items()}})
     return result
+
+
+def by_path(items: list[tuple[str, str, int]], h: history.History) -> list[tuple[str, str, int]]:
+    """``items`` (blob id, path, size) grouped by path, each path's versions in the order the
+    history introduced them, paths in the order of their first version. A worker then scans
+    a file's versions one after another (:func:`leakguard.scan.scan_blobs` keeps a path's
+    versions in one batch), and each version is compared with the one before it."""
+    rank = {oid: n for n, oid in enumerate(h.first)}
+    groups: dict[str, list[tuple[int, tuple[str, str, int]]]] = {}
+    for item in items:
+        groups.setdefault(item[1], []).append((rank.get(item[0], -1), item))
+    ordered = sorted(groups.values(), key=lambda g: min(r for r, _ in g))
+    return [item for g in ordered for _, item in sorted(g, key=lambda x: x[0])]
 
 
 def _stand_ins(rules: dict[str, Rule], again: list[tuple[str, str, int]], keys: dict[str, str],

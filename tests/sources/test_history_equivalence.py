@@ -98,27 +98,39 @@ def _scan(run_cli: RunCli, repo: Path, jobs: str) -> dict[str, Any]:
     return data
 
 
+@pytest.mark.parametrize("by_path", [True, False])
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_fast_history_path_finds_what_the_reference_path_finds(planted: tuple[Path, dict[str, Any]], run_cli: RunCli,
-                                                               monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
+                                                               monkeypatch: pytest.MonkeyPatch, jobs: str,
+                                                               by_path: bool) -> None:
     if not prefilter.hyperscan_available():
         pytest.skip("hyperscan wheel not installed: only the reference path exists")
     repo, truth = planted
     diffs: list[tuple[int, int, int]] = []
-    unchanged = engine_mod._unchanged
+    blocks: list[int] = []
+    unchanged, diff = engine_mod._unchanged, engine_mod._diff
 
     def counting(old: bytes, new: bytes) -> tuple[int, int]:
         ps, ss = unchanged(old, new)
         diffs.append((ps, ss, len(new)))
         return ps, ss
 
+    def counting_blocks(old: bytes, new: bytes) -> list[tuple[int, int, int]]:
+        found = diff(old, new)
+        blocks.append(len(found))
+        return found
+
     monkeypatch.setattr(engine_mod, "_unchanged", counting)
-    # blobs in object-store order (by id here: loose objects), not history order, so that a version
-    # is often scanned after a later one and its first findings come from replayed verdicts
+    monkeypatch.setattr(engine_mod, "_diff", counting_blocks)
+    # by_path: each file's versions one after another in history order (the default);
+    # else blobs in object-store order (by id here: loose objects), not history order, so that a
+    # version is often scanned after a later one and its first findings come from replayed verdicts
     monkeypatch.setattr(git_command, "_ORDER_FROM_PACK", 0)
+    monkeypatch.setattr(git_command, "_BY_PATH", by_path)
     fast = _scan(run_cli, repo, jobs)
     if jobs == "1":  # in this process: versions of a file were scanned incrementally, above and below a change
         assert any(0 < ps and ss < n for ps, ss, n in diffs)
+        assert max(blocks) >= 3  # and lines between two changes were taken from the earlier version
     monkeypatch.setenv("LEAKGUARD_PREFILTER", "regex")
     monkeypatch.setattr(engine_mod, "VERDICT_CACHE", False)
     ref = _scan(run_cli, repo, jobs)
