@@ -93,20 +93,22 @@ class _Blob:
 
 
 def decoded_findings(engine: Engine, chunk: Chunk, depth: int = MAX_DEPTH,
-                     candidates: Sequence[Candidate] | None = None) -> tuple[list[Finding], list[tuple[int, int]]]:
+                     candidates: Sequence[Candidate] | None = None, *,
+                     k8s: bool = True) -> tuple[list[Finding], list[tuple[int, int]]]:
     """Findings inside the encoded blobs of ``chunk``, located at the encoded text, and
     the spans of ``user:password`` blobs whose password was judged no secret
     (``dXNlcjpwYXNzd29yZA==`` is 'user:password': a placeholder, encoded or not).
 
     ``depth`` is how many encoding layers to open (0: none). ``candidates``: what
     :func:`find_candidates` gives for ``chunk.data``, when the caller has it already
-    (the engine assembles it from an earlier version of the file)."""
+    (the engine assembles it from an earlier version of the file); ``k8s``: False when the
+    caller knows the text holds no ``Secret`` (so no Kubernetes Secret manifest)."""
     out: list[Finding] = []
     cleared: list[tuple[int, int]] = []
     if depth <= 0:
         return out, cleared
     budget = MAX_DECODED
-    for blob in _blobs(chunk.data, candidates):
+    for blob in _blobs(chunk.data, candidates, k8s):
         budget -= len(blob.view)
         if budget < 0:
             break
@@ -162,13 +164,13 @@ def _join(outer: str | None, inner: str | None) -> str | None:
 
 # ---------------------------------------------------------------- finding blobs
 
-def _blobs(data: bytes, candidates: Sequence[Candidate] | None = None) -> Iterator[_Blob]:
+def _blobs(data: bytes, candidates: Sequence[Candidate] | None = None, k8s: bool = True) -> Iterator[_Blob]:
     """Candidate blobs, cheapest tests first; plain-text work stays in C (one Hyperscan
     pass, bytes.translate / find) so decoding costs little on real code."""
     n = 0
     taken: list[tuple[int, int]] = []
     hits = _trigger_hits(data) if candidates is None else None
-    for blob in _k8s_blobs(data) if hits is None or hits.k8s else ():
+    for blob in _k8s_blobs(data) if (k8s if hits is None else hits.k8s) else ():
         taken.append((blob.start, blob.end))
         n += 1
         yield blob

@@ -102,9 +102,27 @@ class _Incremental:
     # names: the earlier version's, and this version's (those moved here, then the new ones)
     ctx_lines: list[tuple[int, int, int]] = field(default_factory=list)
     new_ctx: list[tuple[int, int, int]] = field(default_factory=list)
-    was_escaped: bool = False  # whether the earlier version, and this one, hold JSON-escaped quotes
-    escaped: bool = False
+    # whether the earlier version holds JSON-escaped quotes (leakguard.context), the word "Secret"
+    # (leakguard.decode: a Kubernetes Secret), and whether this one does (None: not known yet)
+    was_escaped: bool = False
+    was_k8s: bool = True
+    escaped: bool | None = None
+    k8s: bool | None = None
+    _joined: tuple[bytes, list[int]] | None = None
     _olds: list[int] = field(default_factory=list)
+
+    def joined(self, data: bytes) -> tuple[bytes, list[int]]:
+        """The changed lines of ``data`` put together (:func:`_joined`)."""
+        if self._joined is None:
+            self._joined = _joined(data, self.changed)
+        return self._joined
+
+    def holds(self, data: bytes, word: bytes, before: bool) -> bool:
+        """Whether ``data`` holds ``word`` (which never spans lines), ``before``: whether the
+        earlier version did (the shared lines are its lines)."""
+        if self.verdicts is None:
+            return word in data
+        return word in self.joined(data)[0] or before and word in data
 
     def moved(self, s: int, e: int) -> int | None:
         """Where the bytes ``[s, e)`` of the earlier version start in this one, if they lie
@@ -196,7 +214,7 @@ class Engine:
         self._nonlocal_pf: Prefilter | None = None
         # path -> (data, rule index -> [(line start, line end, verdict)]) in least-recently-used order
         self._prev: dict[str, tuple[bytes, dict[int, list[tuple[int, int, _Verdict]]], list[Candidate] | None,
-                                    list[tuple[int, int, int]], bool]] = {}
+                                    list[tuple[int, int, int]], bool, bool]] = {}
         self._prev_bytes = 0
 
     def prepare(self, items: int) -> None:
@@ -265,7 +283,7 @@ class Engine:
             carry = True
             if inc is not None:
                 data = chunk.data
-                inc.escaped = b'\\"' in data
+                inc.escaped = inc.holds(data, b'\\"', inc.was_escaped)
                 inc.new_ctx = _ctx_lines(data, ctx, self._names, inc.new_ctx)
                 if inc.verdicts is not None and (inc.escaped != inc.was_escaped or
                                                  len({ls for _, ls, _ in inc.new_ctx}) > context.MAX_LINES):
@@ -310,7 +328,11 @@ class Engine:
         """Merge findings from decoded blobs: a provider finding on the encoded text
         wins; a generic one (an opaque 'Basic dXNl...' value) gives way to what the
         decoded text holds."""
-        found, cleared = decoded_findings(self, chunk, depth, None if inc is None else self._candidates(chunk.data, inc))
+        k8s = True
+        if inc is not None:
+            k8s = inc.k8s = inc.holds(chunk.data, b"Secret", inc.was_k8s)
+        found, cleared = decoded_findings(self, chunk, depth, None if inc is None else self._candidates(chunk.data, inc),
+                                          k8s=k8s)
         if cleared:  # an opaque generic match whose decoded user:password is a placeholder
             det.findings = [g for g in det.findings if not (g.rule_id in self._generic_ids and any(
                 s < g.location.end_offset and g.location.start_offset < e for s, e in cleared))]
@@ -397,7 +419,7 @@ class Engine:
         inc = _Incremental()
         prev = self._prev.get(path)
         if prev is not None:
-            old, verdicts, cands, inc.ctx_lines, inc.was_escaped = prev
+            old, verdicts, cands, inc.ctx_lines, inc.was_escaped, inc.was_k8s = prev
             blocks = _diff(old, data)
             changed = _gaps(blocks, len(data))
             if sum(e - s for s, e in changed) <= len(data) * 4 // 5:  # mostly new: scanning it whole costs less
@@ -413,7 +435,8 @@ class Engine:
     def _keep(self, path: str, data: bytes, inc: _Incremental) -> None:
         """Remember this version of ``path`` (most recent last; the oldest go beyond _PREV_BYTES)."""
         self._forget(path)
-        self._prev[path] = (data, {i: r for i, r in inc.record.items() if r}, inc.new_cands, inc.new_ctx, inc.escaped)
+        self._prev[path] = (data, {i: r for i, r in inc.record.items() if r}, inc.new_cands, inc.new_ctx,
+                            bool(inc.escaped), True if inc.k8s is None else inc.k8s)
         self._prev_bytes += len(data)
         while self._prev_bytes > _PREV_BYTES and self._prev:
             self._forget(next(iter(self._prev)))
@@ -448,7 +471,7 @@ class Engine:
         ctx: dict[int, list[int]] = {}
         names: dict[int, list[int]] | None = None
         local, changed = self._local, inc.changed
-        joined, at = _joined(data, changed)
+        joined, at = inc.joined(data)
         found_hits, found_names = hits_and_names(self.prefilter, joined, scoped)
         for idx, found in found_hits.items():
             pos = _placed_in(found, at, changed, len(data))
@@ -485,8 +508,12 @@ class Engine:
                 digest = hashlib.sha256(f"{self.ruleset.digest}|not-line-local".encode()).hexdigest()
                 self._nonlocal_pf = HyperscanPrefilter([self.rules[i] for i in self._nonlocal_ids], digest)
             for j, found in self._nonlocal_pf.hits(data, scoped).items():
-                hits[self._nonlocal_ids[j]] = list(found)
-                ctx[self._nonlocal_ids[j]] = list(found)
+                idx = self._nonlocal_ids[j]
+                hits[idx] = list(found)
+                # for context, only those on changed lines (the others' context findings are carried)
+                inside = [p for p in found if (k := bisect.bisect_right(starts, p) - 1) >= 0 and p < changed[k][1]]
+                if inside:
+                    ctx.setdefault(idx, []).extend(inside)
         det.hits = ctx
         return hits, names
 
@@ -504,7 +531,7 @@ class Engine:
                 if ns is not None:
                     cands.append((c[0], ns, ns + c[2] - c[1], c[3], c[4]))
             # each candidate lies within one line: those of the changed lines put together
-            joined, at = _joined(data, inc.changed)
+            joined, at = inc.joined(data)
             for g, s, e, k, t in itertools.islice(find_candidates(joined), _MAX_KEPT_CANDIDATES + 1):
                 j = bisect.bisect_right(at, s) - 1
                 shift = inc.changed[j][0] - at[j]
@@ -837,7 +864,7 @@ def _unchanged(old: bytes, new: bytes) -> tuple[int, int]:
 
 
 _ANCHOR = 48  # bytes (whole lines, at least) of a changed region looked for in the earlier version
-_SPLIT_MIN = 2048  # changed regions smaller than this are left whole
+_SPLIT_MIN = 4096  # changed regions smaller than this are left whole (splitting costs more than it saves)
 _SPLIT_DEPTH = 12
 
 
@@ -900,14 +927,14 @@ def _split(old: bytes, new: bytes, o0: int, o1: int, n0: int, n1: int, out: list
 def _common_prefix(x: bytes, xi: int, xj: int, y: bytes, yi: int, yj: int) -> int:
     """Length of the common start of ``x[xi:xj]`` and ``y[yi:yj]`` (slices compared in C,
     growing blocks, then halving the block that differs)."""
-    n = min(xj - xi, yj - yi)
+    n = xj - xi if xj - xi < yj - yi else yj - yi
     i, step = 0, 64
     while i < n:
-        e = min(i + step, n)
+        e = i + step if i + step < n else n
         if x[xi + i:xi + e] != y[yi + i:yi + e]:
             lo, hi = i, e  # equal up to lo; a difference in [lo, hi)
             while hi - lo > 16:
-                mid = (lo + hi) // 2
+                mid = (lo + hi) >> 1
                 if x[xi + lo:xi + mid] == y[yi + lo:yi + mid]:
                     lo = mid
                 else:
@@ -915,20 +942,22 @@ def _common_prefix(x: bytes, xi: int, xj: int, y: bytes, yi: int, yj: int) -> in
             while x[xi + lo] == y[yi + lo]:
                 lo += 1
             return lo
-        i, step = e, min(step * 4, _BLOCK)
+        i = e
+        if step < _BLOCK:
+            step <<= 2
     return n
 
 
 def _common_suffix(x: bytes, xi: int, xj: int, y: bytes, yi: int, yj: int) -> int:
     """Length of the common end of ``x[xi:xj]`` and ``y[yi:yj]``."""
-    n = min(xj - xi, yj - yi)
+    n = xj - xi if xj - xi < yj - yi else yj - yi
     i, step = 0, 64
     while i < n:
-        e = min(i + step, n)
+        e = i + step if i + step < n else n
         if x[xj - e:xj - i] != y[yj - e:yj - i]:
             lo, hi = i, e
             while hi - lo > 16:
-                mid = (lo + hi) // 2
+                mid = (lo + hi) >> 1
                 if x[xj - mid:xj - lo] == y[yj - mid:yj - lo]:
                     lo = mid
                 else:
@@ -936,7 +965,9 @@ def _common_suffix(x: bytes, xi: int, xj: int, y: bytes, yi: int, yj: int) -> in
             while x[xj - lo - 1] == y[yj - lo - 1]:
                 lo += 1
             return lo
-        i, step = e, min(step * 4, _BLOCK)
+        i = e
+        if step < _BLOCK:
+            step <<= 2
     return n
 
 

@@ -237,10 +237,11 @@ def _rules_by_id(engine: Engine) -> dict[str, Rule]:
 
 
 def _blob_batches(items: Sequence[tuple[str, str, int]], max_bytes: int = 4 << 20, max_items: int = 512,
-                  most_bytes: int = 64 << 20) -> Iterator[list[tuple[str, str]]]:
+                  most_bytes: int = 8 << 20) -> Iterator[list[tuple[str, str]]]:
     """Batches of about ``max_bytes`` or ``max_items``, cut between paths: the versions of a
     file (consecutive items, :func:`leakguard.commands.git.by_path`) go to one worker, which
-    diffs each against the one before it. A file's versions beyond ``most_bytes`` are cut."""
+    diffs each against the one before it. A file's versions are cut every ``most_bytes``
+    (the first version after a cut is scanned whole), so that no batch holds up the others."""
     batch: list[tuple[str, str]] = []
     size = whole = 0
     last = None
@@ -281,13 +282,16 @@ def scan_blobs(
     done = nbytes = 0
     size_of = {oid: n for oid, _, n in items} if progress else {}
     try:
-        batches = _blob_batches(items)
         if jobs <= 1 or len(items) < 256 or sys.platform == "win32":
-            results: Iterable[BlobBatchResult] = map(_work_blobs, batches)
+            results: Iterable[BlobBatchResult] = map(_work_blobs, _blob_batches(items))
             pool = None
         else:
             import multiprocessing
 
+            # the largest batches first, so that the last ones to finish are small (items keep
+            # their order within a batch: a file's versions one after another)
+            size_of_oid = {oid: n for oid, _, n in items}
+            batches = sorted(_blob_batches(items), key=lambda b: -sum(size_of_oid[o] for o, _ in b))
             pool = multiprocessing.get_context("fork").Pool(jobs)
             results = pool.imap_unordered(_work_blobs, batches)
         try:
