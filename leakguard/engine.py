@@ -23,6 +23,7 @@ from leakguard.model import Chunk, Finding, Location
 from leakguard.prefilter import (PathPrefilter, Prefilter, hits_and_names, hyperscan_available, is_scoped,
                                  make_prefilter)
 from leakguard.redact import MASK
+from leakguard.remediation.managed import mentions_service
 from leakguard.ruleset import Rule, Ruleset
 
 ALLOW_MARKER = "leakguard:allow"
@@ -46,7 +47,7 @@ VERDICT_CACHE = True  # False: confirm every window afresh (the reference path o
 _VERDICT_MAX_WINDOW = 4096  # longer lines are rare; not worth keeping
 _VERDICT_MAX_SPAN = 65536  # multi-line windows (private key blocks)
 # Incremental scanning of a file's versions (git history): bytes of earlier versions kept to diff against
-_PREV_BYTES = 24 << 20
+_PREV_BYTES = 8 << 20  # (a file's versions come one after another: the last one is what is needed)
 _DIFF_MIN = 2048  # smaller files are scanned whole
 _BLOCK = 1 << 16
 _MAX_KEPT_CANDIDATES = 2048  # decode candidates kept per version
@@ -77,6 +78,9 @@ class Detection:
     capped: int = 0  # matches left unreported beyond MAX_FINDINGS_PER_FILE
     hits: Any = None  # the prefilter's hits (rule index -> offsets), for leakguard.context
     name_hits: Any = None  # where the provider names of key-expression rules stand (same form), for it too
+    # False: the text names neither Secrets Manager nor Parameter Store (so it holds no reference
+    # to count, leakguard.remediation.managed); None: not looked at
+    names_service: bool | None = None
 
 
 _Verdict = tuple[tuple["_Match", ...], tuple[str, ...]]  # matches (offsets relative to the window), drop reasons
@@ -102,12 +106,9 @@ class _Incremental:
     # names: the earlier version's, and this version's (those moved here, then the new ones)
     ctx_lines: list[tuple[int, int, int]] = field(default_factory=list)
     new_ctx: list[tuple[int, int, int]] = field(default_factory=list)
-    # whether the earlier version holds JSON-escaped quotes (leakguard.context), the word "Secret"
-    # (leakguard.decode: a Kubernetes Secret), and whether this one does (None: not known yet)
-    was_escaped: bool = False
-    was_k8s: bool = True
-    escaped: bool | None = None
-    k8s: bool | None = None
+    # what :meth:`holds` said of the earlier version, and says of this one
+    was: dict[str, bool] = field(default_factory=dict)
+    now: dict[str, bool] = field(default_factory=dict)
     _joined: tuple[bytes, list[int]] | None = None
     _olds: list[int] = field(default_factory=list)
 
@@ -117,12 +118,16 @@ class _Incremental:
             self._joined = _joined(data, self.changed)
         return self._joined
 
-    def holds(self, data: bytes, word: bytes, before: bool) -> bool:
-        """Whether ``data`` holds ``word`` (which never spans lines), ``before``: whether the
-        earlier version did (the shared lines are its lines)."""
+    def holds(self, data: bytes, key: str, test: Callable[[bytes], bool]) -> bool:
+        """``test(data)``, for a test that holds of a text if and only if it holds of one of its
+        lines (a word in it): looked for in the changed lines, and in the whole text only if
+        it held of the earlier version (whose lines the others are). Remembered as ``key``."""
         if self.verdicts is None:
-            return word in data
-        return word in self.joined(data)[0] or before and word in data
+            v = test(data)
+        else:
+            v = test(self.joined(data)[0]) or self.was.get(key, True) and test(data)
+        self.now[key] = v
+        return v
 
     def moved(self, s: int, e: int) -> int | None:
         """Where the bytes ``[s, e)`` of the earlier version start in this one, if they lie
@@ -214,7 +219,7 @@ class Engine:
         self._nonlocal_pf: Prefilter | None = None
         # path -> (data, rule index -> [(line start, line end, verdict)]) in least-recently-used order
         self._prev: dict[str, tuple[bytes, dict[int, list[tuple[int, int, _Verdict]]], list[Candidate] | None,
-                                    list[tuple[int, int, int]], bool, bool]] = {}
+                                    list[tuple[int, int, int]], dict[str, bool]]] = {}
         self._prev_bytes = 0
 
     def prepare(self, items: int) -> None:
@@ -283,9 +288,9 @@ class Engine:
             carry = True
             if inc is not None:
                 data = chunk.data
-                inc.escaped = inc.holds(data, b'\\"', inc.was_escaped)
+                escaped = inc.holds(data, "escaped", _has_escaped_quote)
                 inc.new_ctx = _ctx_lines(data, ctx, self._names, inc.new_ctx)
-                if inc.verdicts is not None and (inc.escaped != inc.was_escaped or
+                if inc.verdicts is not None and (escaped != inc.was.get("escaped", True) or
                                                  len({ls for _, ls, _ in inc.new_ctx}) > context.MAX_LINES):
                     # what leakguard.context looks at depends on the whole text here (it looks at
                     # MAX_LINES lines at most; escaped JSON text widens the rules it reads): as alone
@@ -300,6 +305,7 @@ class Engine:
             self._add_decoded(chunk, det, depth, inc)
         judge_file(det, chunk.origin.path, self._fixed_ids)  # judge (leakguard.confidence): what depends on the file
         if inc is not None:
+            det.names_service = inc.holds(chunk.data, "managed", mentions_service)
             if det.timeouts:  # verdicts that depend on the clock, not on the bytes: keep none
                 self._forget(chunk.origin.path)
             else:
@@ -330,7 +336,7 @@ class Engine:
         decoded text holds."""
         k8s = True
         if inc is not None:
-            k8s = inc.k8s = inc.holds(chunk.data, b"Secret", inc.was_k8s)
+            k8s = inc.holds(chunk.data, "k8s", _has_secret_word)
         found, cleared = decoded_findings(self, chunk, depth, None if inc is None else self._candidates(chunk.data, inc),
                                           k8s=k8s)
         if cleared:  # an opaque generic match whose decoded user:password is a placeholder
@@ -419,7 +425,7 @@ class Engine:
         inc = _Incremental()
         prev = self._prev.get(path)
         if prev is not None:
-            old, verdicts, cands, inc.ctx_lines, inc.was_escaped, inc.was_k8s = prev
+            old, verdicts, cands, inc.ctx_lines, inc.was = prev
             blocks = _diff(old, data)
             changed = _gaps(blocks, len(data))
             if sum(e - s for s, e in changed) <= len(data) * 4 // 5:  # mostly new: scanning it whole costs less
@@ -435,8 +441,7 @@ class Engine:
     def _keep(self, path: str, data: bytes, inc: _Incremental) -> None:
         """Remember this version of ``path`` (most recent last; the oldest go beyond _PREV_BYTES)."""
         self._forget(path)
-        self._prev[path] = (data, {i: r for i, r in inc.record.items() if r}, inc.new_cands, inc.new_ctx,
-                            bool(inc.escaped), True if inc.k8s is None else inc.k8s)
+        self._prev[path] = (data, {i: r for i, r in inc.record.items() if r}, inc.new_cands, inc.new_ctx, inc.now)
         self._prev_bytes += len(data)
         while self._prev_bytes > _PREV_BYTES and self._prev:
             self._forget(next(iter(self._prev)))
@@ -969,6 +974,14 @@ def _common_suffix(x: bytes, xi: int, xj: int, y: bytes, yi: int, yj: int) -> in
         if step < _BLOCK:
             step <<= 2
     return n
+
+
+def _has_escaped_quote(text: bytes) -> bool:
+    return b'\\"' in text
+
+
+def _has_secret_word(text: bytes) -> bool:
+    return b"Secret" in text
 
 
 def _joined(data: bytes, spans: list[tuple[int, int]]) -> tuple[bytes, list[int]]:

@@ -65,7 +65,8 @@ def scan_chunk(engine: Engine, chunk: Chunk, stats: Stats) -> list[Finding]:
     stats.bytes += len(chunk.data)
     stats.allowed_inline += det.allowed_inline
     # already in AWS: what the rules dropped as references, or what a cheap pass counts (a superset)
-    stats.managed_references += max(det.dropped.get(MANAGED_REFERENCE, 0), count_managed_references(chunk.data))
+    stats.managed_references += max(det.dropped.get(MANAGED_REFERENCE, 0),
+                                    0 if det.names_service is False else count_managed_references(chunk.data))
     for note in chunk.notes:
         stats.notes[note] = stats.notes.get(note, 0) + 1
     for rid in dict.fromkeys(det.timeouts):
