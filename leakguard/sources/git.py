@@ -433,6 +433,16 @@ def head_tree_blobs(repo: str) -> dict[str, list[bytes]]:
     return out
 
 
+def start(repo: str, *args: str) -> subprocess.Popen[bytes]:
+    """A git command started in the background, its output piped (read it with
+    ``communicate()``), its errors dropped: for output wanted later, computed meanwhile."""
+    try:
+        return subprocess.Popen(git_cmd(repo, *args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, env=_env(repo))
+    except OSError as e:
+        raise SourceError(f"cannot run git: {e.strerror or e}") from None
+
+
 def stream(repo: str, args: Sequence[str], block: int = 1 << 20) -> Iterator[bytes]:
     """Yield NUL-separated records of a git command's stdout as they arrive.
 

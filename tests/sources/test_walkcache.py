@@ -196,18 +196,111 @@ def test_a_narrower_scope_never_uses_the_stored_walk(git_repo: Path, run_cli: Ru
     assert not any(f["path"] == "side/.env" for f in rep["findings"])
 
 
-@pytest.mark.parametrize("kind", ["garbage", "fifo", "wrong-shape"])
-def test_a_broken_stored_walk_means_a_full_walk(git_repo: Path, run_cli: RunCli, cache: Path,
-                                                walks: list[list[str]], kind: str) -> None:
+def _stored_walk(git_repo: Path, run_cli: RunCli, cache: Path) -> tuple[Path, bytes]:
     history_with_secrets(git_repo)
     audit(run_cli, git_repo)
     (stored,) = (cache / "walks").iterdir()
+    return stored, stored.read_bytes()
+
+
+def _out_of_range(good: bytes) -> bytes:
+    """A well-formed file whose first blob points past the last commit."""
+    got = walkcache._decode(good)
+    h, sizes, tips = got
+    oid = next(iter(h.first))
+    h.first[oid] = (len(h.commits), 0)
+    return walkcache._encode(h, sizes, tips)
+
+
+def _option_tip(good: bytes) -> bytes:
+    """A well-formed file whose stored ref tip is a git option, not an object id."""
+    h, sizes, tips = walkcache._decode(good)
+    return walkcache._encode(h, sizes, {**tips, "refs/heads/x": "--output=/tmp/x"})
+
+
+@pytest.mark.parametrize("kind", ["garbage", "fifo", "symlink", "truncated", "out-of-range", "option-tip", "json-v2",
+                                  "trailing"])
+def test_a_broken_stored_walk_means_a_full_walk(git_repo: Path, run_cli: RunCli, cache: Path,
+                                                walks: list[list[str]], kind: str, tmp_path: Path) -> None:
+    stored, good = _stored_walk(git_repo, run_cli, cache)
+    assert walkcache._decode(good) is not None
     stored.unlink()
     if kind == "fifo":
         os.mkfifo(stored)
+    elif kind == "symlink":  # only a regular file is read, never through a link
+        (tmp_path / "elsewhere").write_bytes(good)
+        stored.symlink_to(tmp_path / "elsewhere")
     else:
-        stored.write_text("{not json" if kind == "garbage"
-                          else json.dumps({"v": walkcache._FORMAT_VERSION, "tips": {}, "commits": 3}))
+        stored.write_bytes({
+            "garbage": b"{not a walk",
+            "truncated": good[:len(good) // 2],
+            "out-of-range": _out_of_range(good) if kind == "out-of-range" else b"",
+            "option-tip": _option_tip(good) if kind == "option-tip" else b"",
+            "json-v2": json.dumps({"v": 2, "tips": {}, "commits": 3}).encode(),
+            "trailing": good + b"\0",
+        }[kind])
+    if kind not in ("fifo", "symlink"):
+        assert walkcache._read(stored) is None
     rep = audit(run_cli, git_repo)
     assert walks[-1] == walkcache.ALL_REFS
     same_as_afresh(run_cli, git_repo, rep)
+
+
+def _consistent(got: tuple[history.History, dict[str, int], dict[str, str]]) -> None:
+    """Every number of a read walk points at something: nothing downstream can fail on it."""
+    h, sizes, tips = got
+    nc, np_ = len(h.commits), len(h.paths)
+    assert len(h.path_commit) == np_ and all(0 <= c < nc for c in h.path_commit)
+    for oid in h.first:
+        for c, p in h.appearances(oid):
+            assert 0 <= c < nc and 0 <= p < np_
+    assert set(h.extra) <= set(h.first) and set(sizes) <= set(h.first) and all(n >= 0 for n in sizes.values())
+    assert all(0 <= c < nc and all(0 <= p < np_ for p in ps) for c, ps in h.deleted.items())
+    assert all(0 <= p < np_ for p in h.submodules)
+    assert all(isinstance(t, str) and not t.startswith("-") for t in tips.values())
+
+
+def test_any_damage_to_a_stored_walk_is_refused_or_harmless(git_repo: Path, run_cli: RunCli, cache: Path) -> None:
+    """Bytes flipped, cut or inserted anywhere in a stored walk: reading it never raises,
+    and whatever it still accepts is a consistent walk."""
+    stored, good = _stored_walk(git_repo, run_cli, cache)
+    got = walkcache._decode(good)
+    _consistent(got)
+    rng = random.Random(7)
+    for i in range(3000):
+        data = bytearray(good)
+        at = rng.randrange(len(data))
+        how = i % 3
+        if how == 0:
+            data[at] = rng.randrange(256)
+        elif how == 1:
+            del data[at:at + rng.randint(1, 16)]
+        else:
+            data[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+        stored.write_bytes(bytes(data))
+        back = walkcache._read(stored)
+        if back is not None:
+            _consistent(back)
+
+
+def test_a_stored_walk_reads_back_as_it_was(git_repo: Path, cache: Path) -> None:
+    """Every part of a walk survives the stored form: commits (with odd author names), paths
+    (non-UTF-8 ones, shown escaped), appearances, deletions, submodules and sizes in order."""
+    write(git_repo, "a.txt", "1\n")
+    commit(git_repo, "one", 1)
+    odd = os.fsencode(str(git_repo)) + b"/caf\xe9.txt"  # not UTF-8
+    with open(odd, "w") as f:
+        f.write("2\n")
+    git(git_repo, "add", "-A")
+    write(git_repo, "b.txt", "1\n")  # the same blob at a second path
+    commit(git_repo, "two", 2)
+    git(git_repo, "rm", "-q", "a.txt")
+    commit(git_repo, "three", 3)
+    h, sizes, tips = walkcache.walk(str(git_repo), walkcache.ALL_REFS, use_cache=True, order_from_pack=2000)
+    assert tips is not None and h.extra and h.deleted
+    h.submodules = {0}
+    h.commits[0] = history.Commit(h.commits[0].sha, "Zo\u00eb \U0001f600 \x1f,\n", "", h.commits[0].date)
+    back = walkcache._decode(walkcache._encode(h, sizes, tips))
+    _same_walk(back[0], h)
+    assert list(back[1].items()) == list(sizes.items()) and back[2] == tips
+    assert any("\\xe9" in p for p in back[0].paths)
