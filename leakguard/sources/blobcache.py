@@ -5,22 +5,26 @@ directory as the compiled prefilter (``$LEAKGUARD_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/leakguard`` or ``~/.cache/leakguard``; only regular files
 are ever opened there, so a FIFO or device in place of a cache file cannot
 block a scan). It holds 20-byte
-keys, sha1(blob id NUL path of first appearance), sorted: no secret, no
+keys, sha1(blob id NUL path of first appearance): no secret, no
 content, no readable path. The path is part of the key because some rules
 apply only to some paths (``.env`` files), so a blob clean under one name may
-not be clean under another. Writes are atomic (temp file + ``os.replace``); an
-unreadable or malformed cache is treated as empty, never as an error.
+not be clean under another. Writes are atomic (temp file + ``os.replace``),
+except that a run which only adds keys to the file it read appends them (an
+audit after a few new commits writes a few keys, not 72,000); an unreadable
+or malformed cache is treated as empty, never as an error.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leakguard import __version__
-from leakguard.fsio import read_regular, replace_atomic
+from leakguard.fsio import replace_atomic
 
 if TYPE_CHECKING:
     from leakguard.model import Finding
@@ -42,24 +46,90 @@ def cache_file(digest: str) -> Path:
     return cache_dir() / "clean-blobs" / f"{tag}.bin"
 
 
-def load(digest: str) -> set[bytes]:
+# What this process read from each cache file, and the file's identity then: a save that only
+# adds to it appends the new part (a few entries after 10 new commits) instead of rewriting
+# the file (sqlalchemy: 72,000 clean keys, 9,700 blobs with findings), when the file is still
+# the one read. Anything else is written afresh, atomically.
+_Ident = tuple[int, int, int, int]
+_read_as: dict[Path, tuple[_Ident, object, int]] = {}  # path -> (identity, what it held, appended parts)
+
+
+def _ident(st: os.stat_result) -> _Ident:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _read(path: Path, limit: int) -> tuple[bytes, _Ident]:
+    """The bytes of ``path`` if it is a regular file (never blocks on a FIFO or a device), and
+    its identity; OSError otherwise."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
-        raw = read_regular(cache_file(digest), MAX_ENTRIES * KEY_SIZE + 1)  # never blocks on a FIFO or device
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(22, "not a regular file", os.fspath(path))
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read(limit), _ident(st)
+    finally:
+        os.close(fd)
+
+
+def _append(path: Path, data: bytes, held: object) -> bool:
+    """Append ``data`` to ``path`` if it is still the regular file this process read (see
+    :data:`_read_as`; ``held``: what it holds then); never through a symlink, never blocking on
+    a FIFO. A torn append (a crash, a full disk) leaves a file that does not parse: an empty
+    cache next time, never a wrong one."""
+    seen = _read_as.get(path)
+    if seen is None:
+        return False
+    flags = (os.O_WRONLY | os.O_APPEND | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+             | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return False
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or _ident(st) != seen[0]:
+            return False
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        _read_as[path] = (_ident(os.fstat(fd)), held, seen[2] + 1)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def load(digest: str) -> set[bytes]:
+    path = cache_file(digest)
+    try:
+        raw, ident = _read(path, MAX_ENTRIES * KEY_SIZE + 1)
     except OSError:
         return set()
-    if len(raw) % KEY_SIZE:
+    if len(raw) % KEY_SIZE or len(raw) > MAX_ENTRIES * KEY_SIZE:
         return set()
-    return {raw[i:i + KEY_SIZE] for i in range(0, len(raw), KEY_SIZE)}
+    keys = {raw[i:i + KEY_SIZE] for i in range(0, len(raw), KEY_SIZE)}
+    _read_as[path] = (ident, keys, 0)
+    return keys
 
 
 def save(digest: str, keys: set[bytes]) -> None:
-    """Write the keys atomically; a cache that cannot be written is skipped silently."""
+    """Write the keys (when ``keys`` holds every key :func:`load` gave, only the others are
+    appended); a cache that cannot be written is skipped silently."""
     if len(keys) > MAX_ENTRIES:
         return
     target = cache_file(digest)
+    seen = _read_as.get(target)
+    if seen is not None and isinstance(seen[1], set) and keys.issuperset(seen[1]):
+        added = keys - seen[1]
+        if not added or _append(target, b"".join(sorted(added)), keys):
+            return
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        replace_atomic(target, b"".join(sorted(keys)))  # never writes through a FIFO or symlink there
+        data = b"".join(sorted(keys))
+        replace_atomic(target, data)  # never writes through a FIFO or symlink there
+        _read_as[target] = (_ident(os.stat(target, follow_symlinks=False)), keys, 0)
     except OSError:
         return
     _prune(target.parent)
@@ -102,6 +172,8 @@ def engine_tag(ruleset_digest: str, decode_depth: int, demoted: frozenset[str]) 
 
 
 _FINDINGS_FORMAT = 2  # 2: the notes of reading each blob (invalid UTF-8 replaced, ...) are kept too
+# (appended parts, one JSON document a line, came later: a reader that knows only one document
+# finds such a file malformed, an empty cache, and writes it whole again)
 
 
 def findings_file(tag: str) -> Path:
@@ -147,34 +219,64 @@ def _decode(kind: object, raw: bytes) -> str | None:
     return None
 
 
+_MAX_PARTS = 16  # appended parts before the file is written afresh in one
+
+
 def load_findings(tag: str) -> tuple[dict[str, Entry], dict[str, list[str]]]:
     """(blob key (hex) -> entry, blob key -> the notes of reading it, when there were any);
-    an unreadable or malformed file is an empty cache."""
+    an unreadable or malformed file is an empty cache. The file is one JSON document per
+    line, ``{"blobs": ..., "notes": ...}``: the first written whole, each later one what a
+    run added (a later line's entry for a blob replaces an earlier one's)."""
+    path = findings_file(tag)
+    entries: dict[str, Entry] = {}
+    notes: dict[str, list[str]] = {}
     try:
-        raw = read_regular(findings_file(tag), FINDINGS_MAX_BYTES + 1)
+        raw, ident = _read(path, FINDINGS_MAX_BYTES + 1)
         if len(raw) > FINDINGS_MAX_BYTES:
             return {}, {}
-        doc = json.loads(raw)
-    except (OSError, ValueError):
+        parts = raw.split(b"\n")
+        for part in parts:
+            doc = json.loads(part)
+            blobs, more = (doc.get("blobs"), doc.get("notes")) if isinstance(doc, dict) else (None, None)
+            if not isinstance(blobs, dict) or not isinstance(more, dict):
+                return {}, {}
+            entries.update((k, v) for k, v in blobs.items() if isinstance(v, list))
+            notes.update((k, v) for k, v in more.items() if isinstance(v, list) and all(isinstance(n, str) for n in v))
+    except (OSError, ValueError, RecursionError):
         return {}, {}
-    entries = doc.get("blobs") if isinstance(doc, dict) else None
-    notes = doc.get("notes") if isinstance(doc, dict) else None
-    if not isinstance(entries, dict) or not isinstance(notes, dict):
-        return {}, {}
-    return ({k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, list)},
-            {k: v for k, v in notes.items() if isinstance(v, list) and all(isinstance(n, str) for n in v)})
+    _read_as[path] = (ident, (dict(entries), dict(notes)), len(parts) - 1)
+    return entries, notes
 
 
 def save_findings(tag: str, entries: dict[str, Entry], notes: dict[str, list[str]]) -> None:
-    """Write atomically; a cache that cannot be written is skipped silently."""
+    """Write atomically (when ``entries`` and ``notes`` hold everything :func:`load_findings`
+    gave, unchanged, only what is new is appended, up to :data:`_MAX_PARTS` times); a cache
+    that cannot be written is skipped silently."""
     target = findings_file(tag)
+    notes = {k: v for k, v in notes.items() if v and k in entries}
+    seen = _read_as.get(target)
+    if seen is not None and isinstance(seen[1], tuple) and seen[2] < _MAX_PARTS:
+        had, had_notes = seen[1]
+        if (all(entries.get(k) == v for k, v in had.items())
+                and all(notes.get(k) == v for k, v in had_notes.items() if k in entries)):
+            added = {k: v for k, v in entries.items() if k not in had}
+            added_notes = {k: v for k, v in notes.items() if k in added}
+            if not added:
+                return
+            try:
+                part = json.dumps({"blobs": added, "notes": added_notes}, separators=(",", ":"), sort_keys=True).encode()
+            except (TypeError, ValueError):
+                return
+            if seen[0][2] + 1 + len(part) <= FINDINGS_MAX_BYTES and \
+                    _append(target, b"\n" + part, ({**had, **added}, {**had_notes, **added_notes})):
+                return
     try:
-        notes = {k: v for k, v in notes.items() if v and k in entries}
         payload = json.dumps({"blobs": entries, "notes": notes}, separators=(",", ":"), sort_keys=True).encode()
         if len(payload) > FINDINGS_MAX_BYTES:
             return
         target.parent.mkdir(parents=True, exist_ok=True)
         replace_atomic(target, payload)
+        _read_as[target] = (_ident(os.stat(target, follow_symlinks=False)), (dict(entries), dict(notes)), 0)
     except (OSError, ValueError):
         return
     _prune(target.parent, "*.json")
