@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from leakguard.cli import main
+from leakguard.cli import run
 
-raise SystemExit(main())
+run()

@@ -127,3 +127,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"leakguard: internal error: {type(e).__name__}: {safe(e)} (run with --debug for a traceback)", file=sys.stderr)
         return 3
+
+
+def run() -> NoReturn:
+    """The program (the ``leakguard`` command, ``python -m leakguard``): :func:`main`, then an
+    exit that skips tearing the interpreter down. A history audit leaves a few hundred
+    thousand objects alive (the stored walk, the blob caches, the rules); freeing them one by
+    one at exit took 0.3 s of a 1.5 s repeated audit of sqlalchemy. Everything leakguard
+    writes is closed by then (workers and readers too); the standard streams are flushed
+    here. Under a profiler or a tracer (cProfile, coverage), which write their results at
+    exit, it exits normally."""
+    code = main()
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        raise SystemExit(code)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (| head): nothing more to say
+            pass
+    os._exit(code)

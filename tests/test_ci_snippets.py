@@ -77,7 +77,7 @@ def test_every_install_line_works_without_the_package_index() -> None:
     project = _project()
     name, version = project["name"], project["version"]
     assert name != "leakguard" and version == __version__
-    assert project["scripts"]["leakguard"] == "leakguard.cli:main"  # the command keeps its name
+    assert project["scripts"]["leakguard"] == "leakguard.cli:run"  # the command keeps its name
     text = README.read_text(encoding="utf-8") + (README.parent / "docs" / "remediation.md").read_text(encoding="utf-8")
     lines = re.findall(r"pip install\s+(\S+)", text)
     assert lines

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -130,6 +131,22 @@ def test_version_help_and_module_entry_point() -> None:
         assert p.returncode == 0, p.stderr
     p = subprocess.run([sys.executable, "-m", "leakguard", "--version"], capture_output=True, text=True, check=False)
     assert p.stdout.startswith("leakguard ")
+
+
+def test_the_program_exits_quickly_with_its_code_and_all_its_output(tmp_path: Path) -> None:
+    """``python -m leakguard`` (and the ``leakguard`` command, :func:`leakguard.cli.run`) skips
+    the interpreter's teardown: the exit code, a large report on a pipe and the stderr
+    summary still all arrive."""
+    for i in range(300):
+        (tmp_path / f"m{i:03d}.py").write_text(f'password = "Wint3r-Harb0r-{i:03d}x"\n')
+    env = {**os.environ, "LEAKGUARD_CACHE_DIR": str(tmp_path / "cache")}
+    p = subprocess.run([sys.executable, "-m", "leakguard", "scan", str(tmp_path), "-f", "json", "--no-progress"],
+                       capture_output=True, text=True, check=False, env=env)
+    assert p.returncode == 1, p.stderr
+    assert len(json.loads(p.stdout)["findings"]) == 300
+    p = subprocess.run([sys.executable, "-m", "leakguard", "scan", str(tmp_path / "nothing-here")],
+                       capture_output=True, text=True, check=False, env=env)
+    assert p.returncode == 2 and p.stderr.startswith("leakguard: error:")
 
 
 def test_terminal_output_has_no_colour_when_not_a_tty(run_cli: RunCli, tree: Path) -> None:
