@@ -82,6 +82,7 @@ class _Pair:
     end: int
     value: str  # what the rules see (percent-decoded in a URL)
     view: str  # the line the rules see
+    opener: int  # start of the line whose provider name gave the context (the value's own, or its block's)
 
 
 def name_keywords(rules: Sequence[Rule]) -> dict[int, tuple[str, ...]]:
@@ -100,12 +101,20 @@ def context_findings(engine: Engine, chunk: Chunk, det: Detection, hits: Mapping
                      names: Mapping[int, tuple[str, ...]]) -> list[Finding]:
     """Findings of provider rules on the values their provider's name gives context to
     (located in ``chunk``), that no finding of ``det`` already covers with a provider rule."""
+    return [f for f, _ in _context_findings(engine, chunk, det, hits, names)]
+
+
+def _context_findings(engine: Engine, chunk: Chunk, det: Detection, hits: Mapping[int, Iterable[int]],
+                      names: Mapping[int, tuple[str, ...]], escaped: bool | None = None) -> list[tuple[Finding, int]]:
+    """:func:`context_findings`, each with the start of the line whose provider name gave it
+    (``escaped``: whether the text holds ``\\"``, if the caller knows)."""
     data = chunk.data
     taken = [(f.location.start_offset, f.location.end_offset) for f in det.findings
              if f.rule_id not in engine._generic_ids]
     # hit line start -> the name keywords found on it
     lines: dict[int, set[str]] = {}
-    escaped = b'\\"' in data  # JSON strings holding code (notebooks): any provider rule's line
+    if escaped is None:
+        escaped = b'\\"' in data  # JSON strings holding code (notebooks): any provider rule's line
     for idx, found in hits.items():
         kws = names.get(idx)
         if kws is None or not (kws or escaped):
@@ -141,7 +150,7 @@ def context_findings(engine: Engine, chunk: Chunk, det: Detection, hits: Mapping
                 shown = _assign(word, field, value)
                 if (start, shown) not in seen:
                     seen.add((start, shown))
-                    pairs.append(_Pair(start, end, value, shown))
+                    pairs.append(_Pair(start, end, value, shown, ls))
         if len(pairs) >= MAX_PAIRS:
             break
     pairs = [p for p in pairs[:MAX_PAIRS] if not any(s < p.end and p.start < e for s, e in taken)]
@@ -152,7 +161,7 @@ def context_findings(engine: Engine, chunk: Chunk, det: Detection, hits: Mapping
     viewed = engine.scan(sub, decode_depth=0).findings
     from leakguard.engine import placed
 
-    out: list[Finding] = []
+    out: list[tuple[Finding, int]] = []
     for f in viewed:
         if f.rule_id in engine._generic_ids or not 0 < f.location.line <= len(pairs):
             continue
@@ -164,8 +173,8 @@ def context_findings(engine: Engine, chunk: Chunk, det: Detection, hits: Mapping
             e = s + len(f.secret.encode("utf-8"))
         else:  # percent-encoded in the text: the whole encoded value
             s, e = p.start, p.end
-        out.append(dataclasses.replace(f, origins=chunk.origins,
-                                       **placed(data, s, e, f.rule_id, f.secret, chunk.origin.path)))
+        out.append((dataclasses.replace(f, origins=chunk.origins,
+                                        **placed(data, s, e, f.rule_id, f.secret, chunk.origin.path)), p.opener))
     return out
 
 
@@ -278,40 +287,41 @@ def add_context(engine: Engine, chunk: Chunk, det: Detection, hits: Mapping[int,
     from leakguard.engine import _mask_neighbours, merge_findings
 
     data = chunk.data
-    found = context_findings(engine, chunk, det, hits, names) if hits else []
+    escaped = inc.now.get("escaped") if inc is not None else None
+    placed = _context_findings(engine, chunk, det, hits, names, escaped) if hits else []
     if inc is not None:
         path = chunk.origin.path
         prev = engine._context_prev.get(path)
         if inc.verdicts is not None and prev and carry:
-            found += _carried(data, prev, inc)
+            placed += _carried(data, prev, inc)
         if len(engine._context_prev) > MAX_KEPT_PATHS:
             engine._context_prev.clear()
         engine._context_prev[path] = [(f.location.start_offset, f.location.end_offset,
-                                       data[f.location.start_offset:f.location.end_offset], f) for f in found]
+                                       data[f.location.start_offset:f.location.end_offset], f, opener)
+                                      for f, opener in placed]
+    found = [f for f, _ in placed]
     if merge_findings(det, found, chunk, engine._generic_ids, distinct=True):
         det.findings = _mask_neighbours(det.findings, data)
 
 
-def _carried(data: bytes, prev: list[tuple[int, int, bytes, Finding]], inc: _Incremental) -> list[Finding]:
-    """The earlier version's context findings on lines this version did not change, moved to
-    their offsets here: those whose lines, and the ``BLOCK_LINES`` lines above them (where
-    the name that gave the context stands), lie in one run of lines both versions share
-    (``inc.blocks``). The others are found afresh: :meth:`Engine._incremental_hits` gives
-    hits on every line where that can happen."""
+def _carried(data: bytes, prev: list[tuple[int, int, bytes, Finding, int]],
+             inc: _Incremental) -> list[tuple[Finding, int]]:
+    """The earlier version's context findings whose lines did not change, moved to their
+    offsets here: those whose lines from the one that gave the context (the provider's name)
+    down to the value lie in one run of lines both versions share (``inc.blocks``). The
+    others are found afresh: :meth:`Engine._incremental_hits` gives hits on every line
+    where that can happen (a changed line, or a name line with a change in its block)."""
     from leakguard.engine import _location, line_text
 
-    out: list[Finding] = []
-    for s, e, raw, f in prev:
-        ns = inc.moved(s, e)
-        if ns is None:
+    out: list[tuple[Finding, int]] = []
+    for s, e, raw, f, opener in prev:
+        top = inc.moved(opener, e)
+        if top is None:
             continue
+        ns = top + s - opener
         ne = ns + e - s
-        top = data.rfind(b"\n", 0, ns) + 1
-        for _ in range(BLOCK_LINES):
-            if top <= 0:
-                break
-            top = data.rfind(b"\n", 0, top - 1) + 1
-        if inc.moved_here(top, ne) is None or data[ns:ne] != raw:
+        if data[ns:ne] != raw:  # (cannot happen on shared lines; be safe)
             continue
-        out.append(dataclasses.replace(f, location=_location(data, ns, ne), line_text=line_text(data, ns, ne, f.secret)))
+        out.append((dataclasses.replace(f, location=_location(data, ns, ne), line_text=line_text(data, ns, ne, f.secret)),
+                    top))
     return out

@@ -193,7 +193,7 @@ class Engine:
         self.provider_context = True
         self._names = context.name_keywords(self.rules)
         self._fixed_ids = frozenset(r.id for r in self.rules if r.confidence not in (None, "auto"))  # judge_file
-        self._context_prev: dict[str, list[tuple[int, int, bytes, Finding]]] = {}  # path -> last version's
+        self._context_prev: dict[str, list[tuple[int, int, bytes, Finding, int]]] = {}  # path -> last version's
         self.prefilter: Prefilter = make_prefilter(self.rules, ruleset.digest, backend)
         self._keywordless = [i for i, r in enumerate(self.rules) if not r.keywords]
         self._scoped = [i for i, r in enumerate(self.rules) if r.keywords and is_scoped(r)]
@@ -459,7 +459,7 @@ class Engine:
         (:func:`leakguard.prefilter.hits_and_names`). ``det.hits`` gets the hits of every rule
         on those lines, for :func:`leakguard.context.add_context`, plus the lines where the
         earlier version had provider names that stand up to ``BLOCK_LINES`` lines above a
-        changed line or below one (see the comment below)."""
+        changed line (see the comment below)."""
         assert inc.verdicts is not None
         moved = inc.moved
         for idx, lines in inc.verdicts.items():
@@ -492,8 +492,8 @@ class Engine:
                     names[idx] = pos
         # The earlier version's provider-name lines that did not change: kept for the next version,
         # and looked at again where a changed line stands up to BLOCK_LINES lines below (the
-        # block such a line opens may hold new values) or above (leakguard.context carries a
-        # finding over only if the BLOCK_LINES lines above it did not change)
+        # block such a line opens may hold new values; leakguard.context carries a finding over
+        # only if the lines from its name's line down to it did not change)
         starts = [cs for cs, _ in changed]
         near = context.BLOCK_LINES
         for idx, ls, le in inc.ctx_lines:
@@ -503,8 +503,7 @@ class Engine:
             ne = ns + le - ls
             inc.new_ctx.append((idx, ns, ne))
             k = bisect.bisect_left(starts, ne)
-            if (k < len(starts) and _lines_between(data, ne, starts[k], near + 1) <= near
-                    or k > 0 and _lines_between(data, changed[k - 1][1], ns, near) < near):
+            if k < len(starts) and _lines_between(data, ne, starts[k], near + 1) <= near:
                 ctx.setdefault(idx, []).append(ns)
         if self._nonlocal_ids:
             if self._nonlocal_pf is None:

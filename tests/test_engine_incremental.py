@@ -82,7 +82,7 @@ def _key(f: Finding) -> tuple[object, ...]:
     return (f.rule_id, f.secret, f.location, f.confidence, f.line_text, f.key, f.decoded, f.key_path, f.companions)
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(16))
 def test_each_version_scanned_incrementally_gives_what_a_whole_scan_gives(ruleset: Ruleset, seed: int) -> None:
     rng = random.Random(seed)
     pieces = _pieces(rng)
@@ -93,7 +93,7 @@ def test_each_version_scanned_incrementally_gives_what_a_whole_scan_gives(rulese
     inc.incremental = True
     whole = Engine(ruleset, backend="hyperscan")
     split = 0
-    for n in range(25):
+    for n in range(30):
         if n:
             _edit(rng, groups, pieces, n)
         data = ("\n".join(line for g in groups for line in g) + ("\n" if n % 5 else "")).encode()
@@ -138,3 +138,30 @@ def test_diff_gives_shared_runs_of_whole_lines_in_order() -> None:
     edited[50], edited[350] = b"changed A", b"changed B"
     gaps = _gaps(_diff(b"\n".join(body) + b"\n", b"\n".join(edited) + b"\n"), len(b"\n".join(edited)) + 1)
     assert len(gaps) == 2 and sum(e - s for s, e in gaps) < 200
+
+
+def test_a_block_under_a_provider_name_is_looked_at_again_when_it_changes(ruleset: Ruleset) -> None:
+    # the provider's name stands on the block's first line, the value lines below it: an edit
+    # to the block (a new value, a line put between, the name taken away) is seen although the
+    # name's line itself did not change
+    plaid_a, plaid_b = "07cfc315a25bba2bf6a8c59477f28d", "5be0a3d1c9e87f6b2a4d0c3e1f9a8b"
+    head = [f"setting_{i}: compute({i}, 'some text')" for i in range(80)]
+    versions = [
+        ["integrations:", "  plaid:", "    client_id: 64b0c1d2e3f4a5b6c7d8e9f0", f"    secret: {plaid_a}"],
+        ["integrations:", "  plaid:", "    client_id: 64b0c1d2e3f4a5b6c7d8e9f0", f"    secret: {plaid_b}"],
+        ["integrations:", "  plaid:", "    region: eu", "    client_id: 64b0c1d2e3f4a5b6c7d8e9f0", f"    secret: {plaid_b}"],
+        ["integrations:", "  billing:", "    region: eu", "    client_id: 64b0c1d2e3f4a5b6c7d8e9f0", f"    secret: {plaid_b}"],
+        ["integrations:", "  plaid:", "    region: eu", "    client_id: 64b0c1d2e3f4a5b6c7d8e9f0", f"    secret: {plaid_b}"],
+    ]
+    inc = Engine(ruleset, backend="hyperscan")
+    inc.incremental = True
+    whole = Engine(ruleset, backend="hyperscan")
+    rules = []
+    for block in versions:
+        data = ("\n".join(head[:40] + block + head[40:]) + "\n").encode()
+        chunk = Chunk(data, (Origin("commit", "config/integrations.yaml"),))
+        got, want = inc.scan(chunk).findings, whole.scan(chunk).findings
+        assert [_key(f) for f in got] == [_key(f) for f in want]
+        rules.append(sorted({f.rule_id for f in got}))
+    assert "plaid-secret" in rules[0] and "plaid-secret" in rules[1] and "plaid-secret" in rules[2]
+    assert "plaid-secret" not in rules[3] and "plaid-secret" in rules[4]
