@@ -184,6 +184,7 @@ def finish(findings: list[Finding], skipped: list[Skipped], stats: Stats, engine
 # -- git blobs (leakguard git) ------------------------------------------------
 
 _GIT_REPO = ""
+_KEEP_ENTRIES = True  # build findings-cache entries (not for a run that keeps no cache)
 _BLOB_READER: BlobReader | None = None  # one `git cat-file --batch` per worker process
 
 # (findings per blob that has any, clean blob ids, missing blob ids, stats,
@@ -219,9 +220,10 @@ def _work_blobs(batch: list[tuple[str, str]]) -> BlobBatchResult:
         fs = scan_chunk(_ENGINE, Chunk(data, (Origin("commit", paths[oid]),), oid, None, notes), stats)
         if fs:
             found.append((oid, fs))
-            complete = len(stats.timeouts) == timeouts and stats.notes.get(CAPPED_NOTE, 0) == capped
-            kept = blobcache.entry(fs, data, _rules_by_id(_ENGINE), paths[oid]) if complete else None
-            entries[oid] = (kept, list(notes)) if kept is not None else None
+            if _KEEP_ENTRIES:
+                complete = len(stats.timeouts) == timeouts and stats.notes.get(CAPPED_NOTE, 0) == capped
+                kept = blobcache.entry(fs, data, _rules_by_id(_ENGINE), paths[oid]) if complete else None
+                entries[oid] = (kept, list(notes)) if kept is not None else None
         else:
             clean.append(oid)
     return found, clean, missing, stats, entries
@@ -266,20 +268,22 @@ def scan_blobs(
     items: Sequence[tuple[str, str, int]],
     jobs: int = 0,
     progress: Progress | None = None,
+    keep_entries: bool = True,
 ) -> BlobBatchResult:
     """Scan git blobs (id, path, size) once each, across cores.
 
     Each worker streams its batches through its own ``git cat-file --batch``
     (disjoint blob lists), so reading and decompressing blobs is spread over
-    the cores too. Nothing but findings and blob ids comes back."""
-    global _ENGINE, _GIT_REPO, _BLOB_READER
+    the cores too. Nothing but findings and blob ids comes back (and, with ``keep_entries``,
+    what the findings cache keeps of each blob with findings)."""
+    global _ENGINE, _GIT_REPO, _BLOB_READER, _KEEP_ENTRIES
     found: list[tuple[str, list[Finding]]] = []
     clean: list[str] = []
     missing: list[str] = []
     entries: dict[str, CacheEntry | None] = {}
     stats = Stats()
     jobs = min(jobs or default_jobs(), max_jobs())
-    _ENGINE, _GIT_REPO, _BLOB_READER = engine, repo, None
+    _ENGINE, _GIT_REPO, _BLOB_READER, _KEEP_ENTRIES = engine, repo, None, keep_entries
     done = nbytes = 0
     size_of = {oid: n for oid, _, n in items} if progress else {}
     try:

@@ -216,7 +216,8 @@ def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespac
     total = sum(n for _, _, n in items)
     engine.incremental = True  # versions of a file: rescan only what changed since the last one (see Engine)
     with progress_display(args, "scanning history", total, unit="blob") as progress:
-        found, clean, more_missing, st, entries = scan_blobs(engine, repo, items, args.jobs, progress)
+        found, clean, more_missing, st, entries = scan_blobs(engine, repo, items, args.jobs, progress,
+                                                             keep_entries=not args.no_cache)
     stats.add(st)
     found += rebuilt
     missing += more_missing
