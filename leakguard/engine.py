@@ -210,9 +210,9 @@ class Engine:
         self._views: dict[tuple[str, bytes, int], list[Finding]] = {}
         self._view_bytes = 0
         # Incremental mode (``leakguard git``): a version of a file is compared with the last
-        # version of the same path this process scanned; line-local rules (keywords, no companion,
-        # single line) are confirmed only on the lines between the first and the last difference,
-        # and their outcome on the unchanged lines above and below is taken from that version.
+        # version of the same path this process scanned (:func:`_diff`); line-local rules
+        # (keywords, no companion, single line) are confirmed only on the lines that are not in
+        # a run both versions share, and their outcome on the shared lines is taken from that version.
         self.incremental = False
         self._local = [bool(r.keywords) and r.near is None and not r.multiline for r in self.rules]
         self._nonlocal_ids = [i for i, r in enumerate(self.rules) if r.keywords and not self._local[i]]
@@ -523,7 +523,7 @@ class Engine:
 
     def _candidates(self, data: bytes, inc: _Incremental) -> list[Candidate] | None:
         """The decode candidates of ``data`` (leakguard.decode.find_candidates), those on
-        unchanged lines taken from the earlier version; None: let decode look for them."""
+        shared lines taken from the earlier version; None: let decode look for them."""
         if inc.verdicts is not None and inc.cands is None:  # the earlier version had too many
             return None
         if inc.verdicts is None:

@@ -32,7 +32,7 @@ from leakguard.scan import finish, scan_blobs
 from leakguard.sources import blobcache, git, history, walkcache
 from leakguard.sources.files import DEFAULT_MAX_FILE_SIZE
 
-_ORDER_FROM_PACK = 2_000  # above this many blobs, read them in pack order (delta bases stay hot in git)
+_ORDER_FROM_PACK = 2_000  # above this many blobs, size them from one listing of the object store
 # Scan the versions of each file one after another, in history order: each is diffed against the one
 # before it (engine incremental mode) and git's delta bases stay hot. False: reading order (tests).
 _BY_PATH = True
