@@ -17,10 +17,12 @@ writes (reports, plans, baselines, config, caches, rewritten sources).
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import stat
 import sys
 import tempfile
+from collections.abc import Iterator
 
 TEMP_SUFFIX = ".leakguard.tmp"
 
@@ -115,3 +117,17 @@ def read_regular(path: str | os.PathLike[str], limit: int | None = None) -> byte
             return f.read() if limit is None else f.read(limit)
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused while a block builds many objects that all stay
+    (a stored walk, a blob cache, the rule pack): collecting meanwhile walks the growing heap
+    again and again for nothing (a fifth of loading sqlalchemy's stored walk)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

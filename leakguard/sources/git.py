@@ -433,7 +433,10 @@ def head_tree_blobs(repo: str) -> dict[str, list[bytes]]:
     return out
 
 
-def start(repo: str, *args: str) -> subprocess.Popen[bytes]:
+Process = subprocess.Popen[bytes]  # a git command started in the background (:func:`start`)
+
+
+def start(repo: str, *args: str) -> Process:
     """A git command started in the background, its output piped (read it with
     ``communicate()``), its errors dropped: for output wanted later, computed meanwhile."""
     try:

@@ -34,8 +34,6 @@ malformed means a full walk.
 """
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import json
 import operator
@@ -44,14 +42,15 @@ import re
 import stat
 import sys
 from array import array
-from collections.abc import Iterator, Sequence
-from itertools import islice
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain, islice
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from leakguard import __version__
 from leakguard.errors import SourceError
-from leakguard.fsio import replace_atomic
+from leakguard.fsio import paused_gc, replace_atomic
 from leakguard.sources import git, history
 
 _MAX_BYTES = 512 << 20
@@ -79,22 +78,9 @@ def ref_tips(repo: str) -> dict[str, str]:
     return tips
 
 
-@contextlib.contextmanager
-def no_gc() -> Iterator[None]:
-    """The cyclic garbage collector paused while a block builds many objects that stay (it
-    would walk the growing heap again and again: a fifth of loading a stored walk)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
-def _read(path: Path) -> tuple[history.History, dict[str, int], dict[str, str]] | None:
-    """The walk stored at ``path`` (:func:`_encode`), or None if it is missing, not a regular
-    file, too large or anything but exactly a walk this version wrote."""
+def _read(path: Path) -> bytes | None:
+    """The bytes stored at ``path``, or None if it is missing, not a regular file (never read
+    through a symlink, never blocking on a FIFO) or too large."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
@@ -105,14 +91,22 @@ def _read(path: Path) -> tuple[history.History, dict[str, int], dict[str, str]] 
             return None
         with os.fdopen(fd, "rb") as f:
             fd = -1
-            data = f.read(_MAX_BYTES + 1)
-        with no_gc():  # 400,000 new objects, none of them garbage: collecting meanwhile is pure cost
-            return _decode(data)
-    except (OSError, ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError, MemoryError):
-        return None  # malformed: walk afresh
+            return f.read(_MAX_BYTES + 1)
+    except OSError:
+        return None
     finally:
         if fd >= 0:
             os.close(fd)
+
+
+def load(data: bytes) -> tuple[history.History, dict[str, int], dict[str, str]] | None:
+    """The walk ``data`` holds (:func:`_encode`), or None if it is anything but exactly a walk
+    this version wrote."""
+    try:
+        with paused_gc():  # 400,000 new objects, none of them garbage: collecting meanwhile is pure cost
+            return _decode(data)
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError, MemoryError, RecursionError):
+        return None  # malformed: walk afresh
 
 
 # The stored walk, version 3: MAGIC, the header's length (8 bytes, little-endian), the header
@@ -157,19 +151,26 @@ def _split(flat: list[tuple[int, int]] | list[int], counts: array[int]) -> Itera
         at += n
 
 
-def _decode(data: bytes) -> tuple[history.History, dict[str, int], dict[str, str]]:
+def _header(data: bytes) -> tuple[dict[str, Any], dict[str, str], int]:
+    """(the header, the stored ref tips, where the sections start); ValueError if malformed."""
     if not data.startswith(_MAGIC):
         raise ValueError("not a stored walk")
     at = len(_MAGIC) + 8
     n = int.from_bytes(data[len(_MAGIC):at], "little")
     head = json.loads(data[at:at + n])
-    at += n
     if not isinstance(head, dict) or head.get("byteorder") != sys.byteorder:
         raise ValueError("header")
-    tips, lengths, n_commits = head["tips"], head["sections"], head["commits"]
-    if (not isinstance(tips, dict) or not all(isinstance(k, str) and isinstance(v, str) and _OID.fullmatch(v)
-                                              for k, v in tips.items())  # they become git arguments
-            or not isinstance(lengths, list) or len(lengths) != len(_SECTIONS)
+    tips = head["tips"]
+    if not isinstance(tips, dict) or not all(isinstance(k, str) and isinstance(v, str) and _OID.fullmatch(v)
+                                             for k, v in tips.items()):  # they become git arguments
+        raise ValueError("tips")
+    return head, tips, at + n
+
+
+def _decode(data: bytes) -> tuple[history.History, dict[str, int], dict[str, str]]:
+    head, tips, at = _header(data)
+    lengths, n_commits = head["sections"], head["commits"]
+    if (not isinstance(lengths, list) or len(lengths) != len(_SECTIONS)
             or not isinstance(n_commits, int) or n_commits < 0):
         raise ValueError("header")
     raw: dict[str, bytes] = {}
@@ -223,23 +224,25 @@ def _decode(data: bytes) -> tuple[history.History, dict[str, int], dict[str, str
 def _encode(h: history.History, sizes: dict[str, int], tips: dict[str, str]) -> bytes:
     """The stored form of a walk (read back by :func:`_decode`); ValueError or OverflowError if
     it cannot be stored (a string holding NUL)."""
-    index = {oid: i for i, oid in enumerate(h.first)}
-    fields = [x for c in h.commits for x in (c.sha, c.author, c.email, c.date)]
-    strings = {"commits": fields, "paths": h.paths, "oids": list(h.first)}
-    if any("\0" in x for xs in strings.values() for x in xs):
-        raise ValueError("NUL in a stored string")
+    oids = list(h.first)
+    index = dict(zip(oids, range(len(oids))))
+    fields = list(chain.from_iterable(map(attrgetter("sha", "author", "email", "date"), h.commits)))
+    strings = {"commits": fields, "paths": h.paths, "oids": oids}
+    first_c, first_p = zip(*h.first.values()) if oids else ((), ())
     extra = list(h.extra.items())
     deleted = list(h.deleted.items())
-    values: dict[str, list[int]] = {
-        "path_commit": h.path_commit,
-        "first_c": [c for c, _ in h.first.values()], "first_p": [p for _, p in h.first.values()],
+    values: dict[str, Iterable[int]] = {
+        "path_commit": h.path_commit, "first_c": first_c, "first_p": first_p,
         "extra_blob": [index[oid] for oid, _ in extra], "extra_n": [len(v) for _, v in extra],
         "extra_c": [c for _, v in extra for c, _ in v], "extra_p": [p for _, v in extra for _, p in v],
         "deleted_c": [c for c, _ in deleted], "deleted_n": [len(v) for _, v in deleted],
         "deleted_p": [p for _, v in deleted for p in v], "submodules": sorted(h.submodules),
-        "size_blob": [index[oid] for oid in sizes], "size_n": list(sizes.values()),
+        "size_blob": map(index.__getitem__, sizes), "size_n": sizes.values(),
     }
-    parts = [("\0".join(strings[name]).encode("utf-8") if code is None else array(code, values[name]).tobytes())
+    joined = {name: "\0".join(xs) for name, xs in strings.items()}
+    if any(joined[name].count("\0") != max(len(xs) - 1, 0) for name, xs in strings.items()):
+        raise ValueError("NUL in a stored string")
+    parts = [(joined[name].encode("utf-8") if code is None else array(code, values[name]).tobytes())
              for name, code in _SECTIONS]
     head = json.dumps({"tips": tips, "byteorder": sys.byteorder, "commits": len(h.commits),
                        "sections": [len(p) for p in parts]},
@@ -363,40 +366,46 @@ def walk(repo: str, revs: Sequence[str], *, use_cache: bool,
         h = history.enumerate_history(repo, revs)
         return h, blob_sizes(repo, h, order_from_pack), None
     tips = ref_tips(repo)
-    stored = _read(cache_file(repo))
-    if stored is not None:
-        h, sizes, old_tips = stored
-        if old_tips == tips:
-            return h, sizes, None
-        try:
-            extended = _extend(repo, h, sizes, old_tips)
-        except SourceError:
-            extended = None  # a failed step: walk afresh
-        if extended is not None:
-            return extended[0], extended[1], tips
+    data = _read(cache_file(repo))
+    try:
+        old_tips = _header(data)[1] if data is not None else None
+    except (ValueError, TypeError, KeyError, RecursionError):
+        old_tips = None  # malformed: walk afresh
+    # refs moved: git orders every commit (its own CPU, most of extending a walk) meanwhile
+    order = git.start(repo, "rev-list", "--all", "--date-order", "--reverse") if old_tips not in (None, tips) else None
+    try:
+        stored = load(data) if data is not None and old_tips is not None else None
+        if stored is not None:
+            h, sizes, old_tips = stored
+            if old_tips == tips:
+                return h, sizes, None
+            try:
+                extended = _extend(repo, h, sizes, old_tips, order) if order is not None else None
+            except SourceError:
+                extended = None  # a failed step: walk afresh
+            if extended is not None:
+                return extended[0], extended[1], tips
+    finally:
+        if order is not None and order.returncode is None:  # not read to the end: stopped
+            order.kill()
+            order.communicate()
     h = history.enumerate_history(repo, revs)
     return h, blob_sizes(repo, h, order_from_pack), None if h.warnings else tips
 
 
-def _extend(repo: str, h: history.History, sizes: dict[str, int],
-            old_tips: dict[str, str]) -> tuple[history.History, dict[str, int]] | None:
+def _extend(repo: str, h: history.History, sizes: dict[str, int], old_tips: dict[str, str],
+            order: git.Process) -> tuple[history.History, dict[str, int]] | None:
     """The stored walk ``h`` extended by the commits added since (``h`` is consumed), or None
-    if the refs did not only move forward."""
+    if the refs did not only move forward. ``order``: ``git rev-list --all --date-order
+    --reverse``, started by the caller."""
     old = sorted(set(old_tips.values()))
     if not old:
         return None
-    # git orders every commit (its own CPU, most of this step) while the new ones are walked here
-    order = git.start(repo, "rev-list", "--all", "--date-order", "--reverse")
-    try:
-        gone = git.run(repo, "rev-list", "--max-count=1", *old, "--not", "--all", check=False)
-        if gone.returncode != 0 or gone.stdout.strip():
-            return None  # an old tip is no longer reachable: rewritten or deleted
-        new = history.enumerate_history(repo, ["--all", "--not", *old])
-        listed = order.communicate()[0]
-    finally:
-        if order.returncode is None:  # not read to the end: stopped
-            order.kill()
-            order.communicate()
+    gone = git.run(repo, "rev-list", "--max-count=1", *old, "--not", "--all", check=False)
+    if gone.returncode != 0 or gone.stdout.strip():
+        return None  # an old tip is no longer reachable: rewritten or deleted
+    new = history.enumerate_history(repo, ["--all", "--not", *old])
+    listed = order.communicate()[0]
     if new.warnings or order.returncode != 0 or len(set(new.paths)) != len(new.paths):
         return None
     merged = _merge(h, new, listed.decode("ascii", "replace").split())
@@ -415,7 +424,7 @@ def save(repo: str, h: history.History, sizes: dict[str, int], tips: dict[str, s
     target = cache_file(repo)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with no_gc():
+        with paused_gc():
             data = _encode(h, sizes, tips)
         replace_atomic(target, data)
         target.with_suffix(".json").unlink(missing_ok=True)  # the JSON form earlier versions wrote

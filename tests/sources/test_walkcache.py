@@ -218,8 +218,14 @@ def _option_tip(good: bytes) -> bytes:
     return walkcache._encode(h, sizes, {**tips, "refs/heads/x": "--output=/tmp/x"})
 
 
+def _deep_header(good: bytes) -> bytes:
+    """A header nested deeper than the JSON parser recurses."""
+    head = b"[" * 100_000 + b"]" * 100_000
+    return walkcache._MAGIC + len(head).to_bytes(8, "little") + head
+
+
 @pytest.mark.parametrize("kind", ["garbage", "fifo", "symlink", "truncated", "out-of-range", "option-tip", "json-v2",
-                                  "trailing"])
+                                  "trailing", "deep-header"])
 def test_a_broken_stored_walk_means_a_full_walk(git_repo: Path, run_cli: RunCli, cache: Path,
                                                 walks: list[list[str]], kind: str, tmp_path: Path) -> None:
     stored, good = _stored_walk(git_repo, run_cli, cache)
@@ -238,12 +244,18 @@ def test_a_broken_stored_walk_means_a_full_walk(git_repo: Path, run_cli: RunCli,
             "option-tip": _option_tip(good) if kind == "option-tip" else b"",
             "json-v2": json.dumps({"v": 2, "tips": {}, "commits": 3}).encode(),
             "trailing": good + b"\0",
+            "deep-header": _deep_header(good),
         }[kind])
     if kind not in ("fifo", "symlink"):
-        assert walkcache._read(stored) is None
+        assert _load_file(stored) is None
     rep = audit(run_cli, git_repo)
     assert walks[-1] == walkcache.ALL_REFS
     same_as_afresh(run_cli, git_repo, rep)
+
+
+def _load_file(path: Path) -> tuple[history.History, dict[str, int], dict[str, str]] | None:
+    data = walkcache._read(path)
+    return None if data is None else walkcache.load(data)
 
 
 def _consistent(got: tuple[history.History, dict[str, int], dict[str, str]]) -> None:
@@ -278,7 +290,7 @@ def test_any_damage_to_a_stored_walk_is_refused_or_harmless(git_repo: Path, run_
         else:
             data[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
         stored.write_bytes(bytes(data))
-        back = walkcache._read(stored)
+        back = _load_file(stored)
         if back is not None:
             _consistent(back)
 
