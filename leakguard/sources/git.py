@@ -26,10 +26,11 @@ System and global config stay in force: they belong to the user running the
 scan, not to the repository (GIT_CONFIG_NOSYSTEM would also drop an admin's
 ``safe.directory`` list).
 
-Repositories are opened and validated with GitPython (work trees, bare and
-``--mirror`` clones, linked worktrees, submodules), which also resolves
-revisions and reads the index; bulk blob reading stays on a streaming
-``git cat-file --batch`` (see ``benchmarks/bench_gitpython.py``).
+Repositories are opened and validated with one ``git rev-parse`` (work trees,
+bare and ``--mirror`` clones, linked worktrees, submodules), and with GitPython
+where git cannot say plainly (not a repository: GitPython's message); GitPython
+also resolves revisions and reads the index; bulk blob reading stays on a
+streaming ``git cat-file --batch`` (see ``benchmarks/bench_gitpython.py``).
 """
 from __future__ import annotations
 
@@ -270,6 +271,9 @@ def gitpython_repo(path: str) -> gitpython.Repo:
 def repository(path: str) -> Repository:
     """Open and validate the repository holding ``path`` (a work tree, a bare or
     ``--mirror`` clone, a linked worktree or a submodule)."""
+    found = _repository_by_git(path)
+    if found is not None:
+        return found
     r = gitpython_repo(path)
     try:
         git_dir = os.path.realpath(r.git_dir)
@@ -282,6 +286,32 @@ def repository(path: str) -> Repository:
     finally:
         r.close()
     work = os.path.realpath(work) if work is not None else None
+    return Repository(work if work is not None else git_dir, git_dir, common, work)
+
+
+def _repository_by_git(path: str) -> Repository | None:
+    """:func:`repository` asked of git itself (one ``rev-parse``: a few milliseconds, where
+    importing GitPython takes a tenth of a second of every history audit). None when git
+    cannot say plainly (not a directory, not a repository, inside a work tree's git dir, an
+    odd path): GitPython then opens it, or says why it cannot, as before."""
+    if not os.path.isdir(path):
+        return None
+    check_repo_files(path)
+    proc = run(path, "rev-parse", "--is-bare-repository", "--is-inside-git-dir", "--absolute-git-dir",
+               "--git-common-dir", "--show-cdup", check=False)
+    lines = os.fsdecode(proc.stdout).split("\n")
+    if proc.returncode != 0 or len(lines) not in (5, 6) or lines[-1] != "" or lines[0] not in ("true", "false"):
+        return None
+    bare, in_git_dir, git_dir, common = lines[0] == "true", lines[1] == "true", lines[2], lines[3]
+    if not bare and (in_git_dir or len(lines) != 6):
+        return None  # inside a work tree's .git: GitPython decides what that means
+    git_dir = os.path.realpath(git_dir)
+    common = os.path.realpath(os.path.join(path, common))
+    work = None if bare else os.path.realpath(os.path.join(path, lines[4]))
+    if work is not None and not os.path.isdir(work):
+        raise SourceError(f"{path}: the repository's work tree {work} does not exist")
+    if not os.path.isdir(os.path.join(common, "objects")):
+        raise SourceError(f"{path}: not a git repository (no object store in {common})")
     return Repository(work if work is not None else git_dir, git_dir, common, work)
 
 
