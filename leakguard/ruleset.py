@@ -21,7 +21,7 @@ import regex
 
 from leakguard import checksums
 from leakguard.errors import RuleError
-from leakguard.fsio import read_regular, replace_atomic
+from leakguard.fsio import paused_gc, read_regular, replace_atomic
 from leakguard.saferegex import SlowRegex, TimedPattern, compile_user, lazy
 
 if TYPE_CHECKING:
@@ -462,11 +462,12 @@ def write_pack(rules_dir: Path, out: Path) -> Path:
 def _read_pack(path: Path, key: str, names: frozenset[str]) -> tuple[list[Rule], str] | None:
     """The cached pack at ``path``, or None if it is missing or not exactly a good pack for ``key``."""
     try:
-        data = _read_json(path)
-        if (not isinstance(data, dict) or data.get("format") != PACK_FORMAT or data.get("key") != key
-                or not isinstance(data.get("rules"), list) or not data["rules"]):
-            return None
-        rules = [_from_record(rec, names) for rec in data["rules"]]
+        with paused_gc():  # the pack's records and 1,200 rules, all kept
+            data = _read_json(path)
+            if (not isinstance(data, dict) or data.get("format") != PACK_FORMAT or data.get("key") != key
+                    or not isinstance(data.get("rules"), list) or not data["rules"]):
+                return None
+            rules = [_from_record(rec, names) for rec in data["rules"]]
         digest = _digest(rules)
         return (rules, digest) if digest == data.get("digest") else None
     except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, RuleError):

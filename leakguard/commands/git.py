@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import os
 import sys
 import time
@@ -108,6 +109,7 @@ def _cmd_git(args: argparse.Namespace, repo: str) -> int:
         walk = pool.submit(walkcache.walk, repo, revs, use_cache=not args.no_cache, order_from_pack=_ORDER_FROM_PACK)
         engine = build_engine(args)
         h, sizes, tips = walk.result()
+    gc.freeze()  # the walk, the rules and the engine stay to the end: later collections need not walk them again
     result = _scan(engine, repo, h, args, sizes, floor=_floor(args))
     _rescans(args, engine, repo, h, sizes)
     if tips is not None:  # a new or extended walk of all refs: the next audit starts from it

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leakguard import __version__
-from leakguard.fsio import replace_atomic
+from leakguard.fsio import paused_gc, replace_atomic
 
 if TYPE_CHECKING:
     from leakguard.model import Finding
@@ -236,7 +236,8 @@ def load_findings(tag: str) -> tuple[dict[str, Entry], dict[str, list[str]]]:
             return {}, {}
         parts = raw.split(b"\n")
         for part in parts:
-            doc = json.loads(part)
+            with paused_gc():  # 150,000 lists and strings on sqlalchemy, all kept
+                doc = json.loads(part)
             blobs, more = (doc.get("blobs"), doc.get("notes")) if isinstance(doc, dict) else (None, None)
             if not isinstance(blobs, dict) or not isinstance(more, dict):
                 return {}, {}
