@@ -137,14 +137,16 @@ def test_the_program_exits_quickly_with_its_code_and_all_its_output(tmp_path: Pa
     """``python -m leakguard`` (and the ``leakguard`` command, :func:`leakguard.cli.run`) skips
     the interpreter's teardown: the exit code, a large report on a pipe and the stderr
     summary still all arrive."""
+    src = tmp_path / "src"
+    src.mkdir()
     for i in range(300):
-        (tmp_path / f"m{i:03d}.py").write_text(f'password = "Wint3r-Harb0r-{i:03d}x"\n')
-    env = {**os.environ, "LEAKGUARD_CACHE_DIR": str(tmp_path / "cache")}
-    p = subprocess.run([sys.executable, "-m", "leakguard", "scan", str(tmp_path), "-f", "json", "--no-progress"],
+        (src / f"m{i:03d}.py").write_text(f'password = "Wint3r-Harb0r-{i:03d}x"\n')
+    env = {**os.environ, "LEAKGUARD_CACHE_DIR": str(tmp_path / "cache")}  # (not scanned: it may hold the rule pack)
+    p = subprocess.run([sys.executable, "-m", "leakguard", "scan", str(src), "-f", "json", "--no-progress"],
                        capture_output=True, text=True, check=False, env=env)
     assert p.returncode == 1, p.stderr
     assert len(json.loads(p.stdout)["findings"]) == 300
-    p = subprocess.run([sys.executable, "-m", "leakguard", "scan", str(tmp_path / "nothing-here")],
+    p = subprocess.run([sys.executable, "-m", "leakguard", "scan", str(src / "nothing-here")],
                        capture_output=True, text=True, check=False, env=env)
     assert p.returncode == 2 and p.stderr.startswith("leakguard: error:")
 
