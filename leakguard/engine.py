@@ -443,7 +443,7 @@ class Engine:
         self._forget(path)
         self._prev[path] = (data, {i: r for i, r in inc.record.items() if r}, inc.new_cands, inc.new_ctx, inc.now)
         self._prev_bytes += len(data)
-        while self._prev_bytes > _PREV_BYTES and self._prev:
+        while self._prev_bytes > _PREV_BYTES and len(self._prev) > 1:  # (the version just kept stays)
             self._forget(next(iter(self._prev)))
 
     def _incremental_hits(self, data: bytes, scoped: bool, inc: _Incremental, matches: list[_Match],

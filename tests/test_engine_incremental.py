@@ -165,3 +165,22 @@ def test_a_block_under_a_provider_name_is_looked_at_again_when_it_changes(rulese
         rules.append(sorted({f.rule_id for f in got}))
     assert "plaid-secret" in rules[0] and "plaid-secret" in rules[1] and "plaid-secret" in rules[2]
     assert "plaid-secret" not in rules[3] and "plaid-secret" in rules[4]
+
+
+def test_a_file_larger_than_the_version_buffer_is_still_diffed(ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_mod, "_PREV_BYTES", 1000)
+    diffs: list[int] = []
+    diff = engine_mod._diff
+
+    def counting(old: bytes, new: bytes) -> list[tuple[int, int, int]]:
+        diffs.append(len(new))
+        return diff(old, new)
+
+    monkeypatch.setattr(engine_mod, "_diff", counting)
+    inc = Engine(ruleset, backend="hyperscan")
+    inc.incremental = True
+    lines = [f"value_{i} = compute({i})" for i in range(400)]
+    for n in range(3):
+        lines[n * 100] = f"changed_{n} = 1"
+        inc.scan(Chunk(("\n".join(lines) + "\n").encode(), (Origin("commit", "big.py"),)))
+    assert len(diffs) == 2  # versions 2 and 3, each against the one before (over 1000 bytes each)
