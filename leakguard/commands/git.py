@@ -109,11 +109,14 @@ def _cmd_git(args: argparse.Namespace, repo: str) -> int:
         walk = pool.submit(walkcache.walk, repo, revs, use_cache=not args.no_cache, order_from_pack=_ORDER_FROM_PACK)
         engine = build_engine(args)
         h, sizes, tips = walk.result()
-    gc.freeze()  # the walk, the rules and the engine stay to the end: later collections need not walk them again
-    result = _scan(engine, repo, h, args, sizes, floor=_floor(args))
-    _rescans(args, engine, repo, h, sizes)
-    if tips is not None:  # a new or extended walk of all refs: the next audit starts from it
-        walkcache.save(repo, h, sizes, tips)
+    gc.freeze()  # the walk, the rules and the engine stay to the end: the scan's collections need not walk them
+    try:
+        result = _scan(engine, repo, h, args, sizes, floor=_floor(args))
+        _rescans(args, engine, repo, h, sizes)
+        if tips is not None:  # a new or extended walk of all refs: the next audit starts from it
+            walkcache.save(repo, h, sizes, tips)
+    finally:
+        gc.unfreeze()  # back in the collector's care: a process that goes on (tests, a caller) keeps no garbage
     result.warnings[:0] = warnings + h.warnings
     result.stats.seconds = time.perf_counter() - t0
     return _report(result, args)
