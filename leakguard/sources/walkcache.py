@@ -349,22 +349,35 @@ def _renumber_tail(h: history.History, old_pos: list[int], old_map: list[int], k
     return head, tail, extra
 
 
-def blob_sizes(repo: str, h: history.History, order_from_pack: int) -> dict[str, int]:
-    """Size of every blob of the walk that the object store has; in pack order from
-    ``order_from_pack`` blobs up (delta bases stay hot in git's reader)."""
+def blob_sizes(repo: str, h: history.History, order_from_pack: int,
+               listing: git.ObjectListing | None = None) -> dict[str, int]:
+    """Size of every blob of the walk that the object store has; from ``order_from_pack``
+    blobs up, from one listing of the object store (``listing``: taken meanwhile)."""
     oids = list(h.first)
     if len(oids) > order_from_pack:
         wanted = h.first
-        return {oid: n for oid, n in git.object_sizes(repo) if oid in wanted}
+        return {oid: n for oid, n in (listing.sizes() if listing is not None else git.object_sizes(repo)) if oid in wanted}
     return git.blob_sizes(repo, oids)
+
+
+def _walk_afresh(repo: str, revs: Sequence[str], order_from_pack: int) -> tuple[history.History, dict[str, int]]:
+    """A full walk and its blob sizes. Over all refs, where the walk covers about every blob
+    the object store holds, git lists the store's objects while the walk runs."""
+    listing = git.ObjectListing(repo) if list(revs) == ALL_REFS else None
+    try:
+        h = history.enumerate_history(repo, revs)
+        return h, blob_sizes(repo, h, order_from_pack, listing)
+    finally:
+        if listing is not None:
+            listing.close()
 
 
 def walk(repo: str, revs: Sequence[str], *, use_cache: bool,
          order_from_pack: int) -> tuple[history.History, dict[str, int], dict[str, str] | None]:
     """(history, blob sizes in scan order, the ref tips to store it under or None)."""
     if not use_cache or list(revs) != ALL_REFS:
-        h = history.enumerate_history(repo, revs)
-        return h, blob_sizes(repo, h, order_from_pack), None
+        h, sizes = _walk_afresh(repo, revs, order_from_pack)
+        return h, sizes, None
     tips = ref_tips(repo)
     data = _read(cache_file(repo))
     try:
@@ -389,8 +402,8 @@ def walk(repo: str, revs: Sequence[str], *, use_cache: bool,
         if order is not None and order.returncode is None:  # not read to the end: stopped
             order.kill()
             order.communicate()
-    h = history.enumerate_history(repo, revs)
-    return h, blob_sizes(repo, h, order_from_pack), None if h.warnings else tips
+    h, sizes = _walk_afresh(repo, revs, order_from_pack)
+    return h, sizes, None if h.warnings else tips
 
 
 def _extend(repo: str, h: history.History, sizes: dict[str, int], old_tips: dict[str, str],
