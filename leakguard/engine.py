@@ -140,15 +140,6 @@ class _Incremental:
         ns, os_, n = self.blocks[k]
         return ns + s - os_ if e <= os_ + n else None
 
-    def moved_here(self, s: int, e: int) -> int | None:
-        """Where this version's bytes ``[s, e)`` stood in the earlier one, if they lie within
-        one unchanged block (None: they changed)."""
-        k = bisect.bisect_right(self.blocks, (s, 1 << 62, 0)) - 1
-        if k < 0:
-            return None
-        ns, os_, n = self.blocks[k]
-        return os_ + s - ns if e <= ns + n else None
-
 
 @dataclass(slots=True)
 class _Match:
