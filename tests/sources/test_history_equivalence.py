@@ -122,6 +122,7 @@ def test_fast_history_path_finds_what_the_reference_path_finds(planted: tuple[Pa
 
     monkeypatch.setattr(engine_mod, "_unchanged", counting)
     monkeypatch.setattr(engine_mod, "_diff", counting_blocks)
+    monkeypatch.setattr(engine_mod, "_SPLIT_MIN", 1024)  # the planted files are small: split them anyway
     # by_path: each file's versions one after another in history order (the default);
     # else blobs in object-store order (by id here: loose objects), not history order, so that a
     # version is often scanned after a later one and its first findings come from replayed verdicts
