@@ -108,13 +108,19 @@ def replace_atomic(path: str | os.PathLike[str], data: str | bytes, *, fsync: bo
 
 def read_regular(path: str | os.PathLike[str], limit: int | None = None) -> bytes:
     """The bytes of ``path`` if it is a regular file; OSError otherwise (never blocks on a FIFO)."""
+    return read_regular_stat(path, limit)[0]
+
+
+def read_regular_stat(path: str | os.PathLike[str], limit: int | None = None) -> tuple[bytes, os.stat_result]:
+    """:func:`read_regular`, and the file's status as it was opened (its identity: device,
+    inode, size, modification time)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise OSError(22, "not a regular file", os.fspath(path))
         with os.fdopen(fd, "rb", closefd=False) as f:
-            return f.read() if limit is None else f.read(limit)
+            return (f.read() if limit is None else f.read(limit)), st
     finally:
         os.close(fd)
 

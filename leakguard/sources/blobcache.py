@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leakguard import __version__
-from leakguard.fsio import paused_gc, replace_atomic
+from leakguard.fsio import paused_gc, read_regular_stat, replace_atomic
 
 if TYPE_CHECKING:
     from leakguard.model import Finding
@@ -61,15 +61,8 @@ def _ident(st: os.stat_result) -> _Ident:
 def _read(path: Path, limit: int) -> tuple[bytes, _Ident]:
     """The bytes of ``path`` if it is a regular file (never blocks on a FIFO or a device), and
     its identity; OSError otherwise."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise OSError(22, "not a regular file", os.fspath(path))
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            return f.read(limit), _ident(st)
-    finally:
-        os.close(fd)
+    raw, st = read_regular_stat(path, limit)
+    return raw, _ident(st)
 
 
 def _append(path: Path, data: bytes, held: object) -> bool:
