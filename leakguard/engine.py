@@ -228,7 +228,15 @@ class Engine:
         return self.backend == "lazy" and self.prefilter.name != "hyperscan" and items >= LAZY_COMPILE_ITEMS
 
     def _scoped_may_apply(self, path: str) -> bool:
-        """Whether any path-scoped rule with keywords applies to ``path`` (cached per path)."""
+        """Whether any path-scoped rule with keywords applies to ``path`` (cached per path), so
+        that the prefilter looks for those rules too.
+
+        Until the path database is built (the first PATH_DB_PATHS paths): True, and each hit
+        rule's paths are checked after the prefilter (asking every scoped rule whether it
+        applies compiled ~40 path patterns per file, most of a one-file scan's work; the
+        findings are the same)."""
+        if self._paths_pf is None:
+            return True
         v = self._scoped_paths.get(path)
         if v is None:
             if len(self._scoped_paths) > 200_000:
@@ -285,8 +293,7 @@ class Engine:
                                                  len({ls for _, ls, _ in inc.new_ctx}) > context.MAX_LINES):
                     # what leakguard.context looks at depends on the whole text here (it looks at
                     # MAX_LINES lines at most; escaped JSON text widens the rules it reads): as alone
-                    scoped = self._scoped_may_apply(chunk.origin.path) if self._paths_pf is not None else True
-                    ctx = _with_names(*hits_and_names(self.prefilter, data, scoped))
+                    ctx = _with_names(*hits_and_names(self.prefilter, data, self._scoped_may_apply(chunk.origin.path)))
                     inc.new_ctx = _ctx_lines(data, ctx, self._names, [])
                     carry = False
             context.add_context(self, chunk, det, ctx, self._names, inc, carry=carry)  # not in views
@@ -345,10 +352,7 @@ class Engine:
         if not data:
             return det
         path = chunk.origin.path
-        # Until the path database is built (the first PATH_DB_PATHS paths), the path-scoped rules' keywords
-        # are looked for too and each hit rule's paths checked below: asking every scoped rule whether it
-        # applies compiled ~40 path patterns per file, most of a one-file scan's work (same findings).
-        scoped = self._scoped_may_apply(path) if self._paths_pf is not None else True
+        scoped = self._scoped_may_apply(path)
         matches: list[_Match] = []
         record = None if inc is None else inc.record
         hits: Mapping[int, Sequence[int]]
