@@ -269,10 +269,10 @@ def by_path(items: list[tuple[str, str, int]], h: history.History) -> list[tuple
     history introduced them, paths in the order of their first version. A worker then scans
     a file's versions one after another (:func:`leakguard.scan.scan_blobs` keeps a path's
     versions in one batch), and each version is compared with the one before it."""
-    rank = {oid: n for n, oid in enumerate(h.first)}
-    groups: dict[str, list[tuple[int, tuple[str, str, int]]]] = {}
+    first = h.first  # blob id -> (commit index, path index) where the walk met it first: history order
+    groups: dict[str, list[tuple[tuple[int, int], tuple[str, str, int]]]] = {}
     for item in items:
-        groups.setdefault(item[1], []).append((rank.get(item[0], -1), item))
+        groups.setdefault(item[1], []).append((first[item[0]], item))
     ordered = sorted(groups.values(), key=lambda g: min(r for r, _ in g))
     return [item for g in ordered for _, item in sorted(g, key=lambda x: x[0])]
 
