@@ -926,17 +926,19 @@ def _split(old: bytes, new: bytes, o0: int, o1: int, n0: int, n1: int, out: list
 
 
 def _common_prefix(x: bytes, xi: int, xj: int, y: bytes, yi: int, yj: int) -> int:
-    """Length of the common start of ``x[xi:xj]`` and ``y[yi:yj]`` (slices compared in C,
-    growing blocks, then halving the block that differs)."""
+    """Length of the common start of ``x[xi:xj]`` and ``y[yi:yj]``: blocks of growing size
+    compared in C (``bytes.startswith`` of a ``memoryview`` slice: no copy of either side),
+    then halving the block that differs."""
     n = xj - xi if xj - xi < yj - yi else yj - yi
-    i, step = 0, 64
+    ym, at = memoryview(y), x.startswith
+    i, step = 0, 256
     while i < n:
         e = i + step if i + step < n else n
-        if x[xi + i:xi + e] != y[yi + i:yi + e]:
+        if not at(ym[yi + i:yi + e], xi + i):
             lo, hi = i, e  # equal up to lo; a difference in [lo, hi)
             while hi - lo > 16:
                 mid = (lo + hi) >> 1
-                if x[xi + lo:xi + mid] == y[yi + lo:yi + mid]:
+                if at(ym[yi + lo:yi + mid], xi + lo):
                     lo = mid
                 else:
                     hi = mid
@@ -950,16 +952,17 @@ def _common_prefix(x: bytes, xi: int, xj: int, y: bytes, yi: int, yj: int) -> in
 
 
 def _common_suffix(x: bytes, xi: int, xj: int, y: bytes, yi: int, yj: int) -> int:
-    """Length of the common end of ``x[xi:xj]`` and ``y[yi:yj]``."""
+    """Length of the common end of ``x[xi:xj]`` and ``y[yi:yj]`` (as :func:`_common_prefix`)."""
     n = xj - xi if xj - xi < yj - yi else yj - yi
-    i, step = 0, 64
+    ym, ends = memoryview(y), x.endswith
+    i, step = 0, 256
     while i < n:
         e = i + step if i + step < n else n
-        if x[xj - e:xj - i] != y[yj - e:yj - i]:
+        if not ends(ym[yj - e:yj - i], 0, xj - i):
             lo, hi = i, e
             while hi - lo > 16:
                 mid = (lo + hi) >> 1
-                if x[xj - mid:xj - lo] == y[yj - mid:yj - lo]:
+                if ends(ym[yj - mid:yj - lo], 0, xj - lo):
                     lo = mid
                 else:
                     hi = mid
