@@ -21,7 +21,7 @@ from leakguard.entropy import shannon
 from leakguard.keypath import key_path
 from leakguard.model import Chunk, Finding, Location
 from leakguard.prefilter import (PathPrefilter, Prefilter, hits_and_names, hyperscan_available, is_scoped,
-                                 make_prefilter)
+                                 make_prefilter, trigger_within_lines)
 from leakguard.redact import MASK
 from leakguard.remediation.managed import mentions_service
 from leakguard.ruleset import Rule, Ruleset
@@ -106,6 +106,10 @@ class _Incremental:
     # names: the earlier version's, and this version's (those moved here, then the new ones)
     ctx_lines: list[tuple[int, int, int]] = field(default_factory=list)
     new_ctx: list[tuple[int, int, int]] = field(default_factory=list)
+    # (line start, line end, offset in the line) of each prefilter hit of the rules whose hits lie
+    # within a line (Engine._line_hits), by rule index: the earlier version's, and this version's
+    line_hits: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)
+    new_line_hits: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)
     # what :meth:`holds` said of the earlier version, and says of this one
     was: dict[str, bool] = field(default_factory=dict)
     now: dict[str, bool] = field(default_factory=dict)
@@ -206,11 +210,20 @@ class Engine:
         # a run both versions share, and their outcome on the shared lines is taken from that version.
         self.incremental = False
         self._local = [bool(r.keywords) and r.near is None and not r.multiline for r in self.rules]
-        self._nonlocal_ids = [i for i, r in enumerate(self.rules) if r.keywords and not self._local[i]]
+        # The other single-line rules (a companion rule, triggered by its companion) whose prefilter
+        # hits each lie within one line: their hits on the lines both versions share are moved over
+        # from the earlier version, and looked for only on the changed lines. The rest (multi-line
+        # rules) get their hits from the whole text, from a database of their own.
+        self._line_hits = [not self._local[i] and bool(r.keywords) and not r.multiline and trigger_within_lines(r)
+                           for i, r in enumerate(self.rules)]
+        self._nonlocal_ids = [i for i, r in enumerate(self.rules)
+                              if r.keywords and not self._local[i] and not self._line_hits[i]]
         self._nonlocal_pf: Prefilter | None = None
-        # path -> (data, rule index -> [(line start, line end, verdict)]) in least-recently-used order
+        # path -> (data, rule index -> [(line start, line end, verdict)], decode candidates, provider-name
+        # lines, what _Incremental.holds said, rule index -> [(line start, line end, hit offset in the line)]
+        # of the _line_hits rules) in least-recently-used order
         self._prev: dict[str, tuple[bytes, dict[int, list[tuple[int, int, _Verdict]]], list[Candidate] | None,
-                                    list[tuple[int, int, int]], dict[str, bool]]] = {}
+                                    list[tuple[int, int, int]], dict[str, bool], dict[int, list[tuple[int, int, int]]]]] = {}
         self._prev_bytes = 0
 
     def prepare(self, items: int) -> None:
@@ -361,6 +374,11 @@ class Engine:
         else:
             hits, det.name_hits = hits_and_names(self.prefilter, data, scoped)
             det.hits = hits
+            if inc is not None:  # scanned whole: where the hits that lie within a line stand, for the next version
+                line_hits = self._line_hits
+                for idx, spots in hits.items():
+                    if line_hits[idx]:
+                        inc.new_line_hits[idx] = _hit_lines(data, spots)
         if not hits and not self._keywordless and not matches:
             return det
         by_rule: dict[int, Iterable[int]] = dict(hits)
@@ -420,12 +438,12 @@ class Engine:
         inc = _Incremental()
         prev = self._prev.get(path)
         if prev is not None:
-            old, verdicts, cands, inc.ctx_lines, inc.was = prev
+            old, verdicts, cands, inc.ctx_lines, inc.was, line_hits = prev
             blocks = _diff(old, data)
             changed = _gaps(blocks, len(data))
             if sum(e - s for s, e in changed) <= len(data) * 4 // 5:  # mostly new: scanning it whole costs less
                 inc.blocks, inc.changed = blocks, changed
-                inc.verdicts, inc.cands = verdicts, cands
+                inc.verdicts, inc.cands, inc.line_hits = verdicts, cands, line_hits
         return inc
 
     def _forget(self, path: str) -> None:
@@ -436,7 +454,8 @@ class Engine:
     def _keep(self, path: str, data: bytes, inc: _Incremental) -> None:
         """Remember this version of ``path`` (most recent last; the oldest go beyond _PREV_BYTES)."""
         self._forget(path)
-        self._prev[path] = (data, {i: r for i, r in inc.record.items() if r}, inc.new_cands, inc.new_ctx, inc.now)
+        self._prev[path] = (data, {i: r for i, r in inc.record.items() if r}, inc.new_cands, inc.new_ctx, inc.now,
+                            inc.new_line_hits)
         self._prev_bytes += len(data)
         while self._prev_bytes > _PREV_BYTES and len(self._prev) > 1:  # (the version just kept stays)
             self._forget(next(iter(self._prev)))
@@ -449,8 +468,10 @@ class Engine:
         alone, and is empty on a line without a prefilter hit (the prefilter is
         a superset of the rule). So its verdicts on the runs of lines both versions
         share (``inc.blocks``) are replayed (into ``matches``, ``det`` and the record),
-        and hits are looked for only on the changed lines; the other rules get their
-        hits on the whole text. Second: where provider names stand on the changed lines
+        and hits are looked for only on the changed lines. The hits of the rules whose
+        hits lie within a line (``_line_hits``: companion rules) are found the same way: on
+        the changed lines, and moved over from the earlier version on the shared ones. The
+        multi-line rules get their hits on the whole text. Second: where provider names stand on the changed lines
         (:func:`leakguard.prefilter.hits_and_names`). ``det.hits`` gets the hits of every rule
         on those lines, for :func:`leakguard.context.add_context`, plus the lines where the
         earlier version had provider names that stand up to ``BLOCK_LINES`` lines above a
@@ -470,15 +491,25 @@ class Engine:
         hits: dict[int, list[int]] = {}
         ctx: dict[int, list[int]] = {}
         names: dict[int, list[int]] | None = None
-        local, changed = self._local, inc.changed
+        local, line_hits, changed = self._local, self._line_hits, inc.changed
         joined, at = inc.joined(data)
         found_hits, found_names = hits_and_names(self.prefilter, joined, scoped)
         for idx, found in found_hits.items():
             pos = _placed_in(found, at, changed, len(data))
             if pos:
                 ctx[idx] = pos
-                if local[idx]:
+                if local[idx] or line_hits[idx]:
                     hits[idx] = list(pos)  # (ctx's lists grow below)
+        # the hits that lie within a line, on the lines both versions share: the earlier version's
+        for idx, spans in inc.line_hits.items():
+            for ls, le, off in spans:
+                ns = moved(ls, le)
+                if ns is not None:
+                    hits.setdefault(idx, []).append(ns + off)
+        for idx, found in hits.items():
+            if line_hits[idx]:
+                found.sort()
+                inc.new_line_hits[idx] = _hit_lines(data, found)
         if found_names:
             names = {}
             for idx, found in found_names.items():
@@ -504,7 +535,7 @@ class Engine:
             if self._nonlocal_pf is None:
                 from leakguard.prefilter import HyperscanPrefilter
 
-                digest = hashlib.sha256(f"{self.ruleset.digest}|not-line-local".encode()).hexdigest()
+                digest = hashlib.sha256(f"{self.ruleset.digest}|hits-beyond-a-line".encode()).hexdigest()
                 self._nonlocal_pf = HyperscanPrefilter([self.rules[i] for i in self._nonlocal_ids], digest)
             for j, found in self._nonlocal_pf.hits(data, scoped).items():
                 idx = self._nonlocal_ids[j]
@@ -973,6 +1004,18 @@ def _common_suffix(x: bytes, xi: int, xj: int, y: bytes, yi: int, yj: int) -> in
         if step < _BLOCK:
             step <<= 2
     return n
+
+
+def _hit_lines(data: bytes, found: Sequence[int]) -> list[tuple[int, int, int]]:
+    """(line start, line end, offset in the line) of each hit in ``found`` (a hit at a line's
+    newline ends a match on that line)."""
+    out: list[tuple[int, int, int]] = []
+    n = len(data)
+    for p in found:
+        ls = data.rfind(b"\n", 0, p) + 1
+        le = data.find(b"\n", p)
+        out.append((ls, n if le < 0 else le + 1, p - ls))
+    return out
 
 
 def _has_escaped_quote(text: bytes) -> bool:

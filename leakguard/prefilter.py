@@ -586,6 +586,100 @@ def _rule_expression(rule: Rule) -> str | None:
     return hs_pattern(_trigger(rule), bool(rule.multiline))
 
 
+def trigger_within_lines(rule: Rule) -> bool:
+    """Whether every hit of ``rule``'s prefilter entry lies within one line, so that its hits
+    on a line depend on that line's bytes alone (its expression, or its keywords where
+    Hyperscan refuses the expression). False when unsure."""
+    if any("\n" in k for k in rule.keywords):
+        return False
+    expr = _rule_expression(rule)
+    return expr is None or not may_span_lines(expr)  # None: entered by its keywords
+
+
+def may_span_lines(expr: str) -> bool:
+    """Whether a match of ``expr`` (Python ``re`` syntax, which the prefilter's expressions
+    share with PCRE) may hold a line break, or depend on text beyond the line it is on: a
+    line break, a class or escape that admits one (``\\s``, ``[^x]``, ``.`` under ``(?s)``),
+    a lookaround that does, ``\\A``/``\\Z``, a back-reference. True when unsure, and for
+    anything ``re`` cannot parse (``\\p{...}``, ``regex``-only syntax)."""
+    import importlib
+    import sys
+    import warnings
+
+    with warnings.catch_warnings():  # the parser of ``re`` itself (sre_parse before 3.11)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        new = sys.version_info >= (3, 11)
+        c: Any = importlib.import_module("re._constants" if new else "sre_constants")
+        parser: Any = importlib.import_module("re._parser" if new else "sre_parse")
+    try:
+        tree = parser.parse(expr)
+    except Exception:
+        return True
+    categories_with_break = {c.CATEGORY_SPACE, c.CATEGORY_NOT_DIGIT, c.CATEGORY_NOT_WORD, c.CATEGORY_LINEBREAK,
+                             c.CATEGORY_UNI_SPACE, c.CATEGORY_UNI_NOT_DIGIT, c.CATEGORY_UNI_NOT_WORD,
+                             c.CATEGORY_UNI_LINEBREAK}
+    categories_without = {c.CATEGORY_NOT_SPACE, c.CATEGORY_DIGIT, c.CATEGORY_WORD, c.CATEGORY_NOT_LINEBREAK,
+                          c.CATEGORY_UNI_NOT_SPACE, c.CATEGORY_UNI_DIGIT, c.CATEGORY_UNI_WORD,
+                          c.CATEGORY_UNI_NOT_LINEBREAK}
+    safe_at = {c.AT_BEGINNING, c.AT_END, c.AT_BOUNDARY, c.AT_NON_BOUNDARY, c.AT_LOC_BOUNDARY,
+               c.AT_LOC_NON_BOUNDARY, c.AT_UNI_BOUNDARY, c.AT_UNI_NON_BOUNDARY}
+
+    def in_set(items: Any) -> bool:  # does the class admit "\n"?
+        negate = False
+        admits = False
+        for op, av in items:
+            if op is c.NEGATE:
+                negate = True
+            elif op is c.LITERAL:
+                admits |= av == 10
+            elif op is c.RANGE:
+                admits |= av[0] <= 10 <= av[1]
+            elif op is c.CATEGORY and av in categories_with_break:
+                admits = True
+            elif not (op is c.CATEGORY and av in categories_without):
+                return True  # unsure
+        return admits != negate
+
+    def spans(items: Any, dotall: bool) -> bool:
+        for op, av in items:
+            if op is c.LITERAL:
+                if av == 10:
+                    return True
+            elif op is c.NOT_LITERAL:
+                if av != 10:
+                    return True
+            elif op is c.ANY:
+                if dotall:
+                    return True
+            elif op is c.IN:
+                if in_set(av):
+                    return True
+            elif op is c.AT:
+                if av not in safe_at:
+                    return True
+            elif op is c.SUBPATTERN:
+                _, add, remove, sub = av
+                if spans(sub, (dotall or bool(add & c.SRE_FLAG_DOTALL)) and not remove & c.SRE_FLAG_DOTALL):
+                    return True
+            elif op is c.BRANCH:
+                if any(spans(sub, dotall) for sub in av[1]):
+                    return True
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_REPEAT)):
+                if spans(av[2], dotall):
+                    return True
+            elif op is getattr(c, "ATOMIC_GROUP", None):
+                if spans(av, dotall):
+                    return True
+            elif op in (c.ASSERT, c.ASSERT_NOT):
+                if spans(av[1], dotall):
+                    return True
+            else:  # back-references, conditionals, anything else
+                return True
+        return False
+
+    return spans(tree, bool(tree.state.flags & c.SRE_FLAG_DOTALL))
+
+
 _NAME_ID = 1 << 30  # expression ids of provider-name words (see _name_expressions): not rule triggers
 
 

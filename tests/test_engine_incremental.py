@@ -44,6 +44,8 @@ def _pieces(rng: random.Random) -> list[list[str]]:
         [f"- Fastly `api_token` (staging): `{fastly}`"],
         ["integrations:", "  plaid:", "    client_id: 64b0c1d2e3f4a5b6c7d8e9f0", f"    secret: {plaid}"],
         [f"blob = '{inner}'"],
+        ["deploy_keys = [", f'    "AKIA{_fake(rng, string.ascii_uppercase + "234567", 16)}",',  # only the paired rule
+         f'    "{_fake(rng, ALNUM, 40)}",', "]"],
         pem,
         ["password = 'changeme'"],
     ]

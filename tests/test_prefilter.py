@@ -181,3 +181,37 @@ def test_a_dotted_upper_case_name_is_a_keyword_hit(rule_id: str, name: str, secr
     engine = Engine(load_ruleset().select(enable=[rule_id]), backend="regex")
     found = engine.scan(Chunk(f"{name}={secret}\n".encode(), (Origin("file", "config/app.properties"),))).findings
     assert [f.secret for f in found if f.rule_id == rule_id] == [secret], name
+
+
+@pytest.mark.parametrize("expr, spans", [
+    (r"\b(?:AKIA|ASIA)[A-Z2-7]{16}\b", False),
+    (r'"[^"\r\n]*"[ \t]*:', False),
+    (r"(?i)(?<![a-z])(?:wif|btc)(?![a-z])|priv(?:ate)?[_ .-]?key", False),
+    (r"^[ \t]*secret$", False),  # line anchors: the line's own newline decides them
+    (r"[\w-]+\S\d++(?>ab)", False),
+    (r"a.b", False),  # "." takes no line break without (?s)
+    (r'"[^"]*"', True),  # a negated class without \n
+    (r"key\s*=", True),
+    (r"a\Wb", True),
+    (r"a\Db", True),
+    (r"(?s)a.b", True),
+    (r"(?s:a.)b", True),
+    (r"(?x) a \n b", True),
+    (r"a(?=\s)", True),  # a lookaround that reads past the line
+    (r"\Asecret", True),  # the start of the text is not the start of a line
+    (r"secret\Z", True),
+    (r"(a)\1", True),  # unsure: a back-reference
+    (r"\p{L}+", True),  # regex-only syntax: unsure
+])
+def test_may_span_lines_is_true_for_whatever_may_hold_or_read_past_a_line_break(expr: str, spans: bool) -> None:
+    from leakguard.prefilter import may_span_lines
+
+    assert may_span_lines(expr) is spans
+
+
+def test_companion_rules_of_the_pack_are_triggered_within_a_line() -> None:
+    from leakguard.prefilter import trigger_within_lines
+
+    rules = {r.id: r for r in load_ruleset().rules}
+    assert trigger_within_lines(rules["aws-secret-access-key-paired"])
+    assert not trigger_within_lines(rules["private-key-rsa"])  # a multi-line rule
