@@ -111,10 +111,11 @@ def _cmd_git(args: argparse.Namespace, repo: str) -> int:
         h, sizes, tips = walk.result()
     gc.freeze()  # the walk, the rules and the engine stay to the end: the scan's collections need not walk them
     try:
-        result = _scan(engine, repo, h, args, sizes, floor=_floor(args))
+        covered = walkcache.coverage(repo)  # how far earlier runs covered the stored walk (all refs only)
+        result = _scan(engine, repo, h, args, sizes, floor=_floor(args), covered=covered)
         _rescans(args, engine, repo, h, sizes)
-        if tips is not None:  # a new or extended walk of all refs: the next audit starts from it
-            walkcache.save(repo, h, sizes, tips)
+        # a new or extended walk of all refs, or new coverage of the stored one: the next audit starts from it
+        walkcache.save(repo, h, sizes, tips, covered)
     finally:
         gc.unfreeze()  # back in the collector's care: a process that goes on (tests, a caller) keeps no garbage
     result.warnings[:0] = warnings + h.warnings
@@ -159,7 +160,7 @@ def _report(result: ScanResult, args: argparse.Namespace) -> int:
 
 def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespace,
           sizes: dict[str, int] | None = None, floor: str | None = None,
-          distrust: frozenset[str] = frozenset()) -> ScanResult:
+          distrust: frozenset[str] = frozenset(), covered: dict[str, walkcache.Record] | None = None) -> ScanResult:
     """Scan the blobs of a walk; ``sizes`` (blob id -> size, in reading order) leaves out missing blobs.
 
     With a confidence ``floor`` (the run's --min-confidence, when nothing else looks at the
@@ -167,7 +168,11 @@ def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespac
     built, and blobs the findings cache knows are not read at all: their findings are
     attributed from stand-ins (:func:`blobcache.stubs`), and only the blob a reported
     finding was introduced in is read, to rebuild it. ``distrust``: findings-cache keys
-    to ignore (entries that did not check out on such a run)."""
+    to ignore (entries that did not check out on such a run).
+
+    ``covered``: the coverage records of the stored walk ``h`` (:func:`walkcache.coverage`):
+    the blobs this engine is on record as having found clean are counted as cached without
+    a key looked up each; the record is then updated to what this run covered."""
     oids = list(h.first)
     if sizes is None:
         sizes = walkcache.blob_sizes(repo, h, _ORDER_FROM_PACK)
@@ -188,7 +193,11 @@ def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespac
     binary = cached = 0
     binary_path: dict[int, bool] = {}  # by path index: far fewer paths than blobs
     first, paths, max_size = h.first, h.paths, args.max_file_size
-    for oid, size in sizes.items():
+    # blobs found clean by runs of this engine (rules, decoding, size limit): no key to look up
+    cover = None if covered is None or args.no_cache or distrust else blobcache.coverage_key(tag, max_size or 0)
+    done = _covered(oids, sizes, covered.get(cover)) if covered is not None and cover is not None else set()
+    hits: list[str] = []  # blobs the clean-blob cache knows
+    for oid, size in (sizes.items() if not done else [(o, n) for o, n in sizes.items() if o not in done]):
         c, p = first[oid]
         path = paths[p]
         is_binary = binary_path.get(p)
@@ -203,12 +212,13 @@ def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespac
         else:
             k = blobcache.key(oid, path)
             if k in cache:
-                cached += 1
+                hits.append(oid)
             elif known and (hk := k.hex()) in known:
                 again.append((oid, path, size))
                 again_key[oid] = hk
             else:
                 items.append((oid, path, size))
+    cached = len(done) + len(hits)
     missing = [oid for oid in oids if oid not in sizes]
     rules = {r.id: r for r in engine.ruleset.rules}
     if floor is not None:
@@ -252,6 +262,12 @@ def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespac
     if missing:
         result.warnings.append(f"{len(missing)} blob(s) missing or corrupt in the object store were skipped "
                                f"(first: {missing[0][:12]} {h.paths[h.first[missing[0]][1]]})")
+    if covered is not None and cover is not None:
+        good = done.union(hits, clean)
+        others = {k: v for k, v in covered.items() if k != cover}
+        covered.clear()  # this engine's record first: the oldest are dropped (walkcache._MAX_RECORDS)
+        covered[cover] = (len(oids), [i for i, oid in enumerate(oids) if oid not in good])
+        covered.update(others)
     if not args.no_cache and clean:
         new = {blobcache.key(oid, h.paths[h.first[oid][1]]) for oid in clean}
         if not new <= cache:
@@ -262,6 +278,16 @@ def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespac
             blobcache.save_findings(tag, {**known, **{k: e for k, (e, _) in fresh.items()}},
                                     {**known_notes, **{k: n for k, (_, n) in fresh.items()}})
     return result
+
+
+def _covered(oids: list[str], sizes: dict[str, int], record: walkcache.Record | None) -> set[str]:
+    """The blobs a coverage record holds clean (the walk's first ``n`` but the exceptions); none
+    if one of them has no size (not in the object store now: it is looked at one by one)."""
+    if record is None:
+        return set()
+    n, exceptions = record
+    done = set(oids[:n]).difference(map(oids.__getitem__, exceptions))
+    return done if all(map(sizes.__contains__, done)) else set()
 
 
 def by_path(items: list[tuple[str, str, int]], h: history.History) -> list[tuple[str, str, int]]:

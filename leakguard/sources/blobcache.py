@@ -164,6 +164,13 @@ def engine_tag(ruleset_digest: str, decode_depth: int, demoted: frozenset[str]) 
     return hashlib.sha256(f"{ruleset_digest}\0{decode_depth}\0{sorted(demoted)}".encode()).hexdigest()
 
 
+def coverage_key(tag: str, max_file_size: int) -> str:
+    """The engine a record of coverage (:mod:`leakguard.sources.walkcache`) is kept for: what
+    decides whether a blob is scanned and what the scan finds (``engine_tag``) and the size
+    above which blobs are skipped unread (0: none)."""
+    return hashlib.sha256(f"coverage\0{tag}\0{max_file_size}".encode()).hexdigest()
+
+
 _FINDINGS_FORMAT = 2  # 2: the notes of reading each blob (invalid UTF-8 replaced, ...) are kept too
 # (appended parts, one JSON document a line, came later: a reader that knows only one document
 # finds such a file malformed, an empty cache, and writes it whole again)

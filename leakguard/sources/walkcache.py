@@ -34,6 +34,7 @@ malformed means a full walk.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import operator
@@ -97,6 +98,74 @@ def _read(path: Path) -> bytes | None:
     finally:
         if fd >= 0:
             os.close(fd)
+
+
+# -- what runs covered -----------------------------------------------------------
+#
+# The stored walk also says, per engine (blobcache.coverage_key: the rules, decoding, the
+# size limit), how far runs with that engine have covered it: a record (n, exceptions) means
+# every blob among the walk's first n (in ``History.first`` order) was found clean, or read
+# from the clean-blob cache as clean, under that engine at the path it was first seen at,
+# except the blobs at the listed positions (findings, too large, unreadable, binary by name,
+# ...). An incremental audit then looks up keys only for the exceptions and for the blobs
+# added since, not for all 82,000 of sqlalchemy's. Extending a walk keeps the positions of
+# the blobs first seen before the first new commit only (:func:`_merge`): a record is cut
+# there. A record is checked as strictly as the walk (types, order, range) and anything
+# malformed is dropped: those blobs are looked up one by one, as without it.
+Record = tuple[int, list[int]]
+_MAX_RECORDS = 4
+_KEY = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclasses.dataclass
+class _Stored:
+    """The stored walk as this process read it for a repository: the ref tips, its coverage
+    records (cut to what the walk returned keeps in place), and when the walk returned is the
+    stored one unchanged, the file's header and bytes (a run that only changes coverage
+    rewrites the header, not the walk)."""
+    tips: dict[str, str]
+    covered: dict[str, Record]
+    head: dict[str, Any] | None = None
+    data: bytes = b""
+    at: int = 0
+
+
+_state: dict[Path, _Stored] = {}
+
+
+def _records(head: dict[str, Any], n_blobs: int) -> dict[str, Record]:
+    """The well-formed coverage records of a header (see above); the others are dropped."""
+    raw = head.get("covered", {})
+    out: dict[str, Record] = {}
+    if not isinstance(raw, dict) or len(raw) > _MAX_RECORDS:
+        return out
+    for k, v in raw.items():
+        if not (isinstance(k, str) and _KEY.fullmatch(k) and type(v) is list and len(v) == 2):
+            continue
+        n, exc = v
+        if (type(n) is not int or not 0 <= n <= n_blobs or type(exc) is not list
+                or not all(type(i) is int for i in exc)
+                or any(b <= a for a, b in zip(exc, islice(exc, 1, None))) or (exc and (exc[0] < 0 or exc[-1] >= n))):
+            continue
+        out[k] = (n, exc)
+    return out
+
+
+def _cut(records: dict[str, Record], kept: int) -> dict[str, Record]:
+    """Records of a walk whose first ``kept`` blobs keep their positions (the rest moved)."""
+    out: dict[str, Record] = {}
+    for k, (n, exc) in records.items():
+        n = min(n, kept)
+        out[k] = (n, [i for i in exc if i < n])
+    return out
+
+
+def coverage(repo: str) -> dict[str, Record] | None:
+    """The coverage records of the walk :func:`walk` last returned for ``repo`` in this process
+    (a copy, to be updated and given to :func:`save`), or None if that walk is not one that
+    is stored (a narrower scope, ``--no-cache``)."""
+    st = _state.get(cache_file(repo))
+    return None if st is None else dict(st.covered)
 
 
 def load(data: bytes) -> tuple[history.History, dict[str, int], dict[str, str]] | None:
@@ -221,7 +290,8 @@ def _decode(data: bytes) -> tuple[history.History, dict[str, int], dict[str, str
     return h, sizes, tips
 
 
-def _encode(h: history.History, sizes: dict[str, int], tips: dict[str, str]) -> bytes:
+def _encode(h: history.History, sizes: dict[str, int], tips: dict[str, str],
+            covered: dict[str, Record] | None = None) -> bytes:
     """The stored form of a walk (read back by :func:`_decode`); ValueError or OverflowError if
     it cannot be stored (a string holding NUL)."""
     oids = list(h.first)
@@ -244,19 +314,26 @@ def _encode(h: history.History, sizes: dict[str, int], tips: dict[str, str]) -> 
         raise ValueError("NUL in a stored string")
     parts = [(joined[name].encode("utf-8") if code is None else array(code, values[name]).tobytes())
              for name, code in _SECTIONS]
-    head = json.dumps({"tips": tips, "byteorder": sys.byteorder, "commits": len(h.commits),
-                       "sections": [len(p) for p in parts]},
-                      separators=(",", ":")).encode("utf-8")
-    return b"".join([_MAGIC, len(head).to_bytes(8, "little"), head, *parts])
+    head: dict[str, Any] = {"tips": tips, "byteorder": sys.byteorder, "commits": len(h.commits), "sections": [len(p) for p in parts]}
+    if covered:
+        head["covered"] = {k: [n, exc] for k, (n, exc) in covered.items()}
+    return b"".join([*_head_bytes(head), *parts])
 
 
-def _merge(h: history.History, new: history.History, order: Sequence[str]) -> tuple[history.History, list[str]] | None:
+def _head_bytes(head: dict[str, Any]) -> tuple[bytes, bytes, bytes]:
+    text = json.dumps(head, separators=(",", ":")).encode("utf-8")
+    return _MAGIC, len(text).to_bytes(8, "little"), text
+
+
+def _merge(h: history.History, new: history.History,
+           order: Sequence[str]) -> tuple[history.History, list[str], int] | None:
     """The walk of all of ``order`` (commit ids in full-walk order) from ``h`` (a walk of the
     older commits) and ``new`` (a walk of the rest): every commit index becomes its
     position in ``order``, paths are numbered in the order a full walk first sees them,
     and each blob's appearances are merged by position (within one commit they come
     from one walk, in that walk's order). Returns it with the blob ids ``h`` did not
-    have, or None if the walks do not fit ``order``."""
+    have and how many of ``h``'s first blobs keep their position (and first appearance),
+    or None if the walks do not fit ``order``."""
     pos = {sha: i for i, sha in enumerate(order)}
     if len(pos) != len(order) or len(order) != len(h.commits) + len(new.commits):
         return None
@@ -292,6 +369,7 @@ def _merge(h: history.History, new: history.History, order: Sequence[str]) -> tu
     # the blobs seen only there keep their place (most of a long history).
     k = next((i for i, at in enumerate(old_pos) if at != i), len(old_pos))
     head, tail, extra = _renumber_tail(h, old_pos, old_map, k)
+    kept = len(head) - len(tail)
     fresh: list[str] = []
     for i, oid in enumerate(new.first):
         ats = [(new_pos[c], new_map[p]) for c, p in new.appearances(oid)]
@@ -321,7 +399,7 @@ def _merge(h: history.History, new: history.History, order: Sequence[str]) -> tu
             m.deleted[where[c]] = [remap[p] for p in ps]
         m.submodules |= {remap[p] for p in walk.submodules}
     m.deleted = dict(sorted(m.deleted.items()))
-    return m, fresh
+    return m, fresh, kept
 
 
 def _renumber_tail(h: history.History, old_pos: list[int], old_map: list[int], k: int) -> tuple[
@@ -374,42 +452,52 @@ def _walk_afresh(repo: str, revs: Sequence[str], order_from_pack: int) -> tuple[
 
 def walk(repo: str, revs: Sequence[str], *, use_cache: bool,
          order_from_pack: int) -> tuple[history.History, dict[str, int], dict[str, str] | None]:
-    """(history, blob sizes in scan order, the ref tips to store it under or None)."""
+    """(history, blob sizes in scan order, the ref tips to store it under or None: the stored
+    walk unchanged). Over all refs with the cache, :func:`coverage` then gives its coverage."""
+    path = cache_file(repo)
+    _state.pop(path, None)
     if not use_cache or list(revs) != ALL_REFS:
         h, sizes = _walk_afresh(repo, revs, order_from_pack)
         return h, sizes, None
     tips = ref_tips(repo)
-    data = _read(cache_file(repo))
+    data = _read(path)
     try:
-        old_tips = _header(data)[1] if data is not None else None
+        head, old_tips, at = _header(data) if data is not None else ({}, None, 0)
     except (ValueError, TypeError, KeyError, RecursionError):
-        old_tips = None  # malformed: walk afresh
+        head, old_tips, at = {}, None, 0  # malformed: walk afresh
     # refs moved: git orders every commit (its own CPU, most of extending a walk) meanwhile
     order = git.start(repo, "rev-list", "--all", "--date-order", "--reverse") if old_tips not in (None, tips) else None
     try:
         stored = load(data) if data is not None and old_tips is not None else None
-        if stored is not None:
+        if stored is not None and data is not None:
             h, sizes, old_tips = stored
+            covered = _records(head, len(h.first))
             if old_tips == tips:
+                _state[path] = _Stored(tips, covered, head, data, at)
                 return h, sizes, None
             try:
                 extended = _extend(repo, h, sizes, old_tips, order) if order is not None else None
             except SourceError:
                 extended = None  # a failed step: walk afresh
             if extended is not None:
+                _state[path] = _Stored(tips, _cut(covered, extended[2]))
                 return extended[0], extended[1], tips
     finally:
         if order is not None and order.returncode is None:  # not read to the end: stopped
             order.kill()
             order.communicate()
     h, sizes = _walk_afresh(repo, revs, order_from_pack)
-    return h, sizes, None if h.warnings else tips
+    if h.warnings:
+        return h, sizes, None
+    _state[path] = _Stored(tips, {})
+    return h, sizes, tips
 
 
 def _extend(repo: str, h: history.History, sizes: dict[str, int], old_tips: dict[str, str],
-            order: git.Process) -> tuple[history.History, dict[str, int]] | None:
-    """The stored walk ``h`` extended by the commits added since (``h`` is consumed), or None
-    if the refs did not only move forward. ``order``: ``git rev-list --all --date-order
+            order: git.Process) -> tuple[history.History, dict[str, int], int] | None:
+    """The stored walk ``h`` extended by the commits added since (``h`` is consumed) with its
+    blob sizes and how many of its first blobs keep their position, or None if the refs did
+    not only move forward. ``order``: ``git rev-list --all --date-order
     --reverse``, started by the caller."""
     old = sorted(set(old_tips.values()))
     if not old:
@@ -424,22 +512,41 @@ def _extend(repo: str, h: history.History, sizes: dict[str, int], old_tips: dict
     merged = _merge(h, new, listed.decode("ascii", "replace").split())
     if merged is None:
         return None
-    m, fresh = merged
+    m, fresh, kept = merged
     sizes.update(git.blob_sizes(repo, fresh))
-    return m, sizes
+    return m, sizes, kept
 
 
-def save(repo: str, h: history.History, sizes: dict[str, int], tips: dict[str, str]) -> None:
-    """Store the walk under the ref tips it was taken at (skipped if the refs moved since, or
-    the cache cannot be written)."""
+def save(repo: str, h: history.History, sizes: dict[str, int], tips: dict[str, str] | None,
+         covered: dict[str, Record] | None = None) -> None:
+    """Store the walk under the ref tips it was taken at, with the coverage records ``covered``
+    (from :func:`coverage`, updated; the most recently updated first). ``tips`` None: the
+    stored walk as :func:`walk` returned it, unchanged; only a change of coverage is written
+    (the header, not the walk). Skipped if the refs moved since, or the cache cannot be
+    written."""
+    target = cache_file(repo)
+    st = _state.get(target)
+    if covered is not None:
+        n_blobs = len(h.first)
+        covered = dict(islice(((k, v) for k, v in covered.items() if v[0] <= n_blobs), _MAX_RECORDS))
+    if tips is None:
+        if st is None or st.head is None or covered is None or covered == st.covered:
+            return
+        tips = st.tips
     if h.warnings or ref_tips(repo) != tips:
         return
-    target = cache_file(repo)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with paused_gc():
-            data = _encode(h, sizes, tips)
+        if st is not None and st.head is not None and st.tips == tips:  # only the coverage changed
+            head = {k: v for k, v in st.head.items() if k != "covered"}
+            if covered:
+                head["covered"] = {k: [n, exc] for k, (n, exc) in covered.items()}
+            data = b"".join([*_head_bytes(head), memoryview(st.data)[st.at:]])
+        else:
+            with paused_gc():
+                data = _encode(h, sizes, tips, covered)
         replace_atomic(target, data)
+        _state.pop(target, None)  # (written: what this process read is no longer what is stored)
         target.with_suffix(".json").unlink(missing_ok=True)  # the JSON form earlier versions wrote
     except (OSError, ValueError, OverflowError):
         pass  # no cache: the next run walks afresh
