@@ -21,6 +21,7 @@ import gc
 import os
 import sys
 import time
+from itertools import chain
 from typing import Any
 
 from leakguard.commands._common import (add_engine_args, add_output_args, add_verify_args, build_engine, emit, exit_status, parse_size,
@@ -195,7 +196,10 @@ def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespac
     first, paths, max_size = h.first, h.paths, args.max_file_size
     # blobs found clean by runs of this engine (rules, decoding, size limit): no key to look up
     cover = None if covered is None or args.no_cache or distrust else blobcache.coverage_key(tag, max_size or 0)
-    done = _covered(oids, sizes, covered.get(cover)) if covered is not None and cover is not None else set()
+    was = covered.get(cover) if covered is not None and cover is not None else None
+    done = _covered(oids, sizes, was)
+    if not done:
+        was = None
     hits: list[str] = []  # blobs the clean-blob cache knows
     for oid, size in (sizes.items() if not done else [(o, n) for o, n in sizes.items() if o not in done]):
         c, p = first[oid]
@@ -219,7 +223,7 @@ def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespac
             else:
                 items.append((oid, path, size))
     cached = len(done) + len(hits)
-    missing = [oid for oid in oids if oid not in sizes]
+    missing = [oid for oid in oids if oid not in sizes] if len(sizes) != len(oids) else []  # (sizes: of walk blobs)
     rules = {r.id: r for r in engine.ruleset.rules}
     if floor is not None:
         rebuilt, more_items = _stand_ins(rules, again, again_key, known, known_notes, stats)
@@ -263,10 +267,9 @@ def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespac
         result.warnings.append(f"{len(missing)} blob(s) missing or corrupt in the object store were skipped "
                                f"(first: {missing[0][:12]} {h.paths[h.first[missing[0]][1]]})")
     if covered is not None and cover is not None:
-        good = done.union(hits, clean)
         others = {k: v for k, v in covered.items() if k != cover}
         covered.clear()  # this engine's record first: the oldest are dropped (walkcache._MAX_RECORDS)
-        covered[cover] = (len(oids), [i for i, oid in enumerate(oids) if oid not in good])
+        covered[cover] = _record(oids, done, hits, clean, was)
         covered.update(others)
     if not args.no_cache and clean:
         new = {blobcache.key(oid, h.paths[h.first[oid][1]]) for oid in clean}
@@ -287,7 +290,20 @@ def _covered(oids: list[str], sizes: dict[str, int], record: walkcache.Record | 
         return set()
     n, exceptions = record
     done = set(oids[:n]).difference(map(oids.__getitem__, exceptions))
-    return done if all(map(sizes.__contains__, done)) else set()
+    return done if len(sizes) == len(oids) or all(map(sizes.__contains__, done)) else set()
+
+
+def _record(oids: list[str], done: set[str], hits: list[str], clean: list[str],
+            was: walkcache.Record | None) -> walkcache.Record:
+    """The coverage record after a run: every blob of the walk (``oids``) but those neither
+    covered before (``done``, by the record ``was``), nor clean in the cache (``hits``), nor
+    found clean now (``clean``)."""
+    good = set(hits).union(clean)
+    if was is None:
+        good |= done
+        return len(oids), [i for i, oid in enumerate(oids) if oid not in good]
+    n, exceptions = was  # only its exceptions and the blobs after it are not covered
+    return len(oids), [i for i in chain(exceptions, range(n, len(oids))) if oids[i] not in good]
 
 
 def by_path(items: list[tuple[str, str, int]], h: history.History) -> list[tuple[str, str, int]]:
