@@ -316,3 +316,84 @@ def test_a_stored_walk_reads_back_as_it_was(git_repo: Path, cache: Path) -> None
     _same_walk(back[0], h)
     assert list(back[1].items()) == list(sizes.items()) and back[2] == tips
     assert any("\\xe9" in p for p in back[0].paths)
+
+
+def _random_history(repo: Path, rng: random.Random, n: int) -> list[str]:
+    """Random branches whose commits interleave in time; returns the branches."""
+    files = ["a.txt", "b/c.txt", "d.cfg", "b/e.txt", "f.txt"]
+    write(repo, "a.txt", "0\n")
+    commit(repo, "root", 0)
+    branches = ["main"]
+    for i in range(1, n):
+        br = rng.choice(branches)
+        if rng.random() < 0.15 and len(branches) < 4:
+            git(repo, "branch", "-q", f"b{i}", br)
+            branches.append(br := f"b{i}")
+        git(repo, "checkout", "-q", br)
+        for _ in range(rng.randint(1, 3)):
+            path = rng.choice(files) if rng.random() < 0.6 else f"p/{rng.randint(0, 40)}.txt"
+            if rng.random() < 0.2 and (repo / path).exists():
+                git(repo, "rm", "-q", "-f", "--ignore-unmatch", "--", path)
+            else:
+                write(repo, path, f"{rng.randint(0, 6)}\n")
+        commit(repo, f"c{i}", i)
+    git(repo, "checkout", "-q", "main")
+    return branches
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_walks_extended_again_and_again_are_stored_as_deltas_and_read_as_the_full_walk(
+        git_repo: Path, cache: Path, walks: list[list[str]], seed: int) -> None:
+    """Each audit after new commits stores only the new commits' walk after the stored one (a
+    delta), up to _MAX_DELTAS; read back, the deltas merge into exactly the full walk, and
+    past the limit the walk is written whole again."""
+    rng = random.Random(seed)
+    branches = _random_history(git_repo, rng, 50)
+    tips = {br: git(git_repo, "rev-parse", br).strip() for br in branches}
+    rounds = walkcache._MAX_DELTAS + 2
+    back = {br: rng.randint(0, rounds) for br in branches}  # each branch is set back, then moves forward
+    back["main"] = rounds
+    stored = cache / "walks"
+    for r in range(rounds + 1):
+        for br in branches:
+            n = max(0, back[br] - r)
+            count = int(git(git_repo, "rev-list", "--count", tips[br]))
+            git(git_repo, "update-ref", f"refs/heads/{br}", f"{tips[br]}~{min(n, count - 1)}")
+        h, sizes, now = walkcache.walk(str(git_repo), walkcache.ALL_REFS, use_cache=True, order_from_pack=2000)
+        _same_walk(h, history.enumerate_history(str(git_repo), walkcache.ALL_REFS))
+        if now is not None:
+            walkcache.save(str(git_repo), h, sizes, now)
+        (f,) = stored.iterdir()
+        head = walkcache._header(f.read_bytes())[0]
+        assert len(head.get("deltas", [])) == r % (walkcache._MAX_DELTAS + 1)
+        back_h, back_sizes, _ = walkcache._decode(f.read_bytes())
+        _same_walk(back_h, h)
+        assert back_sizes == sizes
+    assert any("--not" in w for w in walks)
+
+
+def test_any_damage_to_a_walk_with_deltas_is_refused_or_harmless(git_repo: Path, run_cli: RunCli, cache: Path) -> None:
+    history_with_secrets(git_repo)
+    audit(run_cli, git_repo)
+    for i in range(2):
+        write(git_repo, f"more/{i}.txt", f"{i}\n")
+        commit(git_repo, f"more {i}", 20 + i)
+        audit(run_cli, git_repo)
+    (stored,) = (cache / "walks").iterdir()
+    good = stored.read_bytes()
+    assert len(walkcache._header(good)[0]["deltas"]) == 2
+    _consistent(walkcache._decode(good))
+    rng = random.Random(11)
+    for i in range(1500):
+        data = bytearray(good)
+        at = rng.randrange(len(data))
+        how = i % 3
+        if how == 0:
+            data[at] = rng.randrange(256)
+        elif how == 1:
+            del data[at:at + rng.randint(1, 16)]
+        else:
+            data[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+        back = walkcache.load(bytes(data))
+        if back is not None:
+            _consistent(back)
