@@ -606,23 +606,19 @@ def may_span_lines(expr: str) -> bool:
     import sys
     import warnings
 
-    with warnings.catch_warnings():  # the parser of ``re`` itself (sre_parse before 3.11)
-        warnings.simplefilter("ignore", DeprecationWarning)
-        new = sys.version_info >= (3, 11)
-        c: Any = importlib.import_module("re._constants" if new else "sre_constants")
-        parser: Any = importlib.import_module("re._parser" if new else "sre_parse")
     try:
+        with warnings.catch_warnings():  # the parser of ``re`` itself (sre_parse before 3.11)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            new = sys.version_info >= (3, 11)
+            c: Any = importlib.import_module("re._constants" if new else "sre_constants")
+            parser: Any = importlib.import_module("re._parser" if new else "sre_parse")
         tree = parser.parse(expr)
-    except Exception:
+    except Exception:  # a pattern it cannot parse, or a Python without that module
         return True
-    categories_with_break = {c.CATEGORY_SPACE, c.CATEGORY_NOT_DIGIT, c.CATEGORY_NOT_WORD, c.CATEGORY_LINEBREAK,
-                             c.CATEGORY_UNI_SPACE, c.CATEGORY_UNI_NOT_DIGIT, c.CATEGORY_UNI_NOT_WORD,
-                             c.CATEGORY_UNI_LINEBREAK}
-    categories_without = {c.CATEGORY_NOT_SPACE, c.CATEGORY_DIGIT, c.CATEGORY_WORD, c.CATEGORY_NOT_LINEBREAK,
-                          c.CATEGORY_UNI_NOT_SPACE, c.CATEGORY_UNI_DIGIT, c.CATEGORY_UNI_WORD,
-                          c.CATEGORY_UNI_NOT_LINEBREAK}
-    safe_at = {c.AT_BEGINNING, c.AT_END, c.AT_BOUNDARY, c.AT_NON_BOUNDARY, c.AT_LOC_BOUNDARY,
-               c.AT_LOC_NON_BOUNDARY, c.AT_UNI_BOUNDARY, c.AT_UNI_NON_BOUNDARY}
+    try:
+        categories_with_break, categories_without, safe_at = _categories(c)
+    except AttributeError:
+        return True
 
     def in_set(items: Any) -> bool:  # does the class admit "\n"?
         negate = False
@@ -677,7 +673,22 @@ def may_span_lines(expr: str) -> bool:
                 return True
         return False
 
-    return spans(tree, bool(tree.state.flags & c.SRE_FLAG_DOTALL))
+    try:
+        return spans(tree, bool(tree.state.flags & c.SRE_FLAG_DOTALL))
+    except (AttributeError, TypeError, ValueError):  # a parse tree of another shape (another Python)
+        return True
+
+
+def _categories(c: Any) -> tuple[set[Any], set[Any], set[Any]]:
+    """(class categories that admit a line break, those that do not, zero-width assertions that
+    read no further than the line's own newline) in ``re``'s parse-tree constants ``c``."""
+    with_break = {c.CATEGORY_SPACE, c.CATEGORY_NOT_DIGIT, c.CATEGORY_NOT_WORD, c.CATEGORY_LINEBREAK,
+                  c.CATEGORY_UNI_SPACE, c.CATEGORY_UNI_NOT_DIGIT, c.CATEGORY_UNI_NOT_WORD, c.CATEGORY_UNI_LINEBREAK}
+    without = {c.CATEGORY_NOT_SPACE, c.CATEGORY_DIGIT, c.CATEGORY_WORD, c.CATEGORY_NOT_LINEBREAK,
+               c.CATEGORY_UNI_NOT_SPACE, c.CATEGORY_UNI_DIGIT, c.CATEGORY_UNI_WORD, c.CATEGORY_UNI_NOT_LINEBREAK}
+    safe_at = {c.AT_BEGINNING, c.AT_END, c.AT_BOUNDARY, c.AT_NON_BOUNDARY, c.AT_LOC_BOUNDARY,
+               c.AT_LOC_NON_BOUNDARY, c.AT_UNI_BOUNDARY, c.AT_UNI_NON_BOUNDARY}
+    return with_break, without, safe_at
 
 
 _NAME_ID = 1 << 30  # expression ids of provider-name words (see _name_expressions): not rule triggers
