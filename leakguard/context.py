@@ -60,6 +60,7 @@ _PAIR = re.compile(r"""(?xi)
     (?!/) (?P<value> [^\s"'`,;&?<>(){}\[\]\\|]{8,512} )
 """)
 _PAIR_LOW = re.compile(_PAIR.pattern.replace("(?xi)", "(?x)"))
+_CRED_WORDS = ("key", "token", "secret", "private", "pass", "pwd", "pat", "auth", "credential", "dsn")  # _PAIR's cw
 _FIELD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$.-")
 # Markdown: a backticked field name, a short remark, a colon, a backticked value
 _MD = re.compile(r"`(?P<field>[A-Za-z_][\w.-]{0,60})`[^`\n]{0,40}?:[ \t]{0,3}`(?P<value>[^`\s]{8,512})`")
@@ -137,13 +138,14 @@ def _context_findings(engine: Engine, chunk: Chunk, det: Detection, hits: Mappin
         if le - ls > MAX_LINE:
             continue
         line = data[ls:le].decode("utf-8", "replace")
-        words = _words(line, lines[ls]) + ([""] if '\\"' in line else [])
-        if not words:
-            continue
+        # the pairs first: most lines that name a provider hold none (``cursor.execute(...)``)
         got = _line_pairs(data, ls, line)
         if _OPENER.search(line.rstrip("\r")) and not _CODE_BLOCK.match(line):
             got += _block_pairs(data, le, line)
         if not got:
+            continue
+        words = _words(line, lines[ls]) + ([""] if '\\"' in line else [])
+        if not words:
             continue
         for word in words:
             for start, end, field, value in got:
@@ -220,8 +222,12 @@ def _line_pairs(data: bytes, ls: int, line: str) -> list[_Found]:
     # lower-case ASCII text keeps its offsets: the case-sensitive regexes on it are faster
     low = text.lower() if text.isascii() else None
     out: list[_Found] = []
-    for rx, rx_low, gate in ((_MD, _MD, "`"), (_PAIR, _PAIR_LOW, ""), (_BEARER, _BEARER_LOW, "")):
-        if gate and gate not in text:
+    # each regex only where what all its matches hold is (a backtick; a credential word and "=" or
+    # ":"; "bearer" or "token"), looked for in lower-case ASCII text (else the regexes decide)
+    pair = ("=" in text or ":" in text) and (low is None or any(w in low for w in _CRED_WORDS))
+    bearer = low is None or "bearer" in low or "token" in low
+    for rx, rx_low, wanted in ((_MD, _MD, "`" in text), (_PAIR, _PAIR_LOW, pair), (_BEARER, _BEARER_LOW, bearer)):
+        if not wanted:
             continue
         for m in (rx.finditer(text) if low is None else rx_low.finditer(low)):
             p = _pair(ls, text, m)
