@@ -113,6 +113,9 @@ class _Incremental:
     # what :meth:`holds` said of the earlier version, and says of this one
     was: dict[str, bool] = field(default_factory=dict)
     now: dict[str, bool] = field(default_factory=dict)
+    # where :meth:`holds_bytes` found its bytes: (line start, line end, offset in the line)
+    was_at: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    now_at: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     _joined: tuple[bytes, list[int]] | None = None
     _olds: list[int] = field(default_factory=list)
 
@@ -132,6 +135,30 @@ class _Incremental:
             v = test(self.joined(data)[0]) or self.was.get(key, True) and test(data)
         self.now[key] = v
         return v
+
+    def holds_bytes(self, data: bytes, key: str, needle: bytes) -> bool:
+        """``needle in data`` (bytes within a line) as :meth:`holds` answers it, with no search
+        of the whole text where the line the earlier version had them on is shared: on a real
+        history a file that holds them at all mostly holds them on an unchanged line."""
+        p = -1
+        if self.verdicts is None:
+            p = data.find(needle)
+        else:
+            joined, at = self.joined(data)
+            q = joined.find(needle)
+            if q >= 0:
+                k = bisect.bisect_right(at, q) - 1
+                p = self.changed[k][0] + q - at[k]
+            elif self.was.get(key, True):
+                where = self.was_at.get(key)
+                ns = self.moved(where[0], where[1]) if where is not None else None
+                p = ns + where[2] if ns is not None and where is not None else data.find(needle)
+        self.now[key] = p >= 0
+        if p >= 0:
+            ls = data.rfind(b"\n", 0, p) + 1
+            le = data.find(b"\n", p)
+            self.now_at[key] = (ls, len(data) if le < 0 else le + 1, p - ls)
+        return p >= 0
 
     def moved(self, s: int, e: int) -> int | None:
         """Where the bytes ``[s, e)`` of the earlier version start in this one, if they lie
@@ -221,9 +248,10 @@ class Engine:
         self._nonlocal_pf: Prefilter | None = None
         # path -> (data, rule index -> [(line start, line end, verdict)], decode candidates, provider-name
         # lines, what _Incremental.holds said, rule index -> [(line start, line end, hit offset in the line)]
-        # of the _line_hits rules) in least-recently-used order
+        # of the _line_hits rules, where holds_bytes found its bytes) in least-recently-used order
         self._prev: dict[str, tuple[bytes, dict[int, list[tuple[int, int, _Verdict]]], list[Candidate] | None,
-                                    list[tuple[int, int, int]], dict[str, bool], dict[int, list[tuple[int, int, int]]]]] = {}
+                                    list[tuple[int, int, int]], dict[str, bool], dict[int, list[tuple[int, int, int]]],
+                                    dict[str, tuple[int, int, int]]]] = {}
         self._prev_bytes = 0
 
     def prepare(self, items: int) -> None:
@@ -300,7 +328,7 @@ class Engine:
             carry = True
             if inc is not None:
                 data = chunk.data
-                escaped = inc.holds(data, "escaped", _has_escaped_quote)
+                escaped = inc.holds_bytes(data, "escaped", _ESCAPED_QUOTE)
                 inc.new_ctx = _ctx_lines(data, ctx, self._names, inc.new_ctx)
                 if inc.verdicts is not None and (escaped != inc.was.get("escaped", True) or
                                                  len({ls for _, ls, _ in inc.new_ctx}) > context.MAX_LINES):
@@ -347,7 +375,7 @@ class Engine:
         decoded text holds."""
         k8s = True
         if inc is not None:
-            k8s = inc.holds(chunk.data, "k8s", _has_secret_word)
+            k8s = inc.holds_bytes(chunk.data, "k8s", _SECRET_WORD)
         found, cleared = decoded_findings(self, chunk, depth, None if inc is None else self._candidates(chunk.data, inc),
                                           k8s=k8s)
         if cleared:  # an opaque generic match whose decoded user:password is a placeholder
@@ -438,7 +466,7 @@ class Engine:
         inc = _Incremental()
         prev = self._prev.get(path)
         if prev is not None:
-            old, verdicts, cands, inc.ctx_lines, inc.was, line_hits = prev
+            old, verdicts, cands, inc.ctx_lines, inc.was, line_hits, inc.was_at = prev
             blocks = _diff(old, data)
             changed = _gaps(blocks, len(data))
             if sum(e - s for s, e in changed) <= len(data) * 4 // 5:  # mostly new: scanning it whole costs less
@@ -455,7 +483,7 @@ class Engine:
         """Remember this version of ``path`` (most recent last; the oldest go beyond _PREV_BYTES)."""
         self._forget(path)
         self._prev[path] = (data, {i: r for i, r in inc.record.items() if r}, inc.new_cands, inc.new_ctx, inc.now,
-                            inc.new_line_hits)
+                            inc.new_line_hits, inc.now_at)
         self._prev_bytes += len(data)
         while self._prev_bytes > _PREV_BYTES and len(self._prev) > 1:  # (the version just kept stays)
             self._forget(next(iter(self._prev)))
@@ -1018,12 +1046,8 @@ def _hit_lines(data: bytes, found: Sequence[int]) -> list[tuple[int, int, int]]:
     return out
 
 
-def _has_escaped_quote(text: bytes) -> bool:
-    return b'\\"' in text
-
-
-def _has_secret_word(text: bytes) -> bool:
-    return b"Secret" in text
+_ESCAPED_QUOTE = b'\\"'  # escaped JSON text: provider context reads it differently
+_SECRET_WORD = b"Secret"  # a Kubernetes Secret: decoding reads its data
 
 
 def _joined(data: bytes, spans: list[tuple[int, int]]) -> tuple[bytes, list[int]]:

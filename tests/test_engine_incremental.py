@@ -44,6 +44,9 @@ def _pieces(rng: random.Random) -> list[list[str]]:
         [f"- Fastly `api_token` (staging): `{fastly}`"],
         ["integrations:", "  plaid:", "    client_id: 64b0c1d2e3f4a5b6c7d8e9f0", f"    secret: {plaid}"],
         [f"blob = '{inner}'"],
+        ['{"cell_type": "code", "source": "conn = FastlyClient(\\"' + _fake(rng, ALNUM, 32) + '\\")"}'],  # escaped JSON
+        ["apiVersion: v1", "kind: Secret", "metadata:", "  name: app-db", "data:",  # a Kubernetes Secret
+         "  db_password: " + base64.b64encode(_fake(rng, ALNUM, 20).encode()).decode()],
         ["deploy_keys = [", f'    "AKIA{_fake(rng, string.ascii_uppercase + "234567", 16)}",',  # only the paired rule
          f'    "{_fake(rng, ALNUM, 40)}",', "]"],
         pem,
