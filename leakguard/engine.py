@@ -218,6 +218,7 @@ class Engine:
         self._context_prev: dict[str, list[tuple[int, int, bytes, Finding, int]]] = {}  # path -> last version's
         self.prefilter: Prefilter = make_prefilter(self.rules, ruleset.digest, backend)
         self._keywordless = [i for i, r in enumerate(self.rules) if not r.keywords]
+        self._keywordless_at: dict[str, list[int]] = {}  # path -> those of them that apply to it
         self._scoped = [i for i, r in enumerate(self.rules) if r.keywords and is_scoped(r)]
         self._scoped_paths: dict[str, bool] = {}
         self._applies: dict[str, dict[int, bool]] = {}  # path -> rule index -> rule.applies_to(path)
@@ -410,8 +411,14 @@ class Engine:
         if not hits and not self._keywordless and not matches:
             return det
         by_rule: dict[int, Iterable[int]] = dict(hits)
-        for idx in self._keywordless:
-            if idx not in by_rule and self._applies_to(idx, path):
+        keywordless = self._keywordless_at.get(path)
+        if keywordless is None:  # the rules without keywords that apply to this path: once per path
+            keywordless = [idx for idx in self._keywordless if self._applies_to(idx, path)]
+            if len(self._keywordless_at) > 100_000:
+                self._keywordless_at.clear()
+            self._keywordless_at[path] = keywordless
+        for idx in keywordless:
+            if idx not in by_rule:
                 by_rule[idx] = ()
         for idx, found in by_rule.items():
             rule = self.rules[idx]
