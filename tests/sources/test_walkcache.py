@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -272,14 +273,9 @@ def _consistent(got: tuple[history.History, dict[str, int], dict[str, str]]) -> 
     assert all(isinstance(t, str) and not t.startswith("-") for t in tips.values())
 
 
-def test_any_damage_to_a_stored_walk_is_refused_or_harmless(git_repo: Path, run_cli: RunCli, cache: Path) -> None:
-    """Bytes flipped, cut or inserted anywhere in a stored walk: reading it never raises,
-    and whatever it still accepts is a consistent walk."""
-    stored, good = _stored_walk(git_repo, run_cli, cache)
-    got = walkcache._decode(good)
-    _consistent(got)
-    rng = random.Random(7)
-    for i in range(3000):
+def _damaged(good: bytes, rng: random.Random, n: int) -> Iterator[bytes]:
+    """``n`` copies of ``good``, each with bytes flipped, cut or inserted at one place."""
+    for i in range(n):
         data = bytearray(good)
         at = rng.randrange(len(data))
         how = i % 3
@@ -289,7 +285,17 @@ def test_any_damage_to_a_stored_walk_is_refused_or_harmless(git_repo: Path, run_
             del data[at:at + rng.randint(1, 16)]
         else:
             data[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
-        stored.write_bytes(bytes(data))
+        yield bytes(data)
+
+
+def test_any_damage_to_a_stored_walk_is_refused_or_harmless(git_repo: Path, run_cli: RunCli, cache: Path) -> None:
+    """Bytes flipped, cut or inserted anywhere in a stored walk: reading it never raises,
+    and whatever it still accepts is a consistent walk."""
+    stored, good = _stored_walk(git_repo, run_cli, cache)
+    got = walkcache._decode(good)
+    _consistent(got)
+    for data in _damaged(good, random.Random(7), 3000):
+        stored.write_bytes(data)
         back = _load_file(stored)
         if back is not None:
             _consistent(back)
@@ -383,17 +389,7 @@ def test_any_damage_to_a_walk_with_deltas_is_refused_or_harmless(git_repo: Path,
     good = stored.read_bytes()
     assert len(walkcache._header(good)[0]["deltas"]) == 2
     _consistent(walkcache._decode(good))
-    rng = random.Random(11)
-    for i in range(1500):
-        data = bytearray(good)
-        at = rng.randrange(len(data))
-        how = i % 3
-        if how == 0:
-            data[at] = rng.randrange(256)
-        elif how == 1:
-            del data[at:at + rng.randint(1, 16)]
-        else:
-            data[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
-        back = walkcache.load(bytes(data))
+    for data in _damaged(good, random.Random(11), 1500):
+        back = walkcache.load(data)
         if back is not None:
             _consistent(back)
