@@ -51,7 +51,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, islice
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from leakguard import __version__
 from leakguard.errors import SourceError
@@ -154,9 +154,7 @@ def _records(head: dict[str, Any], n_blobs: int) -> dict[str, Record]:
         if not (isinstance(k, str) and _KEY.fullmatch(k) and type(v) is list and len(v) == 2):
             continue
         n, exc = v
-        if (type(n) is not int or not 0 <= n <= n_blobs or type(exc) is not list
-                or not all(type(i) is int for i in exc)
-                or any(b <= a for a, b in zip(exc, islice(exc, 1, None))) or (exc and (exc[0] < 0 or exc[-1] >= n))):
+        if type(n) is not int or not 0 <= n <= n_blobs or not _positions(exc, n):
             continue
         out[k] = (n, exc)
     return out
@@ -217,6 +215,14 @@ def _strings(raw: bytes, n: int) -> list[str]:
     return out
 
 
+def _positions(values: object, n: int) -> TypeGuard[list[int]]:
+    """Whether ``values`` (read from a stored walk's header) is a list of positions among ``n``:
+    ints, strictly increasing, each in ``range(n)``."""
+    return (type(values) is list and all(type(i) is int for i in values)
+            and all(a < b for a, b in zip(values, islice(values, 1, None)))
+            and (not values or (values[0] >= 0 and values[-1] < n)))
+
+
 def _in_range(values: array[int], n: int) -> None:
     if values and (min(values) < 0 or max(values) >= n):
         raise ValueError("index out of range")
@@ -271,8 +277,7 @@ def _order(old: Sequence[history.Commit], new: Sequence[history.Commit], at: obj
     """The commit ids of a full walk, given those of two walks and where the second's commits
     fall in it (``at``: their positions, increasing)."""
     total = len(old) + len(new)
-    if (type(at) is not list or len(at) != len(new) or not all(type(i) is int for i in at)
-            or any(b <= a for a, b in zip(at, islice(at, 1, None))) or (at and (at[0] < 0 or at[-1] >= total))):
+    if not _positions(at, total) or len(at) != len(new):
         raise ValueError("delta positions")
     order: list[str | None] = [None] * total
     for i, c in zip(at, new):
