@@ -151,13 +151,11 @@ class _Incremental:
                 p = self.changed[k][0] + q - at[k]
             elif self.was.get(key, True):
                 where = self.was_at.get(key)
-                ns = self.moved(where[0], where[1]) if where is not None else None
-                p = ns + where[2] if ns is not None and where is not None else data.find(needle)
+                ns = None if where is None else self.moved(where[0], where[1])
+                p = data.find(needle) if ns is None or where is None else ns + where[2]
         self.now[key] = p >= 0
         if p >= 0:
-            ls = data.rfind(b"\n", 0, p) + 1
-            le = data.find(b"\n", p)
-            self.now_at[key] = (ls, len(data) if le < 0 else le + 1, p - ls)
+            self.now_at[key] = _hit_lines(data, (p,))[0]
         return p >= 0
 
     def moved(self, s: int, e: int) -> int | None:
@@ -241,11 +239,10 @@ class Engine:
         # The other single-line rules (a companion rule, triggered by its companion) whose prefilter
         # hits each lie within one line: their hits on the lines both versions share are moved over
         # from the earlier version, and looked for only on the changed lines. The rest (multi-line
-        # rules) get their hits from the whole text, from a database of their own.
-        self._line_hits = [not self._local[i] and bool(r.keywords) and not r.multiline and trigger_within_lines(r)
-                           for i, r in enumerate(self.rules)]
-        self._nonlocal_ids = [i for i, r in enumerate(self.rules)
-                              if r.keywords and not self._local[i] and not self._line_hits[i]]
+        # rules) get their hits from the whole text, from a database of their own. Sorted out by
+        # the first incremental scan (:meth:`_sort_nonlocal`): no other scan needs it.
+        self._line_hits: list[bool] | None = None
+        self._nonlocal_ids: list[int] = []
         self._nonlocal_pf: Prefilter | None = None
         # path -> (data, rule index -> [(line start, line end, verdict)], decode candidates, provider-name
         # lines, what _Incremental.holds said, rule index -> [(line start, line end, hit offset in the line)]
@@ -405,6 +402,7 @@ class Engine:
             det.hits = hits
             if inc is not None:  # scanned whole: where the hits that lie within a line stand, for the next version
                 line_hits = self._line_hits
+                assert line_hits is not None  # (sorted out by _begin)
                 for idx, spots in hits.items():
                     if line_hits[idx]:
                         inc.new_line_hits[idx] = _hit_lines(data, spots)
@@ -465,6 +463,8 @@ class Engine:
     def _begin(self, chunk: Chunk) -> _Incremental | None:
         """The state of an incremental scan of ``chunk``: diffed against the last version of
         its path this process scanned, if any (None: scan it whole, remember nothing)."""
+        if self._line_hits is None:
+            self._sort_nonlocal()
         data, path = chunk.data, chunk.origin.path
         if not (VERDICT_CACHE and chunk.lines is None and len(data) >= _DIFF_MIN
                 and self.prefilter.name == "hyperscan" and not _has_long_line(data)):
@@ -480,6 +480,13 @@ class Engine:
                 inc.blocks, inc.changed = blocks, changed
                 inc.verdicts, inc.cands, inc.line_hits = verdicts, cands, line_hits
         return inc
+
+    def _sort_nonlocal(self) -> None:
+        """``_line_hits`` and ``_nonlocal_ids`` (see ``__init__``)."""
+        local = self._local
+        self._line_hits = lines = [not local[i] and bool(r.keywords) and not r.multiline and trigger_within_lines(r)
+                                   for i, r in enumerate(self.rules)]
+        self._nonlocal_ids = [i for i, r in enumerate(self.rules) if r.keywords and not local[i] and not lines[i]]
 
     def _forget(self, path: str) -> None:
         prev = self._prev.pop(path, None)
@@ -527,6 +534,7 @@ class Engine:
         ctx: dict[int, list[int]] = {}
         names: dict[int, list[int]] | None = None
         local, line_hits, changed = self._local, self._line_hits, inc.changed
+        assert line_hits is not None  # (sorted out by _begin)
         joined, at = inc.joined(data)
         found_hits, found_names = hits_and_names(self.prefilter, joined, scoped)
         for idx, found in found_hits.items():
