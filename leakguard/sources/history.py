@@ -245,29 +245,33 @@ def attribute_kept(
     counted, not built. Returns (findings kept, how many were not, and for each
     kept finding the blob id and the finding of ``blob_findings`` it was made from).
     """
-    events: list[tuple[int, int, str]] = []
-    for oid in blob_findings:
-        events.extend((c, p, oid) for c, p in h.appearances(oid))
-    events.sort()
-    canon: dict[tuple[str, str, int], tuple[str, str, int]] = {}  # key -> canonical key
-    first: dict[tuple[str, str, int], tuple[int, int, Finding, str]] = {}
+    events, distinct = _events(h, blob_findings)
+    canon: dict[tuple[tuple[str, str], int], tuple[tuple[str, str], int]] = {}  # (secret key, path) -> canonical
+    first: dict[tuple[tuple[str, str], int], tuple[int, int, Finding, str]] = {}
     places: dict[tuple[str, str], set[tuple[int, int]]] = {}
     paths_of: dict[tuple[str, str], list[int]] = {}
-    members: dict[tuple[str, str, int], set[int]] = {}  # canonical key -> every path it covers (renames)
+    members: dict[tuple[tuple[str, str], int], set[int]] = {}  # canonical key -> every path it covers (renames)
+    deleted_in = h.deleted
     for c, p, oid in events:
-        deleted = set(h.deleted.get(c, ()))
-        for f in blob_findings[oid]:
-            sid = secret_key(f)
-            key = (*sid, p)
+        cp = (c, p)
+        for sid, f in distinct[oid]:
+            key = (sid, p)
             if key not in canon:
-                renamed_from = next((q for q in paths_of.get(sid, ()) if q in deleted), None)
-                canon[key] = canon[(*sid, renamed_from)] if renamed_from is not None else key
-                paths_of.setdefault(sid, []).append(p)
-            ck = canon[key]
-            members.setdefault(ck, set()).add(p)
-            if ck not in first:
-                first[ck] = (c, p, f, oid)
-            places.setdefault(sid, set()).add((c, p))
+                seen = paths_of.get(sid)
+                if seen is None:
+                    seen = paths_of[sid] = []
+                    places[sid] = set()
+                gone = deleted_in.get(c, ()) if seen else ()
+                renamed_from = next((q for q in seen if q in gone), None) if gone else None
+                if renamed_from is not None:  # a rename: the same finding, one more path
+                    ck = canon[key] = canon[(sid, renamed_from)]
+                    members[ck].add(p)
+                else:
+                    canon[key] = key
+                    members[key] = {p}
+                    first[key] = (c, p, f, oid)
+                seen.append(p)
+            places[sid].add(cp)
     out: list[Finding] = []
     sources: list[tuple[str, Finding]] = []
     dropped = 0
@@ -276,8 +280,8 @@ def attribute_kept(
         if keep is not None and not keep(f):
             dropped += 1
             continue
-        rule_id, secret, _ = ck
-        sid = (rule_id, secret)
+        sid = ck[0]
+        rule_id, secret = sid
         at_head = any((rule_id, secret, h.paths[q]) in head_secrets for q in members[ck])
         where = ordered.get(sid)
         if where is None:
@@ -296,6 +300,35 @@ def attribute_kept(
     return out, dropped, sources
 
 
+def _events(h: History, blob_findings: dict[str, list[Finding]]) -> tuple[
+        list[tuple[int, int, str]], dict[str, list[tuple[tuple[str, str], Finding]]]]:
+    """Every (commit, path, blob id) where a blob with findings appears, sorted; and per blob,
+    its secrets (:func:`secret_key`) each once, with the first of its findings holding it.
+    Attribution needs no more of a blob: a second finding of a secret in the same blob
+    is met at the same commit and path as the first, and changes nothing. Blobs whose
+    findings are the same objects (the findings cache's shared stand-ins) share one list."""
+    events: list[tuple[int, int, str]] = []
+    distinct: dict[str, list[tuple[tuple[str, str], Finding]]] = {}
+    shared: dict[tuple[int, ...], list[tuple[tuple[str, str], Finding]]] = {}  # (ids of live objects only)
+    first, extra = h.first, h.extra
+    for oid, fs in blob_findings.items():
+        ident = tuple(map(id, fs))
+        one = shared.get(ident)
+        if one is None:
+            by_sid: dict[tuple[str, str], Finding] = {}
+            for f in fs:
+                by_sid.setdefault(secret_key(f), f)
+            one = shared[ident] = list(by_sid.items())
+        distinct[oid] = one
+        c, p = first[oid]
+        events.append((c, p, oid))
+        more = extra.get(oid)
+        if more:
+            events.extend([(c, p, oid) for c, p in more])
+    events.sort()
+    return events, distinct
+
+
 def removals(h: History, blob_findings: dict[str, list[Finding]], findings: list[Finding]) -> list[Finding]:
     """Fill ``removed_in`` for findings no longer at HEAD: the commit (in
     date order) after which no version of the path holds the secret any more,
@@ -311,9 +344,14 @@ def removals(h: History, blob_findings: dict[str, list[Finding]], findings: list
     if not todo:
         return findings
     holding: dict[tuple[str, str], set[str]] = {}  # secret key -> blob ids holding it
+    sids: dict[tuple[int, ...], set[tuple[str, str]]] = {}  # (the stand-ins of many blobs are the same objects)
     for oid, fs in blob_findings.items():
-        for f in fs:
-            holding.setdefault(secret_key(f), set()).add(oid)
+        ident = tuple(map(id, fs))
+        held = sids.get(ident)
+        if held is None:
+            held = sids[ident] = set(map(secret_key, fs))
+        for sid in held:
+            holding.setdefault(sid, set()).add(oid)
     path_id = {p: i for i, p in enumerate(h.paths)}
     wanted = {path_id[f.path] for f in todo if f.path in path_id}
     paths_of: dict[tuple[str, str], set[int]] = {}  # (rule, secret) -> every path a blob holding it appeared at
