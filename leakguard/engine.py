@@ -938,8 +938,10 @@ def _unchanged(old: bytes, new: bytes) -> tuple[int, int]:
 
 _ANCHOR = 48  # bytes (whole lines, at least) of a changed region looked for in the earlier version
 # changed regions smaller than this are left whole: splitting them costs more than it saves (one
-# worker over sqlalchemy's history: 2048 45.0 s, 4096 38.5-39.6 s, 8192 36.2-38.2 s, 16384 40.8 s)
-_SPLIT_MIN = 8192
+# worker over sqlalchemy's history, CPU seconds: 2048 45.0, 4096 38.5-39.6, 8192 36.2-38.2, 16384
+# 40.8 when the diff copied its slices; since it compares memoryviews, alternating runs: 4096 43.6,
+# 40.6, 44.2 against 8192 45.0, 42.3, 46.8; 2048 52.6)
+_SPLIT_MIN = 4096
 _SPLIT_DEPTH = 12
 
 
