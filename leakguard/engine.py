@@ -236,10 +236,11 @@ class Engine:
         # a run both versions share, and their outcome on the shared lines is taken from that version.
         self.incremental = False
         self._local = [bool(r.keywords) and r.near is None and not r.multiline for r in self.rules]
-        # The other single-line rules (a companion rule, triggered by its companion) whose prefilter
-        # hits each lie within one line: their hits on the lines both versions share are moved over
-        # from the earlier version, and looked for only on the changed lines. The rest (multi-line
-        # rules) get their hits from the whole text, from a database of their own. Sorted out by
+        # The other rules whose prefilter hits each lie within one line (a companion rule, triggered
+        # by its companion; a multi-line rule with a one-line trigger): their hits on the lines both
+        # versions share are moved over from the earlier version, and looked for only on the changed
+        # lines. The rest (multi-line rules entered by their pattern) get their hits from the whole
+        # text, from a database of their own. Sorted out by
         # the first incremental scan (:meth:`_sort_nonlocal`): no other scan needs it.
         self._line_hits: list[bool] | None = None
         self._nonlocal_ids: list[int] = []
@@ -484,7 +485,7 @@ class Engine:
     def _sort_nonlocal(self) -> None:
         """``_line_hits`` and ``_nonlocal_ids`` (see ``__init__``)."""
         local = self._local
-        self._line_hits = lines = [not local[i] and bool(r.keywords) and not r.multiline and trigger_within_lines(r)
+        self._line_hits = lines = [not local[i] and bool(r.keywords) and trigger_within_lines(r)
                                    for i, r in enumerate(self.rules)]
         self._nonlocal_ids = [i for i, r in enumerate(self.rules) if r.keywords and not local[i] and not lines[i]]
 

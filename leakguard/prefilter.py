@@ -372,13 +372,16 @@ def _trim_tail(pat: str) -> str:
 
 
 def _trigger(rule: Rule) -> str:
+    if rule.trigger_source is not None:  # the rule's own (docs/rules.md): a superset of its pattern's matches
+        return rule.trigger_source
     if rule.near is not None and not rule.multiline:
         return str(rule.near.pattern)
     return rule.pattern_source
 
 
 def _keyword_triggered(rule: Rule) -> bool:
-    return bool(rule.keywords) and rule.has_key_group and not rule.generic and not rule.multiline and rule.near is None
+    return (bool(rule.keywords) and rule.has_key_group and not rule.generic and not rule.multiline and rule.near is None
+            and rule.trigger_source is None)
 
 
 _LEAD_FLAGS = regex.compile(r"\A\s*\(\?([a-zA-Z]+)\)")

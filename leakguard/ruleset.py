@@ -38,7 +38,7 @@ REMEDIATION_KEYS = ("kind", "no_revoke", "provider", "revoke")
 _RULE_KEYS = {
     "id", "description", "severity", "keywords", "pattern", "entropy", "multiline",
     "generic", "near", "paths", "allow", "filters", "remediation", "references",
-    "tags", "examples", "negative_examples", "confidence", "verify", "checksum",
+    "tags", "examples", "negative_examples", "confidence", "verify", "checksum", "trigger",
 }
 # 'auto': computed per value (medium, or low for a weak value); the default for generic rules.
 # A level set in a rule file vouches for the position: only true non-secrets are dropped.
@@ -136,6 +136,9 @@ class Rule:
     # :attr:`verify`: only --verify and the few findings of rules with companions need one (start-up time)
     verify_spec: VerifySpec | _Unparsed | None = field(default=None, repr=False, compare=False)
     checksum: str | None = None  # a leakguard.checksums validator the secret must pass
+    # what wakes the rule instead of its pattern (the Hyperscan prefilter's entry): a regex every match
+    # of the pattern holds on one of its lines (docs/rules.md, "trigger"); None: the pattern itself
+    trigger_source: str | None = None
     # prefilter.is_scoped(rule), decided when the built-in pack was cached (its path patterns then need no
     # compile at start-up); None: not known, computed from the paths
     scoped: bool | None = field(default=None, compare=False)
@@ -265,7 +268,7 @@ def _digest(rules: Iterable[Rule]) -> str:
                        r.near.pattern if r.near else None, r.near_lines,
                        [p.pattern for p in r.paths_only], [p.pattern for p in r.paths_skip],
                        sorted(r.allow_secrets), [p.pattern for p in r.allow_patterns],
-                       r.allow_stopwords, r.filters, r.severity, r.confidence, r.checksum)).encode())
+                       r.allow_stopwords, r.filters, r.severity, r.confidence, r.checksum, r.trigger_source)).encode())
     return h.hexdigest()
 
 
@@ -486,7 +489,7 @@ def _record(rule: Rule, verify: object, scoped: bool) -> list[Any]:
             sorted(rule.allow_secrets), [p.pattern for p in rule.allow_patterns], list(rule.allow_stopwords),
             rule.filters, [list(kv) for kv in rule.remediation], list(rule.references), list(rule.tags),
             [ex(e) for e in rule.examples], [ex(e) for e in rule.negative_examples],
-            rule.source, rule.confidence, verify, rule.checksum, scoped]
+            rule.source, rule.confidence, verify, rule.checksum, scoped, rule.trigger_source]
 
 
 def _strlist(v: object) -> tuple[str, ...]:
@@ -525,11 +528,11 @@ def _lazy_patterns(sources: tuple[str, ...]) -> tuple[TimedPattern, ...]:
 def _from_record(rec: object, names: frozenset[str]) -> Rule:
     """A rule from a cached record, checked as :func:`compile_rule` checks a built-in rule's
     mapping (types, values, ids, the pattern's groups); ValueError (or TypeError...) if not."""
-    if type(rec) is not list or len(rec) != 26:
+    if type(rec) is not list or len(rec) != 27:
         raise ValueError("bad record")
     (rid, description, severity, keywords, src, entropy, multiline, generic, near, near_lines, only, skip,
      allow_secrets, allow_patterns, stopwords, filters, remediation, references, tags, examples, negatives,
-     source, confidence, verify, checksum, scoped) = rec
+     source, confidence, verify, checksum, scoped, trigger) = rec
     if type(rid) is not str or not _ID_RE.match(rid) or type(description) is not str or severity not in SEVERITIES:
         raise ValueError("bad id, description or severity")
     kws = _strlist(keywords)
@@ -548,7 +551,8 @@ def _from_record(rec: object, names: frozenset[str]) -> Rule:
         group, has_key = "secret" if "secret" in named else 1, "key" in named
     if (type(entropy) not in (int, float) or not 0 <= entropy <= 8 or type(multiline) is not int
             or not 0 <= multiline <= 500 or type(generic) is not bool or type(filters) is not bool
-            or type(near_lines) is not int or not 0 <= near_lines <= 100 or near is not None and type(near) is not str):
+            or type(near_lines) is not int or not 0 <= near_lines <= 100 or near is not None and type(near) is not str
+            or trigger is not None and (type(trigger) is not str or not trigger)):
         raise ValueError("bad number or flag")
     paths_only, paths_skip = _strlist(only), _strlist(skip)
     if not kws and not paths_only:
@@ -575,7 +579,7 @@ def _from_record(rec: object, names: frozenset[str]) -> Rule:
         references=_strlist(references), tags=_strlist(tags), example_data=_Unparsed(examples),
         negative_data=_Unparsed(negatives), source=source, confidence=confidence,
         verify_spec=_Unparsed(verify) if verify is not None else None, scoped=scoped,
-        checksum=checksum,
+        checksum=checksum, trigger_source=trigger,
     )
 
 
@@ -728,6 +732,13 @@ def compile_rule(raw: object, source: str, index: int, *, compile_now: bool = Tr
     checksum = raw.get("checksum")
     if checksum is not None and (not isinstance(checksum, str) or checksum not in checksums.VALIDATORS):
         raise _fail(source, rid, f"unknown checksum {checksum!r} (known: {', '.join(sorted(checksums.VALIDATORS))})")
+    trigger = raw.get("trigger")
+    if trigger is not None:
+        if not isinstance(trigger, str) or not trigger.strip():
+            raise _fail(source, rid, "'trigger' must be a regex")
+        if not keywords:
+            raise _fail(source, rid, "'trigger' needs keywords (a rule without them reads every line of its files)")
+        _regexes(source, rid, "trigger", [trigger], check=compile_now)  # checked as its other regexes are
     return Rule(
         id=rid,
         description=raw["description"].strip(),
@@ -756,4 +767,5 @@ def compile_rule(raw: object, source: str, index: int, *, compile_now: bool = Tr
         confidence=conf,
         verify_spec=verify,
         checksum=checksum,
+        trigger_source=trigger,
     )
