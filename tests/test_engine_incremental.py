@@ -4,7 +4,8 @@ before it gives the findings and drop counts a scan of it alone gives.
 Random edit sequences (lines inserted, deleted, replaced, duplicated and moved; several hunks
 per version) over files that hold what each part of the engine takes from an earlier version:
 line-local verdicts, provider context (values on the name's line and in a block under it),
-decode candidates, a multi-line private key and a rule that needs a companion line."""
+decode candidates, a multi-line private key, multi-line rules with a one-line trigger and a
+rule that needs a companion line."""
 from __future__ import annotations
 
 import base64
@@ -51,6 +52,15 @@ def _pieces(rng: random.Random) -> list[list[str]]:
          f'    "{_fake(rng, ALNUM, 40)}",', "]"],
         pem,
         ["password = 'changeme'"],
+        # multi-line rules with a one-line trigger (their hits are moved over like line-local ones):
+        # a YAML block scalar and name/value pairs, whole and as key and value lines apart
+        ["credentials:", "  password: |", f"    {_fake(rng, ALNUM, 18)}"],
+        ["  api_token: >-"],
+        [f"    {_fake(rng, ALNUM, 22)}"],
+        ["env:", "  - name: DB_PASSWORD", f'    value: "{_fake(rng, ALNUM, 16)}"'],
+        ["  - name: SERVICE_TOKEN"],
+        [f'    value: "{_fake(rng, ALNUM, 20)}"'],
+        ['{"name": "API_SECRET", "value": "' + _fake(rng, ALNUM, 24) + '"}'],
     ]
 
 
