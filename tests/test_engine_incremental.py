@@ -61,6 +61,10 @@ def _pieces(rng: random.Random) -> list[list[str]]:
         ["  - name: SERVICE_TOKEN"],
         [f'    value: "{_fake(rng, ALNUM, 20)}"'],
         ['{"name": "API_SECRET", "value": "' + _fake(rng, ALNUM, 24) + '"}'],
+        ["headers:", "  Authorization:", f"    - Bearer {_fake(rng, ALNUM, 32)}"],
+        ["  DbPassword:", "    Type: String", "    NoEcho: true", f"    Default: {_fake(rng, ALNUM, 14)}"],
+        ["    NoEcho: true"],  # (up to 9 lines from a Default line of another piece)
+        [f"    Default: {_fake(rng, ALNUM, 12)}"],
     ]
 
 
