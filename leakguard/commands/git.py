@@ -104,19 +104,27 @@ def _cmd_git(args: argparse.Namespace, repo: str) -> int:
                         "scanned (git fetch --unshallow to scan everything)")
     # walk the history (mostly git's own work) while the rule set loads
     # (a first run compiles the rule database: seconds, shown as a step rather than silence)
-    from concurrent.futures import ThreadPoolExecutor  # not at import: every command's start-up would pay for it
-
-    with ThreadPoolExecutor(1) as pool, step(args, "reading the history and compiling rules…"):
-        walk = pool.submit(walkcache.walk, repo, revs, use_cache=not args.no_cache, order_from_pack=_ORDER_FROM_PACK)
-        engine = build_engine(args)
+    with step(args, "reading the history and compiling rules…"):
+        walk = walkcache.start(repo, revs, use_cache=not args.no_cache, order_from_pack=_ORDER_FROM_PACK)
+        try:
+            engine = build_engine(args)
+            # git lists HEAD's tree and the clean-blob cache is read while the walk ends (its git commands)
+            head = git.head_tree_blobs(repo)
+            clean_keys = None if args.no_cache else blobcache.load(
+                blobcache.engine_tag(engine.ruleset.digest, engine.decode_depth, engine.demoted))
+        except BaseException:
+            walk.close()  # (its outcome does not matter any more)
+            raise
         h, sizes, tips = walk.result()
     gc.freeze()  # the walk, the rules and the engine stay to the end: the scan's collections need not walk them
     try:
         covered = walkcache.coverage(repo)  # how far earlier runs covered the stored walk (all refs only)
-        result = _scan(engine, repo, h, args, sizes, floor=_floor(args), covered=covered)
+        copies = walkcache.found(repo)  # and the findings-cache entries of the blobs they did not cover
+        result = _scan(engine, repo, h, args, sizes, floor=_floor(args), covered=covered, copies=copies,
+                       head=head, clean_keys=clean_keys)
         _rescans(args, engine, repo, h, sizes)
         # a new or extended walk of all refs, or new coverage of the stored one: the next audit starts from it
-        walkcache.save(repo, h, sizes, tips, covered)
+        walkcache.save(repo, h, sizes, tips, covered, copies)
     finally:
         gc.unfreeze()  # back in the collector's care: a process that goes on (tests, a caller) keeps no garbage
     result.warnings[:0] = warnings + h.warnings
@@ -161,7 +169,9 @@ def _report(result: ScanResult, args: argparse.Namespace) -> int:
 
 def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespace,
           sizes: dict[str, int] | None = None, floor: str | None = None,
-          distrust: frozenset[str] = frozenset(), covered: dict[str, walkcache.Record] | None = None) -> ScanResult:
+          distrust: frozenset[str] = frozenset(), covered: dict[str, walkcache.Record] | None = None,
+          copies: dict[str, walkcache.Found] | None = None, head: dict[str, list[bytes]] | None = None,
+          clean_keys: set[bytes] | None = None) -> ScanResult:
     """Scan the blobs of a walk; ``sizes`` (blob id -> size, in reading order) leaves out missing blobs.
 
     With a confidence ``floor`` (the run's --min-confidence, when nothing else looks at the
@@ -173,60 +183,102 @@ def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespac
 
     ``covered``: the coverage records of the stored walk ``h`` (:func:`walkcache.coverage`):
     the blobs this engine is on record as having found clean are counted as cached without
-    a key looked up each; the record is then updated to what this run covered."""
+    a key looked up each; the record is then updated to what this run covered. ``copies``:
+    the findings-cache entries kept beside them (:func:`walkcache.found`): with a floor, the
+    blobs they hold get their stand-ins from there, without a key or the findings cache
+    (which is then read only if a new blob may be in it); updated to this run's. ``head`` and
+    ``clean_keys``: :func:`git.head_tree_blobs` and :func:`blobcache.load`, if read already."""
     oids = list(h.first)
     if sizes is None:
         sizes = walkcache.blob_sizes(repo, h, _ORDER_FROM_PACK)
     tag = blobcache.engine_tag(engine.ruleset.digest, engine.decode_depth, engine.demoted)
-    cache = set() if args.no_cache else blobcache.load(tag)
-    # blobs with findings, rebuilt unscanned
-    known, known_notes = ({}, {}) if args.no_cache else blobcache.load_findings(tag)
-    for bad in distrust:
-        known.pop(bad, None)
-    head = git.head_tree_blobs(repo)
+    cache = set() if args.no_cache else clean_keys if clean_keys is not None else blobcache.load(tag)
+    head = git.head_tree_blobs(repo) if head is None else head
     if floor is not None and any(oid not in h.first for oid in head):
         floor = None  # HEAD holds blobs outside the scanned revisions: _head_secrets needs every secret's text
+    rules = {r.id: r for r in engine.ruleset.rules}
     stats = Stats()
     skipped: list[Skipped] = []
     items: list[tuple[str, str, int]] = []
-    again: list[tuple[str, str, int]] = []
-    again_key: dict[str, str] = {}  # blob id -> its findings-cache key
     binary = cached = 0
     binary_path: dict[int, bool] = {}  # by path index: far fewer paths than blobs
     first, paths, max_size = h.first, h.paths, args.max_file_size
     # blobs found clean by runs of this engine (rules, decoding, size limit): no key to look up
     cover = None if covered is None or args.no_cache or distrust else blobcache.coverage_key(tag, max_size or 0)
     was = covered.get(cover) if covered is not None and cover is not None else None
-    done = _covered(oids, sizes, was)
-    if not done:
+    todo = _uncovered(oids, sizes, was)  # the others, in a set; None: the record covers none of them
+    if todo is None:
         was = None
-    hits: list[str] = []  # blobs the clean-blob cache knows
-    for oid, size in (sizes.items() if not done else [(o, n) for o, n in sizes.items() if o not in done]):
-        c, p = first[oid]
-        path = paths[p]
-        is_binary = binary_path.get(p)
-        if is_binary is None:
-            is_binary = binary_path[p] = history.looks_binary(path)
-        if max_size and size > max_size:
-            skipped.append(Skipped(h.origin(c, p), "too-large", f"{size} bytes, blob {oid[:12]}"))
-        elif is_binary:
-            binary += 1
-        elif not (cache or known):
-            items.append((oid, path, size))
-        else:
-            k = blobcache.key(oid, path)
-            if k in cache:
-                hits.append(oid)
-            elif known and (hk := k.hex()) in known:
+    # the findings-cache entries kept beside that record: stand-ins without keys (floor only)
+    copied = copies.get(cover) if copies is not None and cover is not None and was is not None else None
+    shared: dict[tuple[object, ...], Finding] = {}  # equal stand-ins are one object
+    from_copy = _copy(rules, oids, copied, shared) if copied is not None and floor is not None else None
+    if from_copy is None and floor is not None:
+        copied = None  # (malformed: not kept either)
+    # blobs with findings, rebuilt unscanned: the findings cache, read now unless the blobs it
+    # could answer for have their entries copied above (then only if a blob to scan may be in it)
+    lazy = from_copy is not None
+    copy_has = from_copy.row if from_copy is not None else {}
+    known: dict[str, blobcache.Entry] = {}
+    known_notes: dict[str, list[str]] = {}
+    if not (args.no_cache or lazy):
+        known, known_notes = blobcache.load_findings(tag)
+    for bad in distrust:
+        known.pop(bad, None)
+    pending = sizes.items() if todo is None else [(o, n) for o, n in sizes.items() if o in todo]
+
+    def select() -> tuple[list[str], list[tuple[str, str, int]], dict[str, str], list[str]]:
+        """Sort the blobs to look at: (clean in the cache, known to the findings cache or its copy
+        (in reading order), their findings-cache keys, and with the findings cache unread, the
+        keys of the blobs to scan (``items``) to look for in it). Counts binary blobs and skips
+        the too large ones."""
+        nonlocal binary
+        hits: list[str] = []
+        again: list[tuple[str, str, int]] = []
+        again_key: dict[str, str] = {}
+        probe: list[str] = []
+        for oid, size in pending:
+            c, p = first[oid]
+            path = paths[p]
+            is_binary = binary_path.get(p)
+            if is_binary is None:
+                is_binary = binary_path[p] = history.looks_binary(path)
+            if max_size and size > max_size:
+                skipped.append(Skipped(h.origin(c, p), "too-large", f"{size} bytes, blob {oid[:12]}"))
+            elif is_binary:
+                binary += 1
+            elif oid in copy_has:
                 again.append((oid, path, size))
-                again_key[oid] = hk
-            else:
+            elif not (cache or known or lazy):
                 items.append((oid, path, size))
-    cached = len(done) + len(hits)
+            else:
+                k = blobcache.key(oid, path)
+                if k in cache:
+                    hits.append(oid)
+                elif known and (hk := k.hex()) in known:
+                    again.append((oid, path, size))
+                    again_key[oid] = hk
+                else:
+                    items.append((oid, path, size))
+                    if lazy:
+                        probe.append(k.hex())
+        return hits, again, again_key, probe
+
+    hits, again, again_key, probe = select()
+    if probe and blobcache.findings_may_hold(tag, probe):
+        # a blob to scan may be in the findings cache: read it after all, and sort again as a run without the copy
+        known, known_notes = blobcache.load_findings(tag)
+        for bad in distrust:
+            known.pop(bad, None)
+        lazy = False
+        skipped.clear()
+        items.clear()
+        binary = 0
+        hits, again, again_key, probe = select()
+    cached = (len(oids) - len(todo) if todo is not None else 0) + len(hits)
     missing = [oid for oid in oids if oid not in sizes] if len(sizes) != len(oids) else []  # (sizes: of walk blobs)
-    rules = {r.id: r for r in engine.ruleset.rules}
     if floor is not None:
-        rebuilt, more_items = _stand_ins(rules, again, again_key, known, known_notes, stats)
+        rebuilt, more_items = _stand_ins(rules, again, again_key, known, known_notes, stats, from_copy, shared)
     else:
         rebuilt, more_items = _rebuild(rules, repo, again, known, stats)
     items += more_items
@@ -256,8 +308,12 @@ def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespac
     findings = history.removals(h, blob_findings, findings)
     if rebuilt and floor is not None:
         stand_in = {oid for oid, _ in rebuilt}
-        made = _materialize(rules, repo, h, findings, sources, stand_in, known, blob_findings)
+        made = _materialize(rules, repo, h, findings, sources, stand_in, known, blob_findings, from_copy)
         if isinstance(made, frozenset):  # an entry did not check out: the file is damaged, trust none of it
+            if copies is not None and cover is not None:
+                copies.pop(cover, None)  # nor its copy
+            if lazy:
+                known = blobcache.load_findings(tag)[0]
             return _scan(engine, repo, h, args, sizes, floor, distrust | made | frozenset(known))
         findings = made
     stats.below_min_confidence += below
@@ -269,38 +325,48 @@ def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespac
     if covered is not None and cover is not None:
         others = {k: v for k, v in covered.items() if k != cover}
         covered.clear()  # this engine's record first: the oldest are dropped (walkcache._MAX_RECORDS)
-        covered[cover] = _record(oids, done, hits, clean, was)
+        covered[cover] = record = _record(oids, hits, clean, was)
         covered.update(others)
+        if copies is not None:  # the entries of its exceptions: copied before, from the findings cache, or new
+            more = {oid: (known[k], known_notes.get(k, [])) for oid, k in again_key.items() if k in known}
+            more.update((oid, e) for oid, e in entries.items() if e is not None)
+            copies[cover] = _copy_entries(oids, record, copied, more)
     if not args.no_cache and clean:
         new = {blobcache.key(oid, h.paths[h.first[oid][1]]) for oid in clean}
         if not new <= cache:
             blobcache.save(tag, cache | new if len(cache) + len(new) <= blobcache.MAX_ENTRIES else new)
     if not args.no_cache:
         fresh = {blobcache.key(oid, h.paths[h.first[oid][1]]).hex(): e for oid, e in entries.items() if e is not None}
-        if any(known.get(k) != e for k, (e, _) in fresh.items()):
+        if lazy:  # none of them is in the findings cache (findings_may_hold): added to it unread
+            if fresh:
+                blobcache.add_findings(tag, {k: e for k, (e, _) in fresh.items()}, {k: n for k, (_, n) in fresh.items()})
+        elif any(known.get(k) != e for k, (e, _) in fresh.items()):
             blobcache.save_findings(tag, {**known, **{k: e for k, (e, _) in fresh.items()}},
                                     {**known_notes, **{k: n for k, (_, n) in fresh.items()}})
     return result
 
 
-def _covered(oids: list[str], sizes: dict[str, int], record: walkcache.Record | None) -> set[str]:
-    """The blobs a coverage record holds clean (the walk's first ``n`` but the exceptions); none
-    if one of them has no size (not in the object store now: it is looked at one by one)."""
+def _uncovered(oids: list[str], sizes: dict[str, int], record: walkcache.Record | None) -> set[str] | None:
+    """The blobs a coverage record does not hold clean (its exceptions and the blobs after its
+    first ``n``), or None if it holds none clean, or one of those has no size (not in the object
+    store now: every blob is looked at one by one)."""
     if record is None:
-        return set()
+        return None
     n, exceptions = record
-    done = set(oids[:n]).difference(map(oids.__getitem__, exceptions))
-    return done if len(sizes) == len(oids) or all(map(sizes.__contains__, done)) else set()
+    todo = set(map(oids.__getitem__, chain(exceptions, range(n, len(oids)))))
+    if len(todo) == len(oids):
+        return None
+    if len(sizes) != len(oids) and not all(oid in sizes for oid in oids if oid not in todo):
+        return None
+    return todo
 
 
-def _record(oids: list[str], done: set[str], hits: list[str], clean: list[str],
-            was: walkcache.Record | None) -> walkcache.Record:
+def _record(oids: list[str], hits: list[str], clean: list[str], was: walkcache.Record | None) -> walkcache.Record:
     """The coverage record after a run: every blob of the walk (``oids``) but those neither
-    covered before (``done``, by the record ``was``), nor clean in the cache (``hits``), nor
-    found clean now (``clean``)."""
+    covered before (by the record ``was``), nor clean in the cache (``hits``), nor found clean
+    now (``clean``)."""
     good = set(hits).union(clean)
     if was is None:
-        good |= done
         return len(oids), [i for i, oid in enumerate(oids) if oid not in good]
     n, exceptions = was  # only its exceptions and the blobs after it are not covered
     return len(oids), [i for i in chain(exceptions, range(n, len(oids))) if oids[i] not in good]
@@ -319,21 +385,126 @@ def by_path(items: list[tuple[str, str, int]], h: history.History) -> list[tuple
     return [item for g in ordered for _, item in sorted(g, key=lambda x: x[0])]
 
 
+class _Copy:
+    """The findings-cache entries a coverage record keeps (:class:`walkcache.Found`) for the blobs
+    of this walk: their stand-ins, made once per distinct list of findings."""
+
+    def __init__(self, found: walkcache.Found, oids: list[str], lists: list[list[Finding]]) -> None:
+        self.found, self.lists = found, lists
+        self.row = {oids[i]: n for n, i in enumerate(found.at)}  # blob id -> its row
+
+    def __contains__(self, oid: str) -> bool:
+        return oid in self.row
+
+    def stand_ins(self, oid: str) -> tuple[list[Finding], list[str]]:
+        row = self.found.rows[self.row[oid]]
+        return list(self.lists[row[0]]), (self.found.notes[row[1]] if row[1] >= 0 else [])
+
+    def entry(self, oid: str) -> blobcache.Entry:
+        return self.found.entry(self.row[oid])[0]
+
+
+def _copy(rules: dict[str, Rule], oids: list[str], found: walkcache.Found,
+          shared: dict[tuple[object, ...], Finding]) -> _Copy | None:
+    """The stand-ins of a record's copied entries, or None if one of them is malformed (then
+    none is used: those blobs take the findings cache's path)."""
+    lists: list[list[Finding]] = []
+    for shapes in found.lists:
+        fs = blobcache.stubs(rules, [[rid, 0, 1, hpre, conf, key, entropy] for rid, hpre, conf, key, entropy
+                                     in map(found.shapes.__getitem__, shapes)], shared)
+        if fs is None:
+            return None
+        lists.append(fs)
+    return _Copy(found, oids, lists)
+
+
+def _copy_entries(oids: list[str], record: walkcache.Record, copied: walkcache.Found | None,
+                  more: dict[str, tuple[blobcache.Entry, list[str]]]) -> walkcache.Found:
+    """The entries to keep beside a new coverage record: for each blob it lists as an exception,
+    the copied entry (``copied``, of the same walk positions) or this run's (``more``: blob id ->
+    (entry, notes), from the findings cache or a scan); entries of decoded secrets are left out."""
+    shapes: list[list[Any]] = list(copied.shapes) if copied is not None else []
+    lists: list[list[int]] = list(copied.lists) if copied is not None else []
+    notes: list[list[str]] = list(copied.notes) if copied is not None else []
+    shape_at = {tuple(x): i for i, x in enumerate(shapes)}
+    list_at = {tuple(x): i for i, x in enumerate(lists)}
+    notes_at = {tuple(x): i for i, x in enumerate(notes)}
+    old = dict(zip(copied.at, copied.rows)) if copied is not None else {}
+    at: list[int] = []
+    rows: list[list[int]] = []
+    for i in record[1]:
+        row = old.get(i)
+        if row is None:
+            got = more.get(oids[i])
+            row = None if got is None else _row(got[0], got[1], shapes, shape_at, lists, list_at, notes, notes_at)
+            if row is None:
+                continue
+        at.append(i)
+        rows.append(row)
+    return walkcache.Found(at, rows, lists, shapes, notes)
+
+
+def _row(entry: object, notes: list[str], shapes: list[list[Any]], shape_at: dict[tuple[Any, ...], int],
+         lists: list[list[int]], list_at: dict[tuple[int, ...], int], all_notes: list[list[str]],
+         notes_at: dict[tuple[str, ...], int]) -> list[int] | None:
+    """The row of :class:`walkcache.Found` for a findings-cache entry (adding to its tables), or
+    None if it is not an entry of plain (not decoded) findings."""
+    if not isinstance(entry, list) or not entry:
+        return None
+    idx: list[int] = []
+    spans: list[int] = []
+    for item in entry:
+        if not (isinstance(item, list) and len(item) == 7):
+            return None
+        rid, start, end, hpre, conf, key, entropy = item
+        shape = [rid, hpre, conf, key, entropy]
+        if type(start) is not int or type(end) is not int or not walkcache._is_shape(shape):
+            return None
+        t = tuple(shape)
+        n = shape_at.get(t)
+        if n is None:
+            n = shape_at[t] = len(shapes)
+            shapes.append(shape)
+        idx.append(n)
+        spans += (start, end)
+    li = list_at.get(tuple(idx))
+    if li is None:
+        li = list_at[tuple(idx)] = len(lists)
+        lists.append(idx)
+    ni = -1
+    if notes:
+        if not all(isinstance(x, str) for x in notes):
+            return None
+        ni = notes_at.get(tuple(notes), -1)
+        if ni < 0:
+            ni = notes_at[tuple(notes)] = len(all_notes)
+            all_notes.append(list(notes))
+    return [li, ni, *spans]
+
+
 def _stand_ins(rules: dict[str, Rule], again: list[tuple[str, str, int]], keys: dict[str, str],
-               known: dict[str, blobcache.Entry], notes: dict[str, list[str]], stats: Stats) -> tuple[list[tuple[str, list[Finding]]], list[tuple[str, str, int]]]:
-    """Stand-ins for the findings of blobs the findings cache knows, without reading them
-    (:func:`blobcache.stubs`); a malformed entry's blob goes back to be scanned."""
+               known: dict[str, blobcache.Entry], notes: dict[str, list[str]], stats: Stats,
+               copy: _Copy | None = None, shared: dict[tuple[object, ...], Finding] | None = None
+               ) -> tuple[list[tuple[str, list[Finding]]], list[tuple[str, str, int]]]:
+    """Stand-ins for the findings of blobs the findings cache (or the ``copy`` of its entries)
+    knows, without reading them (:func:`blobcache.stubs`); a malformed entry's blob goes back
+    to be scanned."""
     found: list[tuple[str, list[Finding]]] = []
     rescan: list[tuple[str, str, int]] = []
-    shared: dict[tuple[object, ...], Finding] = {}
+    shared = {} if shared is None else shared
     for oid, path, size in again:
-        k = keys[oid]
-        fs = blobcache.stubs(rules, known.get(k), shared)
-        if fs is None:
-            rescan.append((oid, path, size))
-            continue
-        found.append((oid, fs))
-        for note in notes.get(k, ()):
+        if copy is not None and oid in copy:
+            fs, read_notes = copy.stand_ins(oid)
+            found.append((oid, fs))
+        else:
+            k = keys[oid]
+            made = blobcache.stubs(rules, known.get(k), shared)
+            if made is None:
+                rescan.append((oid, path, size))
+                continue
+            found.append((oid, made))
+            read_notes = notes.get(k, [])
+        for note in read_notes:
             stats.notes[note] = stats.notes.get(note, 0) + 1
     if found:
         stats.notes["blobs with findings rebuilt from the cache"] = len(found)
@@ -342,7 +513,7 @@ def _stand_ins(rules: dict[str, Rule], again: list[tuple[str, str, int]], keys: 
 
 def _materialize(rules: dict[str, Rule], repo: str, h: history.History, findings: list[Finding],
                  sources: list[tuple[str, Finding]], stand_in: set[str], known: dict[str, blobcache.Entry],
-                 blob_findings: dict[str, list[Finding]]) -> list[Finding] | frozenset[str]:
+                 blob_findings: dict[str, list[Finding]], copy: _Copy | None = None) -> list[Finding] | frozenset[str]:
     """Attributed findings made from stand-ins, rebuilt from the blob each was introduced in
     (the only blobs read): field for field what attributing the rebuilt blob gives. Returns
     the keys of the cache entries that did not check out instead, if any did."""
@@ -360,7 +531,8 @@ def _materialize(rules: dict[str, Rule], repo: str, h: history.History, findings
             path = path_of[oid]
             k = blobcache.key(oid, path).hex()
             data = to_scannable(path, raw)[0] if raw is not None else None
-            fs = None if data is None else blobcache.rebuild(rules, known.get(k), data, path)
+            entry = copy.entry(oid) if copy is not None and oid in copy else known.get(k)
+            fs = None if data is None else blobcache.rebuild(rules, entry, data, path)
             if fs is None or len(fs) != len(blob_findings[oid]):
                 bad.add(k)
             else:

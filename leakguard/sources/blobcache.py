@@ -249,6 +249,43 @@ def load_findings(tag: str) -> tuple[dict[str, Entry], dict[str, list[str]]]:
     return entries, notes
 
 
+_MAX_PROBES = 64  # keys looked for in the file's text; more: it is read (load_findings)
+
+
+def findings_may_hold(tag: str, keys: Sequence[str]) -> bool:
+    """Whether the findings cache may hold an entry for one of ``keys`` (blob keys, hex), told
+    without parsing it: False only if none of them appears in its text as an object key (as
+    :func:`save_findings` writes them), or it is missing, unreadable or too large (an empty cache
+    to :func:`load_findings`). Remembers the file, so that :func:`add_findings` can append to it."""
+    path = findings_file(tag)
+    try:
+        raw, ident = _read(path, FINDINGS_MAX_BYTES + 1)
+    except OSError:
+        return False
+    if len(raw) > FINDINGS_MAX_BYTES:
+        return False
+    _read_as[path] = (ident, None, raw.count(b"\n"))  # (not what it holds: save_findings writes it whole)
+    return len(keys) > _MAX_PROBES or any(f'"{k}":'.encode() in raw for k in keys)
+
+
+def add_findings(tag: str, entries: dict[str, Entry], notes: dict[str, list[str]]) -> None:
+    """Add entries none of which the findings cache holds (:func:`findings_may_hold` said so) without
+    reading it: appended as one more part to the file it looked at, if that is still the file
+    there; else read, merged and written as :func:`save_findings` does."""
+    target = findings_file(tag)
+    seen = _read_as.get(target)
+    if seen is not None and seen[1] is None and seen[2] < _MAX_PARTS:
+        try:
+            part = json.dumps({"blobs": entries, "notes": {k: v for k, v in notes.items() if v and k in entries}},
+                              separators=(",", ":"), sort_keys=True).encode()
+        except (TypeError, ValueError):
+            return
+        if seen[0][2] + 1 + len(part) <= FINDINGS_MAX_BYTES and _append(target, b"\n" + part, None):
+            return
+    known, known_notes = load_findings(tag)
+    save_findings(tag, {**known, **entries}, {**known_notes, **notes})
+
+
 def save_findings(tag: str, entries: dict[str, Entry], notes: dict[str, list[str]]) -> None:
     """Write atomically (when ``entries`` and ``notes`` hold everything :func:`load_findings`
     gave, unchanged, only what is new is appended, up to :data:`_MAX_PARTS` times); a cache

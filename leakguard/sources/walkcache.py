@@ -31,13 +31,18 @@ directory as the compiled prefilter. An extended walk is stored as the walk
 read plus the new commits' own walk and where they fall in the full walk (a
 delta, merged again on loading), up to ``_MAX_DELTAS`` of them, then whole
 again; the header also keeps how far runs of each engine covered the walk
-(see "what runs covered" below). Only a regular file is ever read, never
+and a copy of the findings-cache entries of the blobs they did not find clean
+(see "what runs covered" below). :func:`start` begins a walk: git orders the
+commits and walks the new ones while the caller loads its rules, and the
+stored walk is decoded after that, in the caller's thread (two threads of
+Python work only take turns). Only a regular file is ever read, never
 through a symlink, at most 512 MB; every number is checked to point inside the
 walk and the stored ref tips to be object ids, and anything unreadable or
 malformed means a full walk.
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import hashlib
 import json
@@ -46,8 +51,9 @@ import os
 import re
 import stat
 import sys
+import threading
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain, islice
 from operator import attrgetter
 from pathlib import Path
@@ -139,6 +145,7 @@ class _Stored:
     data: bytes = b""
     at: int = 0
     delta: Delta | None = None
+    found: dict[str, Found] = dataclasses.field(default_factory=dict)
 
 
 _state: dict[Path, _Stored] = {}
@@ -169,6 +176,94 @@ def _cut(records: dict[str, Record], kept: int) -> dict[str, Record]:
     return out
 
 
+# Per record, the findings-cache entries of the blobs it lists as exceptions that have one
+# (``Found``): a copy of those entries by position, so that an incremental audit makes the
+# stand-ins of 9,700 blobs with findings (sqlalchemy) from a few hundred distinct lists, and
+# rebuilds the reported ones, without computing each blob's cache key or parsing the findings
+# cache (blobcache.load_findings). Like that cache it holds no secret: rule ids, byte spans,
+# the first 16 hex digits of secret hashes, confidences, key names, entropies, and the notes of
+# reading each blob. A position kept by an extension (see :func:`_cut`) is the same blob at the
+# same first path, and the record's key names the same engine: the entry still holds. Entries of
+# decoded secrets are not copied (those blobs take the findings cache's path).
+@dataclasses.dataclass
+class Found:
+    """The entries of the blobs at positions ``at`` (increasing, each an exception of the record
+    of the same engine): ``rows[i]`` is ``[list, notes, start, end, start, end, ...]``, where
+    ``lists[list]`` gives the indices into ``shapes`` of its findings (``[rule id, hash prefix,
+    confidence, key, entropy]``, a spans pair each) and ``notes`` indexes ``notes`` (-1: none)."""
+    at: list[int]
+    rows: list[list[int]]
+    lists: list[list[int]]
+    shapes: list[list[Any]]
+    notes: list[list[str]]
+
+    def entry(self, i: int) -> tuple[list[list[object]], list[str]]:
+        """The findings-cache entry (blobcache.Entry) and notes of ``at[i]``."""
+        row = self.rows[i]
+        spans = row[2:]
+        entry: list[list[object]] = [[rid, spans[2 * j], spans[2 * j + 1], hpre, conf, key, entropy]
+                                     for j, (rid, hpre, conf, key, entropy) in enumerate(map(self.shapes.__getitem__,
+                                                                                            self.lists[row[0]]))]
+        return entry, (list(self.notes[row[1]]) if row[1] >= 0 else [])
+
+    def to_json(self) -> dict[str, Any]:
+        return {"at": self.at, "rows": self.rows, "lists": self.lists, "shapes": self.shapes, "notes": self.notes}
+
+
+def _is_shape(v: object) -> bool:
+    return (type(v) is list and len(v) == 5 and type(v[0]) is str and type(v[1]) is str and type(v[2]) is str
+            and (v[3] is None or type(v[3]) is str) and type(v[4]) in (int, float))
+
+
+def _found(head: dict[str, Any], records: dict[str, Record]) -> dict[str, Found]:
+    """The well-formed ``Found`` of a header, each for a record it has (checked as strictly as
+    the records, but for the spans, which :func:`leakguard.sources.blobcache.rebuild` checks
+    where they are used); the others are dropped."""
+    raw = head.get("found", {})
+    out: dict[str, Found] = {}
+    if not isinstance(raw, dict):
+        return out
+    for k, v in raw.items():
+        record = records.get(k) if isinstance(k, str) else None
+        if record is None or not isinstance(v, dict):
+            continue
+        at, rows, lists, shapes, notes = (v.get(x) for x in ("at", "rows", "lists", "shapes", "notes"))
+        if not (_positions(at, record[0]) and type(rows) is list and len(rows) == len(at) and type(lists) is list
+                and type(shapes) is list and type(notes) is list and set(at).issubset(record[1])):
+            continue
+        n_shapes, n_lists, n_notes = len(shapes), len(lists), len(notes)
+        if not (all(map(_is_shape, shapes))
+                and all(type(x) is list and x and all(type(i) is int and 0 <= i < n_shapes for i in x) for x in lists)
+                and all(type(x) is list and all(type(n) is str for n in x) for x in notes)
+                and all(type(r) is list and len(r) >= 2 and type(r[0]) is int and type(r[1]) is int
+                        and 0 <= r[0] < n_lists and -1 <= r[1] < n_notes and len(r) == 2 + 2 * len(lists[r[0]])
+                        for r in rows)):
+            continue
+        out[k] = Found(at, rows, lists, shapes, notes)
+    return out
+
+
+def _cut_found(found: dict[str, Found], kept: int, moved: dict[int, int]) -> dict[str, Found]:
+    """``found`` of a walk whose first ``kept`` blobs keep their positions, and of the others
+    those in ``moved`` (old position -> new) their first appearance: each entry follows its
+    blob, and those of the rest are dropped."""
+    out: dict[str, Found] = {}
+    for k, f in found.items():
+        n = bisect.bisect_left(f.at, kept)
+        later = sorted((moved[i], row) for i, row in zip(f.at[n:], f.rows[n:]) if i in moved)
+        out[k] = Found([*f.at[:n], *(i for i, _ in later)], [*f.rows[:n], *(row for _, row in later)],
+                       f.lists, f.shapes, f.notes)
+    return out
+
+
+def found(repo: str) -> dict[str, Found] | None:
+    """The entries copied beside the coverage records of the walk :func:`walk` last returned for
+    ``repo`` (see :class:`Found`; a copy of the mapping, to be updated and given to :func:`save`),
+    or None, as :func:`coverage`."""
+    st = _state.get(cache_file(repo))
+    return None if st is None else dict(st.found)
+
+
 def coverage(repo: str) -> dict[str, Record] | None:
     """The coverage records of the walk :func:`walk` last returned for ``repo`` in this process
     (a copy, to be updated and given to :func:`save`), or None if that walk is not one that
@@ -177,12 +272,13 @@ def coverage(repo: str) -> dict[str, Record] | None:
     return None if st is None else dict(st.covered)
 
 
-def load(data: bytes) -> tuple[history.History, dict[str, int], dict[str, str]] | None:
+def load(data: bytes, header: tuple[dict[str, Any], dict[str, str], int] | None = None
+         ) -> tuple[history.History, dict[str, int], dict[str, str]] | None:
     """The walk ``data`` holds (:func:`_encode`), or None if it is anything but exactly a walk
-    this version wrote."""
+    this version wrote. ``header``: what :func:`_header` gave for ``data``, if it was read."""
     try:
         with paused_gc():  # 400,000 new objects, none of them garbage: collecting meanwhile is pure cost
-            return _decode(data)
+            return _decode(data, header)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError, MemoryError, RecursionError):
         return None  # malformed: walk afresh
 
@@ -253,8 +349,9 @@ def _header(data: bytes) -> tuple[dict[str, Any], dict[str, str], int]:
     return head, tips, at + n
 
 
-def _decode(data: bytes) -> tuple[history.History, dict[str, int], dict[str, str]]:
-    head, tips, at = _header(data)
+def _decode(data: bytes, header: tuple[dict[str, Any], dict[str, str], int] | None = None
+            ) -> tuple[history.History, dict[str, int], dict[str, str]]:
+    head, tips, at = header if header is not None else _header(data)
     h, sizes, at = _decode_walk(data, at, head["sections"], head["commits"])
     deltas = head.get("deltas", [])
     if not isinstance(deltas, list) or len(deltas) > _MAX_DELTAS:
@@ -339,15 +436,25 @@ def _decode_walk(data: bytes, at: int, lengths: object,
 
 
 def _encode(h: history.History, sizes: dict[str, int], tips: dict[str, str],
-            covered: dict[str, Record] | None = None) -> bytes:
+            covered: dict[str, Record] | None = None, found: dict[str, Found] | None = None) -> bytes:
     """The stored form of a walk (read back by :func:`_decode`); ValueError or OverflowError if
     it cannot be stored (a string holding NUL)."""
     parts = _sections(h, sizes)
     head: dict[str, Any] = {"tips": tips, "byteorder": sys.byteorder, "commits": len(h.commits),
                             "sections": [len(p) for p in parts]}
+    _put_records(head, covered, found)
+    return b"".join([*_head_bytes(head), *parts])
+
+
+def _put_records(head: dict[str, Any], covered: dict[str, Record] | None, found: dict[str, Found] | None) -> None:
+    """The coverage records, and the entries copied beside them (of records kept only), into a header."""
+    head.pop("covered", None)
+    head.pop("found", None)
     if covered:
         head["covered"] = {k: [n, exc] for k, (n, exc) in covered.items()}
-    return b"".join([*_head_bytes(head), *parts])
+        kept = {k: f.to_json() for k, f in (found or {}).items() if k in covered}
+        if kept:
+            head["found"] = kept
 
 
 def _sections(h: history.History, sizes: dict[str, int]) -> list[bytes]:
@@ -380,14 +487,16 @@ def _head_bytes(head: dict[str, Any]) -> tuple[bytes, bytes, bytes]:
 
 
 def _merge(h: history.History, new: history.History,
-           order: Sequence[str]) -> tuple[history.History, list[str], int, list[int]] | None:
+           order: Sequence[str]) -> tuple[history.History, list[str], int, list[int], dict[int, int]] | None:
     """The walk of all of ``order`` (commit ids in full-walk order) from ``h`` (a walk of the
     older commits) and ``new`` (a walk of the rest): every commit index becomes its
     position in ``order``, paths are numbered in the order a full walk first sees them,
     and each blob's appearances are merged by position (within one commit they come
     from one walk, in that walk's order). Returns it with the blob ids ``h`` did not
-    have, how many of ``h``'s first blobs keep their position (and first appearance) and
-    where ``new``'s commits fall in ``order``, or None if the walks do not fit ``order``."""
+    have, how many of ``h``'s first blobs keep their position (and first appearance),
+    where ``new``'s commits fall in ``order``, and where each of ``h``'s later blobs whose first
+    appearance did not change is now (its old position -> its position), or None if the walks
+    do not fit ``order``."""
     pos = {sha: i for i, sha in enumerate(order)}
     if len(pos) != len(order) or len(order) != len(h.commits) + len(new.commits):
         return None
@@ -422,7 +531,7 @@ def _merge(h: history.History, new: history.History,
     # Commits before the first new one keep their index, and so do the paths first seen there:
     # the blobs seen only there keep their place (most of a long history).
     k = next((i for i, at in enumerate(old_pos) if at != i), len(old_pos))
-    head, tail, extra = _renumber_tail(h, old_pos, old_map, k)
+    head, tail, extra, renumbered = _renumber_tail(h, old_pos, old_map, k)
     kept = len(head) - len(tail)
     fresh: list[str] = []
     for i, oid in enumerate(new.first):
@@ -447,22 +556,29 @@ def _merge(h: history.History, new: history.History,
         if oid not in placed:
             placed[oid] = head.pop(oid)
     head.update(placed)  # after the blobs first seen before commit k, in full-walk order
+    moved: dict[int, int] = {}
+    for j, (oid, at) in enumerate(placed.items(), len(head) - len(placed)):
+        was_at = renumbered.get(oid)
+        if was_at is not None and was_at[1] == at:  # the same commit and path: only renumbered
+            moved[was_at[0]] = j
     m.first, m.extra = head, extra
     for walk, where, remap in ((h, old_pos, old_map), (new, new_pos, new_map)):
         for c, ps in walk.deleted.items():
             m.deleted[where[c]] = [remap[p] for p in ps]
         m.submodules |= {remap[p] for p in walk.submodules}
     m.deleted = dict(sorted(m.deleted.items()))
-    return m, fresh, kept, new_pos
+    return m, fresh, kept, new_pos, moved
 
 
 def _renumber_tail(h: history.History, old_pos: list[int], old_map: list[int], k: int) -> tuple[
-        dict[str, tuple[int, int]], list[tuple[tuple[int, int, int], str]], dict[str, list[tuple[int, int]]]]:
+        dict[str, tuple[int, int]], list[tuple[tuple[int, int, int], str]], dict[str, list[tuple[int, int]]],
+        dict[str, tuple[int, tuple[int, int]]]]:
     """The old walk's blobs for :func:`_merge`: an appearance before commit ``k`` keeps its
     commit and its path number (a path seen there is numbered before anything new), so
     ``h``'s tables are kept (``h`` is consumed) and only what lies from ``k`` on is
     renumbered: the blobs first seen there (a suffix of the table, which is in commit order:
-    see :func:`_decode`), to be placed by the caller, and later appearances."""
+    see :func:`_decode`), to be placed by the caller (with their old position and first
+    appearance, renumbered), and later appearances."""
     head, extra = h.first, h.extra
     moved: list[str] = []
     for oid in reversed(head):
@@ -470,15 +586,17 @@ def _renumber_tail(h: history.History, old_pos: list[int], old_map: list[int], k
             break
         moved.append(oid)
     tail: list[tuple[tuple[int, int, int], str]] = []
+    renumbered: dict[str, tuple[int, tuple[int, int]]] = {}
     for i, oid in enumerate(reversed(moved), len(head) - len(moved)):
         c, p = head[oid]
-        head[oid] = (old_pos[c], old_map[p])
+        head[oid] = at = (old_pos[c], old_map[p])
+        renumbered[oid] = (i, at)
         tail.append(((old_pos[c], 0, i), oid))
     if k < len(old_pos):
         for oid, more in extra.items():
             if more[-1][0] >= k:  # (in commit order)
                 extra[oid] = [(c, p) if c < k else (old_pos[c], old_map[p]) for c, p in more]
-    return head, tail, extra
+    return head, tail, extra, renumbered
 
 
 def blob_sizes(repo: str, h: history.History, order_from_pack: int,
@@ -504,43 +622,125 @@ def _walk_afresh(repo: str, revs: Sequence[str], order_from_pack: int) -> tuple[
             listing.close()
 
 
-def walk(repo: str, revs: Sequence[str], *, use_cache: bool,
-         order_from_pack: int) -> tuple[history.History, dict[str, int], dict[str, str] | None]:
+Walked = tuple[history.History, dict[str, int], dict[str, str] | None]
+
+
+class Background(threading.Thread):
+    """A call run in a thread; :meth:`result` waits for it and returns or raises what it did
+    (what ``concurrent.futures`` would do, without its start-up cost: it imports logging)."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__(daemon=True)
+        self._call = (fn, args, kwargs)
+        self._out: tuple[bool, Any] = (False, None)
+        self.start()
+
+    def run(self) -> None:
+        fn, args, kwargs = self._call
+        try:
+            self._out = (True, fn(*args, **kwargs))
+        except BaseException as e:  # noqa: BLE001 - handed to result(), in the caller's thread
+            self._out = (False, e)
+
+    def result(self) -> Any:
+        self.join()
+        ok, value = self._out
+        if not ok:
+            raise value
+        return value
+
+
+class Walking:
+    """A walk under way (:func:`start`): git works meanwhile; :meth:`result` gives what
+    :func:`walk` gives, :meth:`close` stops it (when the caller gives up)."""
+
+    def __init__(self, finish: Callable[[], Walked], procs: Sequence[git.Process] = (),
+                 threads: Sequence[Background] = ()) -> None:
+        self._finish, self._procs, self._threads = finish, procs, threads
+
+    def result(self) -> Walked:
+        try:
+            return self._finish()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        _stop(self._procs, self._threads)
+
+
+def _stop(procs: Sequence[git.Process], threads: Sequence[Background]) -> None:
+    for proc in procs:
+        if proc.returncode is None:  # not read to the end: stopped
+            proc.kill()
+            proc.communicate()
+    for t in threads:
+        t.join()
+
+
+def walk(repo: str, revs: Sequence[str], *, use_cache: bool, order_from_pack: int) -> Walked:
     """(history, blob sizes in scan order, the ref tips to store it under or None: the stored
     walk unchanged). Over all refs with the cache, :func:`coverage` then gives its coverage."""
+    return start(repo, revs, use_cache=use_cache, order_from_pack=order_from_pack).result()
+
+
+def start(repo: str, revs: Sequence[str], *, use_cache: bool, order_from_pack: int) -> Walking:
+    """:func:`walk`, begun: a walk afresh runs in a thread (mostly git's work, and the parse of its
+    output); with a stored walk, git lists what it needs meanwhile (the order of all commits, the
+    new commits' walk) and the stored walk is read by :meth:`Walking.result`, in the caller's
+    thread, after the caller's own work (two threads of Python work only take turns)."""
     path = cache_file(repo)
     _state.pop(path, None)
     if not use_cache or list(revs) != ALL_REFS:
-        h, sizes = _walk_afresh(repo, revs, order_from_pack)
-        return h, sizes, None
+        fresh = Background(_walk_afresh, repo, revs, order_from_pack)
+        return Walking(lambda: (*fresh.result(), None), threads=[fresh])
     tips = ref_tips(repo)
     data = _read(path)
     try:
         head, old_tips, at = _header(data) if data is not None else ({}, None, 0)
     except (ValueError, TypeError, KeyError, RecursionError):
         head, old_tips, at = {}, None, 0  # malformed: walk afresh
-    # refs moved: git orders every commit (its own CPU, most of extending a walk) meanwhile
-    order = git.start(repo, "rev-list", "--all", "--date-order", "--reverse") if old_tips not in (None, tips) else None
-    try:
-        stored = load(data) if data is not None and old_tips is not None else None
-        if stored is not None and data is not None:
-            h, sizes, old_tips = stored
+    if data is None or old_tips is None:
+        anew = Background(_walk_anew, repo, revs, order_from_pack, path, tips)
+        return Walking(anew.result, threads=[anew])
+    # refs moved: git orders every commit (its own CPU, most of extending a walk), checks that the
+    # old tips no ref points at any more are still reachable (not rewritten), and walks the new commits
+    procs: list[git.Process] = []
+    threads: list[Background] = []
+    if old_tips != tips:
+        procs.append(git.start(repo, "rev-list", "--all", "--date-order", "--reverse"))
+        left = sorted(set(old_tips.values()) - set(tips.values()))  # (a tip a ref still points at is reachable)
+        if left:
+            procs.append(git.start(repo, "rev-list", "--max-count=1", *left, "--not", "--all"))
+        if old_tips:
+            threads.append(Background(history.enumerate_history, repo, ["--all", "--not", *sorted(set(old_tips.values()))]))
+
+    def finish() -> Walked:
+        assert old_tips is not None and data is not None
+        stored = load(data, (head, old_tips, at))
+        if stored is not None:
+            h, sizes, _ = stored
             covered = _records(head, len(h.first))
+            kept_found = _found(head, covered)
             if old_tips == tips:
-                _state[path] = _Stored(tips, covered, head, data, at)
+                _state[path] = _Stored(tips, covered, head, data, at, found=kept_found)
                 return h, sizes, None
             try:
-                extended = _extend(repo, h, sizes, old_tips, order) if order is not None else None
+                extended = _extend(repo, h, sizes, procs, threads) if threads else None
             except SourceError:
                 extended = None  # a failed step: walk afresh
             if extended is not None:
-                m, sizes, kept, delta = extended
-                _state[path] = _Stored(tips, _cut(covered, kept), head, data, at, delta)
+                m, sizes, kept, delta, moved = extended
+                _state[path] = _Stored(tips, _cut(covered, kept), head, data, at, delta,
+                                       _cut_found(kept_found, kept, moved))
                 return m, sizes, tips
-    finally:
-        if order is not None and order.returncode is None:  # not read to the end: stopped
-            order.kill()
-            order.communicate()
+        _stop(procs, threads)
+        return _walk_anew(repo, revs, order_from_pack, path, tips)
+
+    return Walking(finish, procs, threads)
+
+
+def _walk_anew(repo: str, revs: Sequence[str], order_from_pack: int, path: Path, tips: dict[str, str]) -> Walked:
+    """A full walk of all refs, to be stored under ``tips`` (unless it has warnings)."""
     h, sizes = _walk_afresh(repo, revs, order_from_pack)
     if h.warnings:
         return h, sizes, None
@@ -548,45 +748,50 @@ def walk(repo: str, revs: Sequence[str], *, use_cache: bool,
     return h, sizes, tips
 
 
-def _extend(repo: str, h: history.History, sizes: dict[str, int], old_tips: dict[str, str],
-            order: git.Process) -> tuple[history.History, dict[str, int], int, Delta] | None:
+def _extend(repo: str, h: history.History, sizes: dict[str, int], procs: Sequence[git.Process],
+            threads: Sequence[Background]) -> tuple[history.History, dict[str, int], int, Delta, dict[int, int]] | None:
     """The stored walk ``h`` extended by the commits added since (``h`` is consumed) with its
-    blob sizes, how many of its first blobs keep their position and the delta to store, or
-    None if the refs did not only move forward. ``order``: ``git rev-list --all --date-order
-    --reverse``, started by the caller."""
-    old = sorted(set(old_tips.values()))
-    if not old:
-        return None
-    gone = git.run(repo, "rev-list", "--max-count=1", *old, "--not", "--all", check=False)
-    if gone.returncode != 0 or gone.stdout.strip():
-        return None  # an old tip is no longer reachable: rewritten or deleted
-    new = history.enumerate_history(repo, ["--all", "--not", *old])
+    blob sizes, how many of its first blobs keep their position, the delta to store and where
+    its later blobs that kept their first appearance are now (see :func:`_merge`), or None if
+    the refs did not only move forward. Started by :func:`start`: ``procs``, ``git rev-list
+    --all --date-order --reverse`` and (if any old tip is no ref's now) ``git rev-list
+    --max-count=1 <those old tips> --not --all``; ``threads``, the walk of ``--all --not <the
+    old tips>``."""
+    order, *gone = procs
+    for check in gone:
+        out = check.communicate()[0]
+        if check.returncode != 0 or out.strip():
+            return None  # an old tip is no longer reachable: rewritten or deleted
+    new: history.History = threads[0].result()
     listed = order.communicate()[0]
     if new.warnings or order.returncode != 0 or len(set(new.paths)) != len(new.paths):
         return None
     merged = _merge(h, new, listed.decode("ascii", "replace").split())
     if merged is None:
         return None
-    m, fresh, kept, at = merged
+    m, fresh, kept, at, moved = merged
     fresh_sizes = git.blob_sizes(repo, fresh)
     sizes.update(fresh_sizes)
-    return m, sizes, kept, (new, at, fresh_sizes)
+    return m, sizes, kept, (new, at, fresh_sizes), moved
 
 
 def save(repo: str, h: history.History, sizes: dict[str, int], tips: dict[str, str] | None,
-         covered: dict[str, Record] | None = None) -> None:
+         covered: dict[str, Record] | None = None, found: dict[str, Found] | None = None) -> None:
     """Store the walk under the ref tips it was taken at, with the coverage records ``covered``
-    (from :func:`coverage`, updated; the most recently updated first). ``tips`` None: the
-    stored walk as :func:`walk` returned it, unchanged; only a change of coverage is written
-    (the header, not the walk). Skipped if the refs moved since, or the cache cannot be
-    written."""
+    (from :func:`coverage`, updated; the most recently updated first) and the entries copied
+    beside them (``found``, from :func:`found`, updated). ``tips`` None: the stored walk as
+    :func:`walk` returned it, unchanged; only a change of coverage is written (the header, not
+    the walk). Skipped if the refs moved since, or the cache cannot be written."""
     target = cache_file(repo)
     st = _state.get(target)
     if covered is not None:
         n_blobs = len(h.first)
         covered = dict(islice(((k, v) for k, v in covered.items() if v[0] <= n_blobs), _MAX_RECORDS))
+    if found is None and st is not None:
+        found = st.found
     if tips is None:
-        if st is None or st.head is None or st.delta is not None or covered is None or covered == st.covered:
+        if (st is None or st.head is None or st.delta is not None or covered is None
+                or (covered == st.covered and (found is None or found == st.found))):
             return
         tips = st.tips
     if h.warnings or ref_tips(repo) != tips:
@@ -596,10 +801,9 @@ def save(repo: str, h: history.History, sizes: dict[str, int], tips: dict[str, s
         deltas = st.head.get("deltas", []) if st is not None and st.head is not None and st.tips == tips else None
         if st is not None and deltas is not None and (st.delta is None or len(deltas) < _MAX_DELTAS):
             # the walk read, as it was (only the coverage changed) or with the new commits' walk after it
-            head = {k: v for k, v in st.head.items() if k != "covered"} if st.head is not None else {}
+            head = dict(st.head) if st.head is not None else {}
             head["tips"] = tips
-            if covered:
-                head["covered"] = {k: [n, exc] for k, (n, exc) in covered.items()}
+            _put_records(head, covered, found)
             more: list[bytes] = []
             if st.delta is not None:
                 new, at, new_sizes = st.delta
@@ -608,7 +812,7 @@ def save(repo: str, h: history.History, sizes: dict[str, int], tips: dict[str, s
             data = b"".join([*_head_bytes(head), memoryview(st.data)[st.at:], *more])
         else:
             with paused_gc():
-                data = _encode(h, sizes, tips, covered)
+                data = _encode(h, sizes, tips, covered, found)
         replace_atomic(target, data)
         _state.pop(target, None)  # (written: what this process read is no longer what is stored)
         target.with_suffix(".json").unlink(missing_ok=True)  # the JSON form earlier versions wrote
