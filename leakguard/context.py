@@ -116,12 +116,21 @@ def _context_findings(engine: Engine, chunk: Chunk, det: Detection, hits: Mappin
     lines: dict[int, set[str]] = {}
     if escaped is None:
         escaped = b'\\"' in data  # JSON strings holding code (notebooks): any provider rule's line
+    # the rules in the order of the first line each hit (then by index), each rule's lines in text
+    # order: a choice of MAX_LINES lines that depends on which lines hit, not on the order in which
+    # the prefilter reported them (an incremental scan knows the lines, not that order)
+    by_rule: list[tuple[int, int, list[int]]] = []
     for idx, found in hits.items():
         kws = names.get(idx)
         if kws is None or not (kws or escaped):
             continue
-        for pos in found:
-            ls = data.rfind(b"\n", 0, pos) + 1
+        starts = sorted({data.rfind(b"\n", 0, pos) + 1 for pos in found})
+        if starts:
+            by_rule.append((starts[0], idx, starts))
+    by_rule.sort()
+    for _, idx, starts in by_rule:
+        kws = names[idx]
+        for ls in starts:
             if ls in lines:
                 lines[ls].update(kws)
                 continue

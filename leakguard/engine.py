@@ -329,13 +329,19 @@ class Engine:
                 data = chunk.data
                 escaped = inc.holds_bytes(data, "escaped", _ESCAPED_QUOTE)
                 inc.new_ctx = _ctx_lines(data, ctx, self._names, inc.new_ctx)
-                if inc.verdicts is not None and (escaped != inc.was.get("escaped", True) or
-                                                 len({ls for _, ls, _ in inc.new_ctx}) > context.MAX_LINES):
-                    # what leakguard.context looks at depends on the whole text here (it looks at
-                    # MAX_LINES lines at most; escaped JSON text widens the rules it reads): as alone
+                if inc.verdicts is not None and escaped != inc.was.get("escaped", True):
+                    # escaped JSON text widens the rules leakguard.context reads: as alone
                     ctx = _with_names(*hits_and_names(self.prefilter, data, self._scoped_may_apply(chunk.origin.path)))
                     inc.new_ctx = _ctx_lines(data, ctx, self._names, [])
                     carry = False
+                elif inc.verdicts is not None and len({ls for _, ls, _ in inc.new_ctx}) > context.MAX_LINES:
+                    # leakguard.context looks at MAX_LINES of the lines naming a provider, chosen by
+                    # where each rule's lines stand in the whole text: ``new_ctx`` holds them all (those
+                    # of the earlier version that did not change, and those found on the changed lines)
+                    lines: dict[int, list[int]] = {}
+                    for idx, ls, _ in inc.new_ctx:
+                        lines.setdefault(idx, []).append(ls)  # (a line start stands for the line's hits)
+                    ctx, carry = lines, False
             context.add_context(self, chunk, det, ctx, self._names, inc, carry=carry)  # not in views
         det.hits = det.name_hits = None
         depth = self.decode_depth if decode_depth is None else decode_depth

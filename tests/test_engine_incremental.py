@@ -68,24 +68,26 @@ def _pieces(rng: random.Random) -> list[list[str]]:
     ]
 
 
-def _filler(rng: random.Random, i: int) -> str:
+def _filler(rng: random.Random, i: int, dense: bool = False) -> str:
     words = ["value", "compute", "total", "export", "the", "job", "secret_santa", "password_hint", "plaid", "fastly"]
+    if dense:  # a provider's name on every line (more than leakguard.context's MAX_LINES in a file)
+        return f"    line_{i} = {rng.choice(['plaid', 'fastly', 'Stripe', 'cursor'])}.{rng.choice(words)}({i})"
     return f"    line_{i} = {rng.choice(words)}({i}, '{' '.join(rng.choice(words) for _ in range(rng.randint(0, 6)))}')"
 
 
-def _edit(rng: random.Random, groups: list[list[str]], pieces: list[list[str]], n: int) -> None:
+def _edit(rng: random.Random, groups: list[list[str]], pieces: list[list[str]], n: int, dense: bool = False) -> None:
     for _ in range(rng.randint(1, 4)):
         op = rng.random()
         k = rng.randrange(len(groups) + 1)
         if op < 0.3:
-            groups.insert(k, [_filler(rng, n * 100 + k)])
+            groups.insert(k, [_filler(rng, n * 100 + k, dense)])
         elif op < 0.45 and groups:
             del groups[min(k, len(groups) - 1)]
         elif op < 0.6:
             groups.insert(k, list(rng.choice(pieces)))
         elif op < 0.75 and groups:
             j = rng.randrange(len(groups))
-            groups[j] = [_filler(rng, n * 100 + j)] if rng.random() < 0.5 else list(rng.choice(pieces))
+            groups[j] = [_filler(rng, n * 100 + j, dense)] if rng.random() < 0.5 else list(rng.choice(pieces))
         elif op < 0.9 and len(groups) > 10:  # move a run of groups
             s = rng.randrange(len(groups) - 5)
             run = groups[s:s + rng.randint(1, 5)]
@@ -103,12 +105,13 @@ def _key(f: Finding) -> tuple[object, ...]:
 
 @pytest.mark.parametrize("split_min", [1024, engine_mod._SPLIT_MIN])  # 1024: these small files are split too
 @pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("dense", [False, True], ids=["names-here-and-there", "names-on-every-line"])
 def test_each_version_scanned_incrementally_gives_what_a_whole_scan_gives(ruleset: Ruleset, seed: int, split_min: int,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                         dense: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine_mod, "_SPLIT_MIN", split_min)
     rng = random.Random(seed)
     pieces = _pieces(rng)
-    groups: list[list[str]] = [[_filler(rng, i)] for i in range(120)]
+    groups: list[list[str]] = [[_filler(rng, i, dense)] for i in range(120)]
     for p in pieces:
         groups.insert(rng.randrange(len(groups)), list(p))
     inc = Engine(ruleset, backend="hyperscan")
@@ -118,7 +121,7 @@ def test_each_version_scanned_incrementally_gives_what_a_whole_scan_gives(rulese
     prev = b""
     for n in range(30):
         if n:
-            _edit(rng, groups, pieces, n)
+            _edit(rng, groups, pieces, n, dense)
         data = ("\n".join(line for g in groups for line in g) + ("\n" if n % 5 else "")).encode()
         chunk = Chunk(data, (Origin("commit", "conf/app_config.yaml"),))
         got = inc.scan(chunk)
