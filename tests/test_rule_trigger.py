@@ -54,3 +54,16 @@ def test_the_trigger_wakes_the_rule_and_a_one_line_trigger_moves_its_hits() -> N
     assert [f.secret for f in whole.scan(chunk).findings] == ["Q7vLm2Xk9RtB4nWz8PcA"]
     whole._sort_nonlocal()
     assert whole._line_hits == [False] and whole._nonlocal_ids == [0]
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="only the Hyperscan prefilter reads triggers")
+def test_rules_check_runs_the_examples_through_the_trigger() -> None:
+    from leakguard.rulecheck import check_ruleset
+
+    raw = {**_BLOCK, "examples": ["blocktoken:\n  Q7vLm2Xk9RtB4nWz8PcA\n"],
+           "negative_examples": ["blocktoken:\n  short\n"]}
+    good = compile_rule({**raw, "trigger": r"(?m)^blocktoken:"}, "mine.yaml", 0)
+    assert [p for p in check_ruleset(Ruleset((good,), "g")) if p.level == "error"] == []
+    missing = compile_rule({**raw, "trigger": r"(?m)^blocktokens:"}, "mine.yaml", 0)  # never matches
+    errors = [str(p) for p in check_ruleset(Ruleset((missing,), "m")) if p.level == "error"]
+    assert errors == ["mine.yaml: block-token: error: with its trigger: examples[0]: expected exactly one finding, got 0"]
