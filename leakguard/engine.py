@@ -240,8 +240,8 @@ class Engine:
         # by its companion; a multi-line rule with a one-line trigger): their hits on the lines both
         # versions share are moved over from the earlier version, and looked for only on the changed
         # lines. The rest (multi-line rules entered by their pattern) get their hits from the whole
-        # text, from a database of their own. Sorted out by
-        # the first incremental scan (:meth:`_sort_nonlocal`): no other scan needs it.
+        # text, from a database of their own. Sorted out by the first incremental scan
+        # (:meth:`_sort_nonlocal`): no other scan needs it.
         self._line_hits: list[bool] | None = None
         self._nonlocal_ids: list[int] = []
         self._nonlocal_pf: Prefilter | None = None
