@@ -42,6 +42,7 @@ malformed means a full walk.
 """
 from __future__ import annotations
 
+import base64
 import bisect
 import dataclasses
 import hashlib
@@ -207,7 +208,23 @@ class Found:
         return entry, (list(self.notes[row[1]]) if row[1] >= 0 else [])
 
     def to_json(self) -> dict[str, Any]:
-        return {"at": self.at, "rows": self.rows, "lists": self.lists, "shapes": self.shapes, "notes": self.notes}
+        """The header's form: positions and rows (one run of numbers) as machine arrays in base64
+        (JSON numbers took 0.03 s to parse and 0.04 s to write for sqlalchemy's 9,700 rows)."""
+        return {"at": _ints_text(self.at), "rows": _ints_text(chain.from_iterable(self.rows)), "lists": self.lists,
+                "shapes": self.shapes, "notes": self.notes}
+
+
+def _ints_text(values: Iterable[int]) -> str:
+    return base64.b64encode(array(_SIZE, values).tobytes()).decode("ascii")
+
+
+def _text_ints(text: object) -> array[int]:
+    """The numbers of :func:`_ints_text`; ValueError if ``text`` is not such a text."""
+    if type(text) is not str:
+        raise ValueError("not a text")
+    out = array(_SIZE)
+    out.frombytes(base64.b64decode(text, validate=True))  # (binascii.Error is a ValueError)
+    return out
 
 
 def _is_shape(v: object) -> bool:
@@ -227,20 +244,40 @@ def _found(head: dict[str, Any], records: dict[str, Record]) -> dict[str, Found]
         record = records.get(k) if isinstance(k, str) else None
         if record is None or not isinstance(v, dict):
             continue
-        at, rows, lists, shapes, notes = (v.get(x) for x in ("at", "rows", "lists", "shapes", "notes"))
-        if not (_positions(at, record[0]) and type(rows) is list and len(rows) == len(at) and type(lists) is list
-                and type(shapes) is list and type(notes) is list and set(at).issubset(record[1])):
+        lists, shapes, notes = v.get("lists"), v.get("shapes"), v.get("notes")
+        try:
+            at, flat = _text_ints(v.get("at")).tolist(), _text_ints(v.get("rows"))
+        except ValueError:
             continue
-        n_shapes, n_lists, n_notes = len(shapes), len(lists), len(notes)
+        if not (_positions(at, record[0]) and type(lists) is list and type(shapes) is list and type(notes) is list
+                and set(at).issubset(record[1])):
+            continue
+        n_shapes, n_notes = len(shapes), len(notes)
         if not (all(map(_is_shape, shapes))
                 and all(type(x) is list and x and all(type(i) is int and 0 <= i < n_shapes for i in x) for x in lists)
-                and all(type(x) is list and all(type(n) is str for n in x) for x in notes)
-                and all(type(r) is list and len(r) >= 2 and type(r[0]) is int and type(r[1]) is int
-                        and 0 <= r[0] < n_lists and -1 <= r[1] < n_notes and len(r) == 2 + 2 * len(lists[r[0]])
-                        for r in rows)):
+                and all(type(x) is list and all(type(n) is str for n in x) for x in notes)):
             continue
-        out[k] = Found(at, rows, lists, shapes, notes)
+        rows = _rows(flat, len(at), [2 + 2 * len(x) for x in lists], n_notes)
+        if rows is not None:
+            out[k] = Found(at, rows, lists, shapes, notes)
     return out
+
+
+def _rows(flat: array[int], n: int, sizes: list[int], n_notes: int) -> list[list[int]] | None:
+    """``n`` rows of :class:`Found` from one run of numbers, each as long as its list says
+    (``sizes``), with a list and notes index in range; None if they do not fill it exactly."""
+    rows: list[list[int]] = []
+    at, end = 0, len(flat)
+    n_lists = len(sizes)
+    for _ in range(n):
+        if at + 2 > end or not (0 <= flat[at] < n_lists and -1 <= flat[at + 1] < n_notes):
+            return None
+        to = at + sizes[flat[at]]
+        if to > end:
+            return None
+        rows.append(flat[at:to].tolist())
+        at = to
+    return rows if at == end else None
 
 
 def _cut_found(found: dict[str, Found], kept: int, moved: dict[int, int]) -> dict[str, Found]:

@@ -163,20 +163,36 @@ def test_the_renumbered_copy_is_what_the_merge_says(git_repo: Path, cache: Path)
     assert moved.at == list(range(len(now) - 4, len(now)))  # the four after the early commit's blobs
 
 
+def _rows(f: dict[str, Any]) -> list[list[int]]:
+    flat = walkcache._text_ints(f["rows"]).tolist()
+    rows = []
+    while flat:
+        n = 2 + 2 * len(f["lists"][flat[0]])
+        rows.append(flat[:n])
+        flat = flat[n:]
+    return rows
+
+
 def _damage(head: dict[str, Any], how: str) -> None:
     (k, f), = head["found"].items()
+    rows = _rows(f)
+    assert len(rows) == len(walkcache._text_ints(f["at"]))
     if how == "not-a-dict":
         head["found"] = {k: [f["at"], f["rows"]]}
     elif how == "other-engine":
         head["found"] = {"f" * 64: f}
     elif how == "not-an-exception":
-        f["at"] = [i + 1 for i in f["at"]]
+        f["at"] = walkcache._ints_text(i + 1 for i in walkcache._text_ints(f["at"]))
+    elif how == "not-base64":
+        f["rows"] = f["rows"][:-4] + "!!!!"
+    elif how == "cut-short":
+        f["at"] = walkcache._ints_text(walkcache._text_ints(f["at"])[:-1])
     elif how == "list-index":
-        f["rows"][0][0] = len(f["lists"])
+        rows[0][0] = len(f["lists"])
     elif how == "notes-index":
-        f["rows"][0][1] = len(f["notes"])
+        rows[0][1] = len(f["notes"])
     elif how == "row-length":
-        f["rows"][0].append(7)
+        rows[0].append(7)
     elif how == "shape":
         f["shapes"][0][2] = 3
     elif how == "unknown-rule":
@@ -186,16 +202,19 @@ def _damage(head: dict[str, Any], how: str) -> None:
     elif how == "bool-index":
         f["lists"][0][0] = False
     elif how == "spans":  # well-formed, but the rebuilt finding does not check out: trusted no more
-        for row in f["rows"]:
+        for row in rows:
             row[2:] = [x + 1 for x in row[2:]]
     elif how == "secret-hash":  # the stand-ins attribute, the rebuild refuses
         for shape in f["shapes"]:
             shape[1] = "0" * 16
     else:
         raise AssertionError(how)
+    if how in ("list-index", "notes-index", "row-length", "spans"):
+        f["rows"] = walkcache._ints_text(x for row in rows for x in row)
 
 
-@pytest.mark.parametrize("how", ["not-a-dict", "other-engine", "not-an-exception", "list-index", "notes-index",
+@pytest.mark.parametrize("how", ["not-a-dict", "other-engine", "not-an-exception", "not-base64", "cut-short",
+                                 "list-index", "notes-index",
                                  "row-length", "shape", "unknown-rule", "short-hash", "bool-index", "spans",
                                  "secret-hash"])
 def test_a_damaged_copy_is_dropped_or_refused(git_repo: Path, run_cli: RunCli, cache: Path, how: str) -> None:
