@@ -15,7 +15,8 @@ from leakguard.sources import blobcache, history, walkcache
 from tests.conftest import RunCli, git
 from tests.sources.test_history import commit, fake_password, write
 from tests.sources.test_walk_coverage import _keys_made, _records, _some_history
-from tests.sources.test_walkcache import audit, cache, history_with_secrets, same_as_afresh, walks  # noqa: F401
+from tests.sources.test_walkcache import (audit, cache, history_with_secrets, on_random_branch, same_as_afresh,  # noqa: F401
+                                          walks)
 
 __all__ = ["cache", "walks"]  # fixtures
 
@@ -262,11 +263,7 @@ def _grow(repo: Path, rng: random.Random, start: int, n: int, branches: list[str
     deleted and restored; clean edits; commits dated among earlier ones."""
     files = ["a/.env", "b/.env", "c/config.env", "d/.env", "notes.txt", "e/settings.txt"]
     for i in range(start, start + n):
-        br = rng.choice(branches)
-        if rng.random() < 0.2 and len(branches) < 4:
-            git(repo, "branch", "-q", f"b{i}", br)
-            branches.append(br := f"b{i}")
-        git(repo, "checkout", "-q", br)
+        on_random_branch(repo, rng, i, branches, 0.2)
         for _ in range(rng.randint(1, 3)):
             path = rng.choice(files)
             op = rng.random()

@@ -324,6 +324,16 @@ def test_a_stored_walk_reads_back_as_it_was(git_repo: Path, cache: Path) -> None
     assert any("\\xe9" in p for p in back[0].paths)
 
 
+def on_random_branch(repo: Path, rng: random.Random, i: int, branches: list[str], new: float) -> None:
+    """Check out one of ``branches`` at random, after branching ``b<i>`` off it with chance
+    ``new`` (four branches at most)."""
+    br = rng.choice(branches)
+    if rng.random() < new and len(branches) < 4:
+        git(repo, "branch", "-q", f"b{i}", br)
+        branches.append(br := f"b{i}")
+    git(repo, "checkout", "-q", br)
+
+
 def _random_history(repo: Path, rng: random.Random, n: int) -> list[str]:
     """Random branches whose commits interleave in time; returns the branches."""
     files = ["a.txt", "b/c.txt", "d.cfg", "b/e.txt", "f.txt"]
@@ -331,11 +341,7 @@ def _random_history(repo: Path, rng: random.Random, n: int) -> list[str]:
     commit(repo, "root", 0)
     branches = ["main"]
     for i in range(1, n):
-        br = rng.choice(branches)
-        if rng.random() < 0.15 and len(branches) < 4:
-            git(repo, "branch", "-q", f"b{i}", br)
-            branches.append(br := f"b{i}")
-        git(repo, "checkout", "-q", br)
+        on_random_branch(repo, rng, i, branches, 0.15)
         for _ in range(rng.randint(1, 3)):
             path = rng.choice(files) if rng.random() < 0.6 else f"p/{rng.randint(0, 40)}.txt"
             if rng.random() < 0.2 and (repo / path).exists():
