@@ -330,7 +330,7 @@ def _scan(engine: Engine, repo: str, h: history.History, args: argparse.Namespac
         if copies is not None:  # the entries of its exceptions: copied before, from the findings cache, or new
             more = {oid: (known[k], known_notes.get(k, [])) for oid, k in again_key.items() if k in known}
             more.update((oid, e) for oid, e in entries.items() if e is not None)
-            copies[cover] = _copy_entries(oids, record, copied, more)
+            copies[cover] = walkcache.copy_found(record[1], copied, lambda i: more.get(oids[i]))
     if not args.no_cache and clean:
         new = {blobcache.key(oid, h.paths[h.first[oid][1]]) for oid in clean}
         if not new <= cache:
@@ -416,70 +416,6 @@ def _copy(rules: dict[str, Rule], oids: list[str], found: walkcache.Found,
             return None
         lists.append(fs)
     return _Copy(found, oids, lists)
-
-
-def _copy_entries(oids: list[str], record: walkcache.Record, copied: walkcache.Found | None,
-                  more: dict[str, tuple[blobcache.Entry, list[str]]]) -> walkcache.Found:
-    """The entries to keep beside a new coverage record: for each blob it lists as an exception,
-    the copied entry (``copied``, of the same walk positions) or this run's (``more``: blob id ->
-    (entry, notes), from the findings cache or a scan); entries of decoded secrets are left out."""
-    shapes: list[list[Any]] = list(copied.shapes) if copied is not None else []
-    lists: list[list[int]] = list(copied.lists) if copied is not None else []
-    notes: list[list[str]] = list(copied.notes) if copied is not None else []
-    shape_at = {tuple(x): i for i, x in enumerate(shapes)}
-    list_at = {tuple(x): i for i, x in enumerate(lists)}
-    notes_at = {tuple(x): i for i, x in enumerate(notes)}
-    old = dict(zip(copied.at, copied.rows)) if copied is not None else {}
-    at: list[int] = []
-    rows: list[list[int]] = []
-    for i in record[1]:
-        row = old.get(i)
-        if row is None:
-            got = more.get(oids[i])
-            row = None if got is None else _row(got[0], got[1], shapes, shape_at, lists, list_at, notes, notes_at)
-            if row is None:
-                continue
-        at.append(i)
-        rows.append(row)
-    return walkcache.Found(at, rows, lists, shapes, notes)
-
-
-def _row(entry: object, notes: list[str], shapes: list[list[Any]], shape_at: dict[tuple[Any, ...], int],
-         lists: list[list[int]], list_at: dict[tuple[int, ...], int], all_notes: list[list[str]],
-         notes_at: dict[tuple[str, ...], int]) -> list[int] | None:
-    """The row of :class:`walkcache.Found` for a findings-cache entry (adding to its tables), or
-    None if it is not an entry of plain (not decoded) findings."""
-    if not isinstance(entry, list) or not entry:
-        return None
-    idx: list[int] = []
-    spans: list[int] = []
-    for item in entry:
-        if not (isinstance(item, list) and len(item) == 7):
-            return None
-        rid, start, end, hpre, conf, key, entropy = item
-        shape = [rid, hpre, conf, key, entropy]
-        if type(start) is not int or type(end) is not int or not walkcache._is_shape(shape):
-            return None
-        t = tuple(shape)
-        n = shape_at.get(t)
-        if n is None:
-            n = shape_at[t] = len(shapes)
-            shapes.append(shape)
-        idx.append(n)
-        spans += (start, end)
-    li = list_at.get(tuple(idx))
-    if li is None:
-        li = list_at[tuple(idx)] = len(lists)
-        lists.append(idx)
-    ni = -1
-    if notes:
-        if not all(isinstance(x, str) for x in notes):
-            return None
-        ni = notes_at.get(tuple(notes), -1)
-        if ni < 0:
-            ni = notes_at[tuple(notes)] = len(all_notes)
-            all_notes.append(list(notes))
-    return [li, ni, *spans]
 
 
 def _stand_ins(rules: dict[str, Rule], again: list[tuple[str, str, int]], keys: dict[str, str],

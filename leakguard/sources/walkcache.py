@@ -232,6 +232,71 @@ def _is_shape(v: object) -> bool:
             and (v[3] is None or type(v[3]) is str) and type(v[4]) in (int, float))
 
 
+def copy_found(positions: Iterable[int], copied: Found | None,
+               entry_at: Callable[[int], tuple[object, list[str]] | None]) -> Found:
+    """The entries to keep beside a new coverage record: for each position it lists as an
+    exception (``positions``), the copied entry (``copied``, of the same walk positions) or this
+    run's (``entry_at(position)``: (findings-cache entry, notes), from the findings cache or a
+    scan, or None); entries of decoded secrets are left out."""
+    shapes: list[list[Any]] = list(copied.shapes) if copied is not None else []
+    lists: list[list[int]] = list(copied.lists) if copied is not None else []
+    notes: list[list[str]] = list(copied.notes) if copied is not None else []
+    shape_at = {tuple(x): i for i, x in enumerate(shapes)}
+    list_at = {tuple(x): i for i, x in enumerate(lists)}
+    notes_at = {tuple(x): i for i, x in enumerate(notes)}
+    old = dict(zip(copied.at, copied.rows)) if copied is not None else {}
+    at: list[int] = []
+    rows: list[list[int]] = []
+    for i in positions:
+        row = old.get(i)
+        if row is None:
+            got = entry_at(i)
+            row = None if got is None else _row(got[0], got[1], shapes, shape_at, lists, list_at, notes, notes_at)
+            if row is None:
+                continue
+        at.append(i)
+        rows.append(row)
+    return Found(at, rows, lists, shapes, notes)
+
+
+def _row(entry: object, notes: list[str], shapes: list[list[Any]], shape_at: dict[tuple[Any, ...], int],
+         lists: list[list[int]], list_at: dict[tuple[int, ...], int], all_notes: list[list[str]],
+         notes_at: dict[tuple[str, ...], int]) -> list[int] | None:
+    """The row of :class:`Found` for a findings-cache entry (adding to its tables), or
+    None if it is not an entry of plain (not decoded) findings."""
+    if not isinstance(entry, list) or not entry:
+        return None
+    idx: list[int] = []
+    spans: list[int] = []
+    for item in entry:
+        if not (isinstance(item, list) and len(item) == 7):
+            return None
+        rid, start, end, hpre, conf, key, entropy = item
+        shape = [rid, hpre, conf, key, entropy]
+        if type(start) is not int or type(end) is not int or not _is_shape(shape):
+            return None
+        t = tuple(shape)
+        n = shape_at.get(t)
+        if n is None:
+            n = shape_at[t] = len(shapes)
+            shapes.append(shape)
+        idx.append(n)
+        spans += (start, end)
+    li = list_at.get(tuple(idx))
+    if li is None:
+        li = list_at[tuple(idx)] = len(lists)
+        lists.append(idx)
+    ni = -1
+    if notes:
+        if not all(isinstance(x, str) for x in notes):
+            return None
+        ni = notes_at.get(tuple(notes), -1)
+        if ni < 0:
+            ni = notes_at[tuple(notes)] = len(all_notes)
+            all_notes.append(list(notes))
+    return [li, ni, *spans]
+
+
 def _found(head: dict[str, Any], records: dict[str, Record]) -> dict[str, Found]:
     """The well-formed ``Found`` of a header, each for a record it has (checked as strictly as
     the records, but for the spans, which :func:`leakguard.sources.blobcache.rebuild` checks
