@@ -25,6 +25,7 @@ import regex
 SCAN_TIMEOUT = 2.0  # seconds per search during a scan
 PROBE_TIMEOUT = 0.25  # seconds per adversarial probe at load time
 _PROBE_LEN = 1024
+_LEAD_MAX = 64  # characters of a literal run of the pattern put before a probe string
 _GENERIC = ("a", "0", " ", "=", "/", "aA0")
 _END = ("!", "\n")
 
@@ -119,7 +120,9 @@ def _probe_strings(source: str, length: int = _PROBE_LEN) -> Iterator[str]:
     chars = [c for c in dict.fromkeys(source) if c.isprintable() and c not in "()[]{}|?*+^$"]
     seeds = list(dict.fromkeys([*_GENERIC, *chars[:12]]))
     # literal runs of the pattern (``tok=`` in ``tok=(a|a)+``) lead into the slow part
-    leads = ["", *list(dict.fromkeys(regex.findall(r"(?<!\\)[A-Za-z0-9_=:.-]{2,}", source)))[:3]]
+    # (at most _LEAD_MAX characters each: a search for a long literal in text that repeats it does
+    # not heed the timeout, and a 20,000-character literal pattern kept the probe busy for minutes)
+    leads = ["", *list(dict.fromkeys(m[:_LEAD_MAX] for m in regex.findall(r"(?<!\\)[A-Za-z0-9_=:.-]{2,}", source)))[:3]]
     for lead in leads:
         for seed in seeds if not lead else seeds[:8]:
             body = seed * (length // len(seed))
@@ -149,7 +152,10 @@ def probe(compiled: Any, source: str | None = None, *, anchored: bool = False, l
 def compile_user(source: str, flags: int = regex.VERSION0, *, check: bool = True, anchored: bool = False,
                  length: int = _PROBE_LEN) -> TimedPattern:
     """Compile a pattern from a config or rule file. Raises ``regex.error`` or :class:`SlowRegex`."""
-    compiled = regex.compile(source, flags)
+    try:
+        compiled = regex.compile(source, flags)
+    except RecursionError:  # the regex module parses groups recursively: thousands nested
+        raise regex.error("groups nested too deeply") from None
     if check:
         probe(compiled, source, anchored=anchored, length=length)
     return TimedPattern(compiled)

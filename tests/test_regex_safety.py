@@ -106,3 +106,25 @@ def test_exit_code_5_is_reserved_in_config(run_cli: RunCli, tmp_path: Path) -> N
     root = _repo_config(tmp_path, "exit_code = 5\n")
     code, _, err = run_cli(["scan", str(root)])
     assert code == 2 and "reserved" in err
+
+
+def test_a_long_literal_or_deeply_nested_rule_regex_is_checked_quickly(run_cli: RunCli, tmp_path: Path) -> None:
+    """A hostile rule file: a pattern or trigger of 50,000 literal characters loads in seconds (the
+    probe puts at most 64 of them before its strings), and 5,000 nested groups are a one-line error."""
+    rules = tmp_path / "mine.yaml"
+    (tmp_path / "conf.txt").write_text("tok=abcdefghij\n")
+    plain = 'pattern: "tok=(?P<secret>[a-z]{8,})"'
+    for body in (plain + f'\n    trigger: "{"x" * 50_000}"', f'pattern: "{"x" * 50_000}(?P<secret>[a-z]{{8,}})"'):
+        rules.write_text(f"rules:\n  - id: my-token\n    description: mine\n    severity: high\n"
+                         f"    keywords: [tok=]\n    {body}\n")
+        t0 = time.perf_counter()
+        code, _, err = run_cli(["scan", "--rules", str(rules), "--no-default-rules", str(tmp_path)])
+        assert code in (0, 1), err
+        assert time.perf_counter() - t0 < 30  # a hang took minutes (not a timing claim: a bound)
+    for said, body in (("bad regex in 'trigger'", plain + f'\n    trigger: "{"(" * 5000}tok{")" * 5000}"'),
+                       ("bad regex: ", f'pattern: "{"(" * 5000}tok=(?P<secret>[a-z]{{8,}}){")" * 5000}"')):
+        rules.write_text(f"rules:\n  - id: my-token\n    description: mine\n    severity: high\n"
+                         f"    keywords: [tok=]\n    {body}\n")
+        code, _, err = run_cli(["scan", "--rules", str(rules), "--no-default-rules", str(tmp_path)])
+        assert code == 2, err
+        assert err.count("\n") == 1 and "nested too deeply" in err and said in err and "Traceback" not in err
